@@ -1,0 +1,33 @@
+"""pipereg: MongoDB aggregation pipelines as versioned, typed, validated JSON files.
+
+>>> from pipereg import Registry, get_pipeline, PipelineDAO
+>>> stages = get_pipeline("orders.daily_revenue", {"since": "2024-03-01"})
+"""
+
+from pipereg.dao import AsyncPipelineDAO, PipelineDAO
+from pipereg.errors import (
+    ParameterError,
+    PipelineLoadError,
+    PipeRegError,
+    Problem,
+    UnknownPipelineError,
+)
+from pipereg.params import Param
+from pipereg.pipeline import Pipeline
+from pipereg.registry import Registry, default_registry, get_pipeline, set_default_registry
+
+__all__ = [
+    "AsyncPipelineDAO",
+    "Param",
+    "ParameterError",
+    "PipeRegError",
+    "Pipeline",
+    "PipelineDAO",
+    "PipelineLoadError",
+    "Problem",
+    "Registry",
+    "UnknownPipelineError",
+    "default_registry",
+    "get_pipeline",
+    "set_default_registry",
+]

@@ -1,0 +1,78 @@
+"""MongoDB Extended JSON literals in pipeline files, and Extended JSON output.
+
+Only the unambiguous Extended JSON v2 wrappers are literals. The legacy ``{"$regex": ..., "$options":
+...}`` form is deliberately not one: in a pipeline file it is the ``$regex`` query operator and must
+stay a document (it may hold placeholders).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from bson import json_util
+from bson.codec_options import CodecOptions
+from bson.json_util import JSONOptions
+
+# A document with exactly one of these keys is a BSON literal (Extended JSON v2 wrappers).
+WRAPPER_KEYS: frozenset[str] = frozenset(
+    {
+        "$oid",
+        "$date",
+        "$numberDecimal",
+        "$numberLong",
+        "$numberInt",
+        "$numberDouble",
+        "$binary",
+        "$uuid",
+        "$regularExpression",
+        "$timestamp",
+        "$minKey",
+        "$maxKey",
+    }
+)
+
+# Dates come back timezone-aware in UTC, like date parameters.
+_INPUT_OPTIONS = JSONOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+RELAXED = JSONOptions(json_mode=json_util.JSONMode.RELAXED, tz_aware=True)
+CANONICAL = JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True)
+CODEC_OPTIONS = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+
+
+class ExtJsonError(ValueError):
+    """A document looks like an Extended JSON literal but is not a valid one."""
+
+
+def is_wrapper(node: dict[str, Any]) -> bool:
+    """Whether ``node`` has exactly the keys of an Extended JSON literal."""
+    return len(node) == 1 and next(iter(node)) in WRAPPER_KEYS
+
+
+def literal(node: dict[str, Any]) -> Any:
+    """Convert one Extended JSON wrapper document (see :func:`is_wrapper`) to its BSON value.
+
+    Raises:
+        ExtJsonError: the wrapper's content is not valid, e.g. ``{"$oid": "xyz"}``.
+    """
+    try:
+        value = json_util.object_hook(dict(node), _INPUT_OPTIONS)
+    except Exception as exc:  # bson raises TypeError, ValueError, InvalidId, ...
+        raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
+    if isinstance(value, dict):
+        raise ExtJsonError(f"invalid Extended JSON {_brief(node)}")
+    return value
+
+
+def loads(text: str) -> Any:
+    """Parse JSON text that may hold Extended JSON (relaxed or canonical), for data and CLI input."""
+    return json_util.loads(text, json_options=_INPUT_OPTIONS)
+
+
+def dumps(value: Any, *, canonical: bool = False, indent: int | None = 2) -> str:
+    """Serialise to Extended JSON, relaxed unless ``canonical``, keeping key order."""
+    return json_util.dumps(value, json_options=CANONICAL if canonical else RELAXED, indent=indent)
+
+
+def _brief(node: dict[str, Any]) -> str:
+    text = json_util.dumps(node)
+    return text if len(text) <= 60 else text[:57] + "..."

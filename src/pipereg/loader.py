@@ -1,0 +1,150 @@
+"""Parsed and checked: one pipeline file's bytes to :class:`~pipereg.pipeline.Pipeline` objects.
+
+The steps, in order: decode and parse strictly (:mod:`pipereg.parse`), validate against the JSON
+Schema (:mod:`pipereg.schema`), build parameter declarations (:mod:`pipereg.params`) and templates
+(:mod:`pipereg.template`), then run the semantic rules (:mod:`pipereg.checks`). Every problem is
+collected and located by line, column and JSON path; a file with any error yields no pipelines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from pipereg import checks, schema, template
+from pipereg.discovery import SourceFile
+from pipereg.errors import Finding, Problem
+from pipereg.params import Invalid, Param
+from pipereg.parse import ParseFailure, Positions, decode_text, format_json_path, parse_json
+from pipereg.pipeline import Pipeline, fingerprint
+
+_MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*\Z")
+
+
+@dataclass
+class LoadedFile:
+    """The outcome of loading one file: its pipelines (none if it has errors) and its problems."""
+
+    source: SourceFile
+    module: str
+    pipelines: list[Pipeline] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file has no errors (warnings allowed)."""
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def load_file(source: SourceFile) -> LoadedFile:
+    """Load, validate and compile every pipeline in one file."""
+    result = LoadedFile(source, source.module)
+    try:
+        data = source.read()
+    except OSError as exc:
+        result.problems.append(Problem(source.path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}"))
+        return result
+    try:
+        text = decode_text(data, source.path)
+        document = parse_json(text, source.path)
+    except ParseFailure as failure:
+        result.problems.extend(failure.problems)
+        return result
+    positions = Positions(text)
+    findings = schema.validate(document)
+    # A schema error inside one pipeline blocks only that pipeline's semantic checks, so one run
+    # reports as much as it can; an error elsewhere in the file blocks them all.
+    broken = {f.at[1] for f in findings if len(f.at) > 1 and f.at[0] == "pipelines"}
+    file_level = any(len(f.at) < 2 or f.at[0] != "pipelines" for f in findings)
+    if not file_level:
+        result.module = document.get("module", source.module)
+        if not _MODULE.match(result.module):
+            findings.append(
+                Finding(
+                    (),
+                    "PR041",
+                    f"the file's path gives module name {result.module!r}, which is not dot-separated "
+                    'letters, digits, _ and -; rename the file or set "module"',
+                )
+            )
+        for name, definition in document["pipelines"].items():
+            if name in broken:
+                continue
+            pipeline, found = _pipeline(result.module, name, definition, document, source.path)
+            findings.extend(found)
+            if pipeline is not None:
+                result.pipelines.append(pipeline)
+    located = locate(findings, source.path, positions)
+    result.problems.extend(sorted(located, key=lambda p: (p.line, p.column)))
+    if not result.ok:
+        result.pipelines.clear()
+    return result
+
+
+def locate(findings: Iterable[Finding], path: str, positions: Positions) -> list[Problem]:
+    """Turn findings into problems with line and column from the file's text."""
+    problems = []
+    for finding in findings:
+        line, column = positions.locate(finding.at)
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                format_json_path(finding.at),
+                finding.code,
+                finding.message,
+                finding.severity,
+            )
+        )
+    return problems
+
+
+def _pipeline(
+    module: str, name: str, definition: dict[str, Any], document: dict[str, Any], path: str
+) -> tuple[Pipeline | None, list[Finding]]:
+    base = ("pipelines", name)
+    findings: list[Finding] = []
+    params: dict[str, Param] = {}
+    for param_name, declaration in definition.get("params", {}).items():
+        try:
+            params[param_name] = Param.from_json(param_name, declaration)
+        except Invalid as exc:
+            at = (*base, "params", param_name, *_steps(exc.where))
+            findings.append(Finding(at, "PR022", exc.problem))
+            # Keep checking the rest of the pipeline against the bare declaration.
+            params[param_name] = Param(param_name, declaration["type"], optional=True)
+    stages = template.build(definition["stages"], (*base, "stages"))
+    options = template.build(definition.get("options", {}), (*base, "options"))
+    findings += stages.findings + options.findings
+    sites = stages.sites + options.sites
+    findings += checks.check_pipeline(params, sites, stages.tree, base=base)
+    if any(f.severity == "error" for f in findings):
+        return None, findings
+    pipeline = Pipeline(
+        key=f"{module}.{name}",
+        module=module,
+        name=name,
+        version=definition.get("version", document["version"]),
+        collection=definition["collection"],
+        description=definition.get("description", ""),
+        params=MappingProxyType(params),
+        options=MappingProxyType(definition.get("options", {})),
+        fingerprint=fingerprint(definition),
+        path=path,
+        definition=MappingProxyType(definition),
+        stage_tree=stages.tree,
+        option_tree=options.tree,
+    )
+    return pipeline, findings
+
+
+def _steps(where: str) -> tuple[str | int, ...]:
+    # ".properties.x[2].default" -> ("properties", "x", 2, "default")
+    steps: list[str | int] = []
+    for dotted, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", where):
+        steps.append(int(index) if index else dotted)
+    return tuple(steps)

@@ -1,0 +1,513 @@
+"""Parameter declarations and strict, lossless coercion of parameter values.
+
+A :class:`Param` is built once at load from its JSON declaration. :func:`coerce_params` turns the
+values a caller passes into the values rendering substitutes: an int stays an int, a date becomes an
+aware UTC datetime, an ObjectId string becomes an ObjectId, and a value can never become an operator
+(object values may not carry ``$`` keys; ``field`` values may not start with ``$``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from bson import Decimal128, Int64, ObjectId
+
+from pipereg.errors import ParameterError, did_you_mean
+from pipereg.extjson import ExtJsonError, is_wrapper, literal
+
+UTC = datetime.timezone.utc
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+FIELD_MAX_LENGTH = 512
+SCALAR_TYPES = frozenset(
+    {"string", "int", "long", "double", "decimal", "bool", "date", "objectId", "field"}
+)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Invalid(Exception):
+    """A value does not fit a declaration; ``where`` is the path below the parameter."""
+
+    def __init__(self, problem: str, *, expected: str = "", actual: str = "", where: str = ""):
+        super().__init__(problem)
+        self.problem = problem
+        self.expected = expected
+        self.actual = actual
+        self.where = where
+
+    def under(self, step: str) -> Invalid:
+        """Prefix ``step`` (``.name`` or ``[3]``) to the location."""
+        self.where = step + self.where
+        return self
+
+
+def describe(value: Any) -> str:
+    """A short description of a value for error messages: its type and a clipped repr."""
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+@dataclass(frozen=True, eq=False)
+class Param:
+    """One declared parameter (or array item, or object property).
+
+    Attributes:
+        name: The parameter name (for items, ``"[]"``).
+        type: One of ``string int long double decimal bool date objectId field array object``.
+        default: The coerced default, or ``MISSING``.
+    """
+
+    name: str
+    type: str
+    description: str = ""
+    optional: bool = False
+    nullable: bool = False
+    default: Any = MISSING
+    enum: tuple[Any, ...] | None = None
+    minimum: Any = None
+    maximum: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: re.Pattern[str] | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    items: Param | None = None
+    properties: Mapping[str, Param] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def required(self) -> bool:
+        """Whether a caller must pass a value (not optional and no default)."""
+        return not self.optional and self.default is MISSING
+
+    @property
+    def scalar(self) -> bool:
+        """Whether the value is a single BSON scalar (may be embedded in text)."""
+        return self.type in SCALAR_TYPES
+
+    @classmethod
+    def from_json(cls, name: str, raw: Mapping[str, Any]) -> Param:
+        """Build a declaration from its (schema-valid) JSON form.
+
+        Raises:
+            Invalid: a constraint, enum value or default does not fit the declaration; ``where``
+                names the offending key (``.default``, ``.enum[1]``, ``.properties.x.minimum``).
+        """
+        kind = raw["type"]
+        items = None
+        if "items" in raw:
+            try:
+                items = cls.from_json("[]", raw["items"])
+            except Invalid as exc:
+                raise exc.under(".items") from None
+        properties: dict[str, Param] = {}
+        for prop, decl in raw.get("properties", {}).items():
+            try:
+                properties[prop] = cls.from_json(prop, decl)
+            except Invalid as exc:
+                raise exc.under(f".properties.{prop}") from None
+        pattern = None
+        if "pattern" in raw:
+            try:
+                pattern = re.compile(raw["pattern"])
+            except re.error as exc:
+                raise Invalid(f"invalid regular expression: {exc}", where=".pattern") from None
+        base = cls(
+            name=name,
+            type=kind,
+            description=raw.get("description", ""),
+            optional=raw.get("optional", False),
+            nullable=raw.get("nullable", False),
+            min_length=raw.get("minLength"),
+            max_length=raw.get("maxLength"),
+            pattern=pattern,
+            min_items=raw.get("minItems"),
+            max_items=raw.get("maxItems"),
+            items=items,
+            properties=MappingProxyType(properties),
+        )
+        # Bounds and enum values are written in the parameter's own type, so coerce them with it.
+        bare = _with(base)
+        bounds = {}
+        for key in ("minimum", "maximum"):
+            if key in raw:
+                try:
+                    bounds[key] = bare.coerce(_from_extjson(raw[key]))
+                except Invalid as exc:
+                    raise Invalid(f"{key}: {exc.problem}", where=f".{key}") from None
+        low, high = bounds.get("minimum"), bounds.get("maximum")
+        if low is not None and high is not None and _ordered(low) > _ordered(high):
+            raise Invalid("minimum is greater than maximum", where=".minimum")
+        bare = _with(base, **bounds)
+        enum = None
+        if "enum" in raw:
+            values = []
+            for i, value in enumerate(raw["enum"]):
+                try:
+                    values.append(bare.coerce(_from_extjson(value)))
+                except Invalid as exc:
+                    raise Invalid(f"enum value: {exc.problem}", where=f".enum[{i}]") from None
+            enum = tuple(values)
+        declared = _with(bare, enum=enum)
+        if "default" in raw:
+            default = _from_extjson(raw["default"])
+            if default is None and not declared.nullable:
+                raise Invalid("default is null but the parameter is not nullable", where=".default")
+            try:
+                value = None if default is None else declared.coerce(default)
+            except Invalid as exc:
+                raise Invalid(f"default: {exc.problem}", where=".default" + exc.where) from None
+            declared = _with(declared, default=value)
+        return declared
+
+    def coerce(self, value: Any) -> Any:
+        """Coerce a caller's value to this declaration's type and check its constraints.
+
+        Raises:
+            Invalid: the value does not fit.
+        """
+        if value is None:
+            if self.nullable:
+                return None
+            raise Invalid("must not be null", expected=self.type_name, actual="None")
+        result = _COERCE[self.type](self, value)
+        if self.enum is not None and not any(
+            type(result) is type(allowed) and result == allowed for allowed in self.enum
+        ):
+            choices = ", ".join(_show(v) for v in self.enum)
+            raise Invalid(
+                f"{_show(result)} is not one of {choices}",
+                expected=f"one of {choices}",
+                actual=describe(value),
+            )
+        if self.minimum is not None and _ordered(result) < _ordered(self.minimum):
+            raise Invalid(f"{_show(result)} is less than the minimum {_show(self.minimum)}")
+        if self.maximum is not None and _ordered(result) > _ordered(self.maximum):
+            raise Invalid(f"{_show(result)} is greater than the maximum {_show(self.maximum)}")
+        return result
+
+    @property
+    def type_name(self) -> str:
+        """The type as people read it: ``int``, ``array of objectId``, ``object``."""
+        if self.type == "array" and self.items is not None:
+            return f"array of {self.items.type_name}"
+        return self.type
+
+    def to_text(self, value: Any) -> str:
+        """The text form of a coerced scalar value, for placeholders embedded in strings."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, datetime.datetime):
+            return value.isoformat().replace("+00:00", "Z")
+        return str(value)
+
+
+def _with(param: Param, **changes: Any) -> Param:
+    values = {name: getattr(param, name) for name in param.__dataclass_fields__}
+    values.update(changes)
+    return Param(**values)
+
+
+def _from_extjson(value: Any) -> Any:
+    # Declarations may write bounds, enum values and defaults as Extended JSON literals.
+    if isinstance(value, dict) and is_wrapper(value):
+        try:
+            return literal(value)
+        except ExtJsonError as exc:
+            raise Invalid(str(exc)) from None
+    if isinstance(value, list):
+        return [_from_extjson(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _from_extjson(v) for k, v in value.items()}
+    return value
+
+
+def _ordered(value: Any) -> Any:
+    # Decimal128 has no ordering of its own.
+    return value.to_decimal() if isinstance(value, Decimal128) else value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:
+    expected = param.type_name
+    return Invalid(
+        f"expected {expected}, got {describe(value)}{hint}", expected=expected, actual=describe(value)
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _coerce_string(param: Param, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _wrong(param, value)
+    _check_text(param, value)
+    return str(value)
+
+
+def _check_text(param: Param, value: str) -> None:
+    if param.min_length is not None and len(value) < param.min_length:
+        raise Invalid(f"is shorter than {param.min_length} characters", actual=describe(value))
+    if param.max_length is not None and len(value) > param.max_length:
+        raise Invalid(f"is longer than {param.max_length} characters", actual=describe(value))
+    if param.pattern is not None and not param.pattern.search(value):
+        raise Invalid(
+            f"{value!r} does not match pattern {param.pattern.pattern!r}", actual=describe(value)
+        )
+
+
+def _coerce_int(param: Param, value: Any) -> int:
+    if not _is_int(value):
+        hint = "; declare it double" if isinstance(value, float) else ""
+        raise _wrong(param, value, hint)
+    number = int(value)
+    if not INT32[0] <= number <= INT32[1]:
+        raise Invalid(
+            f"{number} is out of range for int (32-bit); declare the parameter long",
+            expected="int",
+            actual=describe(value),
+        )
+    return number
+
+
+def _coerce_long(param: Param, value: Any) -> Int64:
+    if not _is_int(value):
+        raise _wrong(param, value)
+    if not INT64[0] <= value <= INT64[1]:
+        raise Invalid(f"{value} is out of range for long (64-bit)", actual=describe(value))
+    return Int64(value)
+
+
+def _coerce_double(param: Param, value: Any) -> float:
+    if _is_int(value):
+        number = float(value)
+        if int(number) != value:
+            raise Invalid(f"{value} cannot be represented exactly as a double")
+        return number
+    if not isinstance(value, float):
+        raise _wrong(param, value)
+    if not math.isfinite(value):
+        raise Invalid(f"{value} is not a finite number", expected="double", actual=describe(value))
+    return float(value)
+
+
+def _coerce_decimal(param: Param, value: Any) -> Decimal128:
+    if isinstance(value, Decimal128):
+        number = value.to_decimal()
+    elif _is_int(value) or isinstance(value, str):
+        try:
+            number = decimal.Decimal(value)
+        except decimal.InvalidOperation:
+            raise _wrong(param, value) from None
+    elif isinstance(value, decimal.Decimal):
+        number = value
+    elif isinstance(value, float):
+        raise _wrong(param, value, "; a float is not exact, pass a Decimal or a string")
+    else:
+        raise _wrong(param, value)
+    if not number.is_finite():
+        raise Invalid(f"{value} is not a finite number", expected="decimal", actual=describe(value))
+    try:
+        result = Decimal128(number)
+    except (decimal.Inexact, decimal.Overflow, decimal.InvalidOperation):
+        raise Invalid(
+            f"{value} does not fit a decimal128 exactly", actual=describe(value)
+        ) from None
+    return result
+
+
+def _coerce_bool(param: Param, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _wrong(param, value)
+    return value
+
+
+def _coerce_date(param: Param, value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, datetime.date):
+        moment = datetime.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        # Python 3.10's fromisoformat does not accept a Z suffix.
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            raise _wrong(param, value, "; not an ISO-8601 date") from None
+    else:
+        raise _wrong(param, value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _coerce_object_id(param: Param, value: Any) -> ObjectId:
+    if isinstance(value, ObjectId):
+        return value
+    if isinstance(value, str) and len(value) == 24:
+        try:
+            return ObjectId(value)
+        except Exception:  # bson.errors.InvalidId
+            pass
+    raise _wrong(param, value, "; expected an ObjectId or 24 hex digits")
+
+
+def _coerce_field(param: Param, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _wrong(param, value)
+    if not value:
+        raise Invalid("a field path cannot be empty", actual=describe(value))
+    if value.startswith("$"):
+        raise Invalid(
+            f"a field path cannot start with '$' (got {value!r})", actual=describe(value)
+        )
+    if "\x00" in value:
+        raise Invalid("a field path cannot contain NUL", actual=describe(value))
+    if "" in value.split("."):
+        raise Invalid(f"field path {value!r} has an empty segment", actual=describe(value))
+    if len(value) > FIELD_MAX_LENGTH:
+        raise Invalid(f"a field path is at most {FIELD_MAX_LENGTH} characters")
+    _check_text(param, value)
+    return str(value)
+
+
+def _coerce_array(param: Param, value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise _wrong(param, value)
+    if param.min_items is not None and len(value) < param.min_items:
+        raise Invalid(f"has {len(value)} items, fewer than {param.min_items}")
+    if param.max_items is not None and len(value) > param.max_items:
+        raise Invalid(f"has {len(value)} items, more than {param.max_items}")
+    items = param.items
+    assert items is not None  # the schema requires items for arrays
+    result = []
+    for i, item in enumerate(value):
+        try:
+            result.append(items.coerce(item))
+        except Invalid as exc:
+            raise exc.under(f"[{i}]") from None
+    return result
+
+
+def _coerce_object(param: Param, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _wrong(param, value)
+    for key in value:
+        if not isinstance(key, str):
+            raise Invalid(f"object keys must be strings, got {describe(key)}")
+        if key.startswith("$"):
+            raise Invalid(f"key {key!r} starts with '$': operators cannot be passed as values")
+        if key not in param.properties:
+            raise Invalid(f"unknown key {key!r}{did_you_mean(key, param.properties)}")
+    result: dict[str, Any] = {}
+    for name, prop in param.properties.items():
+        given = value.get(name)
+        try:
+            if given is not None or (name in value and prop.nullable):
+                result[name] = prop.coerce(given)
+            elif prop.default is not MISSING:
+                result[name] = fresh(prop.default)
+            elif not prop.optional:
+                raise Invalid(f"missing required {prop.type_name}")
+        except Invalid as exc:
+            raise exc.under(f".{name}") from None
+    return result
+
+
+_COERCE: dict[str, Callable[[Param, Any], Any]] = {
+    "string": _coerce_string,
+    "int": _coerce_int,
+    "long": _coerce_long,
+    "double": _coerce_double,
+    "decimal": _coerce_decimal,
+    "bool": _coerce_bool,
+    "date": _coerce_date,
+    "objectId": _coerce_object_id,
+    "field": _coerce_field,
+    "array": _coerce_array,
+    "object": _coerce_object,
+}
+
+
+def fresh(value: Any) -> Any:
+    """A copy of ``value`` that shares no list or dict with it (scalars are immutable)."""
+    if type(value) is list:
+        return [fresh(v) for v in value]
+    if type(value) is dict:
+        return {k: fresh(v) for k, v in value.items()}
+    return value
+
+
+def coerce_params(
+    pipeline: str, declared: Mapping[str, Param], given: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Coerce a caller's parameters; absent optional parameters are left out of the result.
+
+    Args:
+        pipeline: The pipeline key, for error messages.
+        declared: The pipeline's declarations.
+        given: Values by name; ``None`` counts as left out unless the parameter is nullable.
+
+    Raises:
+        ParameterError: an unknown name, a missing required parameter, or a value that does not fit.
+    """
+    if given is None:
+        given = {}
+    elif not isinstance(given, Mapping):
+        raise ParameterError(pipeline, "", f"params must be a mapping, got {describe(given)}")
+    for name in given:
+        if name not in declared:
+            raise ParameterError(
+                pipeline,
+                str(name),
+                f"unknown parameter{did_you_mean(str(name), declared)}",
+                actual=describe(given[name]),
+            )
+    values: dict[str, Any] = {}
+    for name, param in declared.items():
+        value = given.get(name)
+        if value is not None or (param.nullable and name in given):
+            try:
+                values[name] = param.coerce(value)
+            except Invalid as exc:
+                raise ParameterError(
+                    pipeline,
+                    name + exc.where,
+                    exc.problem,
+                    expected=exc.expected or param.type_name,
+                    actual=exc.actual or describe(value),
+                ) from None
+        elif param.default is not MISSING:
+            values[name] = param.default
+        elif not param.optional:
+            raise ParameterError(
+                pipeline,
+                name,
+                f"missing required parameter of type {param.type_name}",
+                expected=param.type_name,
+                actual="nothing" if name not in given else "None",
+            )
+    return values

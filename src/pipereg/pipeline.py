@@ -1,0 +1,87 @@
+"""A loaded pipeline: its declaration, its compiled templates, and how to render it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipereg.params import Param, coerce_params
+from pipereg.render import render_options, render_stages
+
+TAG_PREFIX = "pipereg:"
+
+
+def fingerprint(definition: Mapping[str, Any]) -> str:
+    """A stable SHA-256 of what a pipeline does: collection, params, stages and options.
+
+    Key order counts (it is meaningful in ``$sort`` and stage documents); the key, version and
+    description do not, so a renamed or re-described pipeline keeps its fingerprint.
+    """
+    relevant = {k: definition.get(k) for k in ("collection", "params", "stages", "options")}
+    text = json.dumps(relevant, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Pipeline:
+    """One pipeline, ready to render.
+
+    Attributes:
+        key: ``<module>.<name>``, e.g. ``orders.daily_revenue``.
+        module: The file's module name.
+        name: The pipeline's name in its file.
+        version: The pipeline's version (its own, else its file's).
+        collection: The collection it runs on.
+        description: Free text from the file.
+        params: Declarations by name, in file order.
+        options: Aggregate options as written in the file (placeholders unrendered).
+        fingerprint: SHA-256 of the definition (see :func:`fingerprint`).
+        path: The file it came from.
+        definition: The pipeline's JSON exactly as written in the file.
+    """
+
+    key: str
+    module: str
+    name: str
+    version: int
+    collection: str
+    description: str
+    params: Mapping[str, Param]
+    options: Mapping[str, Any]
+    fingerprint: str
+    path: str
+    definition: Mapping[str, Any] = field(repr=False)
+    stage_tree: list[Any] = field(repr=False)
+    option_tree: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def tag(self) -> str:
+        """What the server's ``comment`` starts with: ``pipereg:<key>@<version> fp:<12 hex>``."""
+        return f"{TAG_PREFIX}{self.key}@{self.version} fp:{self.fingerprint[:12]}"
+
+    def render(self, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Render the stages with ``params``; a fresh list on every call.
+
+        Raises:
+            ParameterError: an unknown, missing or ill-typed parameter.
+        """
+        values = coerce_params(self.key, self.params, params)
+        return render_stages(self.stage_tree, values, self.params, self.key)
+
+    def render_options(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Render the file's aggregate options with ``params`` (placeholders may stand in ``let``)."""
+        values = coerce_params(self.key, self.params, params)
+        return render_options(self.option_tree, values, self.params, self.key)
+
+    def prepare(
+        self, params: Mapping[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Render stages and options together, coercing the parameters once."""
+        values = coerce_params(self.key, self.params, params)
+        return (
+            render_stages(self.stage_tree, values, self.params, self.key),
+            render_options(self.option_tree, values, self.params, self.key),
+        )

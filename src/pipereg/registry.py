@@ -1,0 +1,131 @@
+"""The registry: every pipeline of every discovered file, by key."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from pipereg.discovery import SourceFile, default_roots, discover_package, discover_paths
+from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
+from pipereg.loader import LoadedFile, load_file
+from pipereg.pipeline import Pipeline
+
+
+def load_sources(
+    files: Sequence[SourceFile], problems: Sequence[Problem] = ()
+) -> tuple[list[LoadedFile], list[Problem]]:
+    """Load every file and check keys across files; returns the files and all problems found."""
+    loaded = [load_file(source) for source in files]
+    found = list(problems)
+    owners: dict[str, LoadedFile] = {}
+    for result in loaded:
+        found.extend(result.problems)
+        for pipeline in result.pipelines:
+            first = owners.setdefault(pipeline.key, result)
+            if first is not result:
+                found.append(
+                    Problem(
+                        result.source.path,
+                        0,
+                        0,
+                        f"$.pipelines.{pipeline.name}",
+                        "PR040",
+                        f"pipeline {pipeline.key!r} is also defined in {first.source.path}",
+                    )
+                )
+    return loaded, found
+
+
+class Registry:
+    """Every loaded pipeline, by key. Immutable once built, so it is safe to share between threads.
+
+    Build one with :meth:`from_paths` or :meth:`from_package`; both raise
+    :class:`~pipereg.errors.PipelineLoadError` listing every problem in every file, and never
+    return a half-loaded registry.
+    """
+
+    def __init__(self, pipelines: Mapping[str, Pipeline], warnings: Sequence[Problem] = ()) -> None:
+        self._pipelines = dict(sorted(pipelines.items()))
+        self.warnings: tuple[Problem, ...] = tuple(warnings)
+
+    @classmethod
+    def from_paths(cls, *paths: str | os.PathLike[str]) -> Registry:
+        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ``./pipelines``)."""
+        files, problems = discover_paths(paths or default_roots())
+        return cls._build(files, problems)
+
+    @classmethod
+    def from_package(cls, package: str) -> Registry:
+        """Load every ``*.json`` shipped inside an importable package, e.g. ``myservice.pipelines``."""
+        files, problems = discover_package(package)
+        return cls._build(files, problems)
+
+    @classmethod
+    def _build(cls, files: Sequence[SourceFile], problems: Sequence[Problem]) -> Registry:
+        loaded, found = load_sources(files, problems)
+        errors = [p for p in found if p.severity == "error"]
+        if errors:
+            raise PipelineLoadError(errors)
+        pipelines = {p.key: p for result in loaded for p in result.pipelines}
+        return cls(pipelines, [p for p in found if p.severity == "warning"])
+
+    def get(self, key: str) -> Pipeline:
+        """The pipeline registered under ``key``.
+
+        Raises:
+            UnknownPipelineError: no such key (the error suggests close matches).
+        """
+        try:
+            return self._pipelines[key]
+        except KeyError:
+            raise UnknownPipelineError(key, self._pipelines) from None
+
+    def keys(self) -> list[str]:
+        """Every pipeline key, sorted."""
+        return list(self._pipelines)
+
+    def render(self, key: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Render the stages of the pipeline ``key`` (see :meth:`Pipeline.render`)."""
+        return self.get(key).render(params)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pipelines
+
+    def __iter__(self) -> Iterator[Pipeline]:
+        return iter(self._pipelines.values())
+
+    def __len__(self) -> int:
+        return len(self._pipelines)
+
+    def __repr__(self) -> str:
+        return f"<Registry of {len(self)} pipelines>"
+
+
+_default: Registry | None = None
+_default_lock = threading.Lock()
+
+
+def default_registry() -> Registry:
+    """The process-wide registry, discovered from the default roots on first use (thread-safe)."""
+    global _default  # noqa: PLW0603 - one lazily built registry per process is the point
+    registry = _default
+    if registry is None:
+        with _default_lock:
+            if _default is None:
+                _default = Registry.from_paths()
+            registry = _default
+    return registry
+
+
+def set_default_registry(registry: Registry | None) -> None:
+    """Replace the process-wide registry; ``None`` discovers it again on next use."""
+    global _default  # noqa: PLW0603
+    with _default_lock:
+        _default = registry
+
+
+def get_pipeline(key: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Render the pipeline ``key`` from the default registry: ``get_pipeline("orders.daily", {...})``."""
+    return default_registry().render(key, params)

@@ -1,0 +1,81 @@
+"""Rendering: coerced parameter values substituted into a template tree.
+
+Pure: no I/O, no globals, no driver imports. Every call builds a fresh tree, sharing no list or dict
+with the template, the parameter values, or another render.
+
+Absence: a parameter missing from ``values`` (an optional one left out) removes the object member or
+array element that is exactly its placeholder; an object or array that becomes empty because of such
+removals disappears from its parent in turn. Containers written empty in the file stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipereg.errors import ParameterError
+from pipereg.params import Param, fresh
+from pipereg.template import FieldKey, Slot, Text
+
+
+class _Absent:
+    __slots__ = ()
+
+
+ABSENT: Any = _Absent()
+
+
+def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], key: str) -> Any:
+    """Render one template node; returns ``ABSENT`` where the node disappears.
+
+    Args:
+        node: A template tree (see :mod:`pipereg.template`).
+        values: Coerced parameter values; absent optional parameters are not in it.
+        params: The declarations, to format embedded values as text.
+        key: The pipeline key, for error messages.
+    """
+    kind = type(node)
+    if kind is dict:
+        result: dict[str, Any] = {}
+        for name, child in node.items():
+            if type(name) is FieldKey:
+                param = name.name
+                if param not in values:
+                    continue
+                name = values[param]
+                if name in result or name in node:
+                    raise ParameterError(
+                        key, param, f"field {name!r} would appear twice in one document"
+                    )
+            value = render_tree(child, values, params, key)
+            if value is not ABSENT:
+                result[name] = value
+        return ABSENT if node and not result else result
+    if kind is list:
+        items = [render_tree(child, values, params, key) for child in node]
+        kept = [item for item in items if item is not ABSENT]
+        return ABSENT if items and not kept else kept
+    if kind is Slot:
+        return fresh(values[node.name]) if node.name in values else ABSENT
+    if kind is Text:
+        return "".join(
+            part if type(part) is str else params[part.name].to_text(values[part.name])
+            for part in node.parts
+        )
+    return node
+
+
+def render_stages(
+    stages: list[Any], values: dict[str, Any], params: Mapping[str, Param], key: str
+) -> list[dict[str, Any]]:
+    """Render a pipeline's stages; a stage that becomes empty is left out of the result."""
+    rendered = (render_tree(stage, values, params, key) for stage in stages)
+    return [stage for stage in rendered if stage is not ABSENT]
+
+
+def render_options(
+    options: Mapping[str, Any], values: dict[str, Any], params: Mapping[str, Param], key: str
+) -> dict[str, Any]:
+    """Render a pipeline's options; an option whose value disappears is left out."""
+    result = render_tree(options, values, params, key)
+    return {} if result is ABSENT else dict(result)

@@ -1,0 +1,105 @@
+"""The JSON Schema of a pipeline file, and readable messages for its violations.
+
+The schema (draft 2020-12) ships inside the package as ``pipeline-file.schema.json``; the copy in the
+repository's ``schemas/`` folder is what editors use through a file's ``$schema`` key. Its custom
+``errorMessage`` and ``patternErrorMessage`` keywords are understood by VS Code, and by
+:func:`validate` here, so people read the same sentence in the editor and in ``pipereg lint``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from pipereg.errors import Finding, did_you_mean
+
+SCHEMA_FILE = "pipeline-file.schema.json"
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The pipeline-file JSON Schema, as shipped in the package."""
+    text = resources.files("pipereg").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def validate(document: Any) -> list[Finding]:
+    """Every schema violation in a parsed pipeline file, as findings with readable messages."""
+    findings = [f for error in _validator().iter_errors(document) for f in _findings(error)]
+    return sorted(findings, key=lambda f: [str(part) for part in f.at])
+
+
+def _findings(error: ValidationError) -> list[Finding]:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        # One finding per unknown key, located at the key itself.
+        known = list(error.schema.get("properties", {}))
+        return [
+            Finding((*path, key), "PR010", f"unknown key {key!r}{did_you_mean(key, known)}")
+            for key in error.instance
+            if key not in known
+        ]
+    if "propertyNames" in error.absolute_schema_path:
+        # The instance is the offending key; point at it rather than at its object.
+        return [Finding((*path, error.instance), "PR010", _message(error))]
+    return [Finding(path, "PR010", _message(error))]
+
+
+def _message(error: ValidationError) -> str:
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    keyword = error.validator
+    value = error.validator_value
+    instance = error.instance
+    if keyword == "pattern" and isinstance(error.schema, dict) and "patternErrorMessage" in error.schema:
+        return f"{instance!r}: {error.schema['patternErrorMessage']}"
+    if custom:
+        return str(custom)
+    if keyword == "required":
+        missing = [key for key in value if key not in instance]
+        return f"missing required key {missing[0]!r}" if missing else error.message
+    if keyword == "type":
+        expected = value if isinstance(value, str) else " or ".join(value)
+        return f"expected {expected}, got {_json_type(instance)} {_brief(instance)}"
+    if keyword == "enum":
+        choices = ", ".join(str(v) for v in value)
+        hint = did_you_mean(str(instance), [str(v) for v in value])
+        return f"{_brief(instance)} is not one of {choices}{hint}"
+    if keyword in ("anyOf", "oneOf") and error.context:
+        return _message(best_match(error.context))
+    if keyword == "minProperties" and value == 1:
+        return "must not be empty"
+    if keyword == "minItems" and value == 1:
+        return "must have at least one item"
+    return error.message
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _brief(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
