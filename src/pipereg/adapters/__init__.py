@@ -44,6 +44,11 @@ class AsyncDriver(Protocol):
         """The first document of a cursor, or None, closing it."""
 
 
+def _is_mongomock_motor(database: Any) -> bool:
+    # mongomock-motor's classes pose as Motor's (module and name); their bases do not.
+    return any(cls.__module__.startswith("mongomock_motor") for cls in type(database).__mro__)
+
+
 def sync_driver_for(database: Any) -> SyncDriver:
     """The adapter for a synchronous database object (PyMongo ``Database`` or mongomock's).
 
@@ -51,7 +56,11 @@ def sync_driver_for(database: Any) -> SyncDriver:
         TypeError: the object is an asyncio database, or not a database pipereg knows.
     """
     module = type(database).__module__
-    if module.startswith(("pymongo.synchronous", "pymongo.database", "mongomock")):
+    if module.startswith("mongomock"):
+        from pipereg.adapters.mongomock import MongomockDriver  # noqa: PLC0415
+
+        return MongomockDriver()
+    if module.startswith(("pymongo.synchronous", "pymongo.database")):
         from pipereg.adapters.pymongo import PyMongoDriver  # noqa: PLC0415
 
         return PyMongoDriver()
@@ -74,6 +83,10 @@ def async_driver_for(database: Any) -> AsyncDriver:
         from pipereg.adapters.pymongo_async import PyMongoAsyncDriver  # noqa: PLC0415
 
         return PyMongoAsyncDriver()
+    if _is_mongomock_motor(database):
+        from pipereg.adapters.mongomock import MongomockMotorDriver  # noqa: PLC0415
+
+        return MongomockMotorDriver()
     if module.startswith("motor"):
         from pipereg.adapters.motor import MotorDriver  # noqa: PLC0415
 
