@@ -1,0 +1,51 @@
+"""Shared fixtures: pipeline trees written to a temporary folder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipereg
+
+REPO = Path(__file__).resolve().parent.parent
+
+WriteTree = Callable[[dict[str, Any]], Path]
+
+
+def pipeline_file(pipelines: dict[str, Any], **top: Any) -> dict[str, Any]:
+    """A pipeline file document: version 1 unless given, with ``pipelines``."""
+    return {"version": 1, **top, "pipelines": pipelines}
+
+
+@pytest.fixture
+def write_tree(tmp_path: Path) -> WriteTree:
+    """Write ``{"relative/path.json": document or text}`` below a fresh root; return the root."""
+
+    def write(files: dict[str, Any]) -> Path:
+        root = tmp_path / "pipelines"
+        root.mkdir(exist_ok=True)
+        for relative, content in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            elif isinstance(content, str):
+                path.write_text(content, encoding="utf-8")
+            else:
+                path.write_text(json.dumps(content, indent=2), encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _isolated_default_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees another's default registry or the caller's PIPEREG_PATH."""
+    monkeypatch.delenv("PIPEREG_PATH", raising=False)
+    pipereg.set_default_registry(None)
+    yield
+    pipereg.set_default_registry(None)

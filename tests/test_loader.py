@@ -1,0 +1,194 @@
+"""Loading files: every problem collected and located; semantic rules (pipereg.loader, checks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import WriteTree, pipeline_file
+from pipereg import PipelineLoadError, Registry
+from pipereg.checks import CODES
+
+
+def load_problems(write_tree: WriteTree, files: dict[str, Any]) -> list[tuple[str, ...]]:
+    root = write_tree(files)
+    with pytest.raises(PipelineLoadError) as info:
+        Registry.from_paths(root)
+    return [(p.code, p.json_path, p.message) for p in info.value.problems]
+
+
+def one(stages: list[Any], params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    pipeline: dict[str, Any] = {"collection": "c", "stages": stages, **extra}
+    if params is not None:
+        pipeline["params"] = params
+    return pipeline_file({"p": pipeline})
+
+
+def codes(write_tree: WriteTree, document: dict[str, Any]) -> list[str]:
+    return [code for code, _, _ in load_problems(write_tree, {"m.json": document})]
+
+
+# One passing and one failing case per rule, as data.
+RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "PR020",
+        one([{"$match": {"a": "<<a>>"}}], {"a": {"type": "int"}}),
+        one([{"$match": {"a": "<<b>>"}}], {"a": {"type": "int"}}),
+    ),
+    (
+        "PR021",
+        one([{"$match": {"a": "<<a>>"}}], {"a": {"type": "int"}}),
+        one([{"$match": {}}], {"a": {"type": "int"}}),
+    ),
+    (
+        "PR022",
+        one([{"$limit": "<<n>>"}], {"n": {"type": "int", "minimum": 1, "default": 5}}),
+        one([{"$limit": "<<n>>"}], {"n": {"type": "int", "minimum": 1, "default": 0}}),
+    ),
+    (
+        "PR023",
+        one([{"$match": {"a": "x-<<n>>"}}], {"n": {"type": "int", "default": 1}}),
+        one([{"$match": {"a": "x-<<n>>"}}], {"n": {"type": "int", "optional": True}}),
+    ),
+    (
+        "PR024",
+        one([{"$sort": {"<<f>>": 1}}], {"f": {"type": "field"}}),
+        one([{"$sort": {"<<f>>": 1}}], {"f": {"type": "string"}}),
+    ),
+    ("PR025", one([{"$match": {"a": "<<<<b>>"}}]), one([{"$match": {"a": "<<a b>>"}}])),
+    (
+        "PR026",
+        one([{"$sort": {"<<f>>": 1}}], {"f": {"type": "field"}}),
+        one([{"$sort": {"x.<<f>>": 1}}], {"f": {"type": "field"}}),
+    ),
+    ("PR030", one([{"$match": {}}]), one([{"$mtach": {}}])),
+    ("PR031", one([{"$match": {}}, {"$out": "x"}]), one([{"$out": "x"}, {"$match": {}}])),
+    (
+        "PR050",
+        one([{"$match": {"_id": {"$oid": "65f000000000000000000001"}}}]),
+        one([{"$match": {"_id": {"$oid": "zz"}}}]),
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "passing", "failing"), RULES, ids=[r[0] for r in RULES])
+def test_rule(write_tree: WriteTree, code: str, passing: dict[str, Any], failing: Any) -> None:
+    assert code in CODES
+    Registry.from_paths(write_tree({"ok.json": passing}))
+    assert code in codes(write_tree, {"bad.json": failing} and failing)
+
+
+def test_unknown_stage_suggests_the_closest_one(write_tree: WriteTree) -> None:
+    problems = load_problems(write_tree, {"m.json": one([{"$mtach": {}}])})
+    assert problems == [
+        ("PR030", "$.pipelines.p.stages[0].$mtach", "unknown stage '$mtach' (did you mean '$match'?)")
+    ]
+
+
+def test_stage_names_inside_facet_and_lookup_are_checked(write_tree: WriteTree) -> None:
+    document = one(
+        [
+            {"$facet": {"a": [{"$limt": 1}], "b": [{"$out": "x"}]}},
+            {"$lookup": {"from": "x", "as": "y", "pipeline": [{"$matc": {}}]}},
+        ]
+    )
+    problems = load_problems(write_tree, {"m.json": document})
+    assert [(code, path) for code, path, _ in problems] == [
+        ("PR030", "$.pipelines.p.stages[0].$facet.a[0].$limt"),
+        ("PR031", "$.pipelines.p.stages[0].$facet.b[0].$out"),
+        ("PR030", "$.pipelines.p.stages[1].$lookup.pipeline[0].$matc"),
+    ]
+
+
+def test_server_side_javascript_is_a_warning_not_an_error(write_tree: WriteTree) -> None:
+    root = write_tree({"m.json": one([{"$match": {"$where": "this.a > 1"}}])})
+    registry = Registry.from_paths(root)
+    assert "m.p" in registry
+    assert [(w.code, w.severity, w.json_path) for w in registry.warnings] == [
+        ("PR032", "warning", "$.pipelines.p.stages[0].$match.$where")
+    ]
+
+
+def test_problems_of_all_files_are_raised_together_with_locations(write_tree: WriteTree) -> None:
+    good = one([{"$match": {}}])
+    bad = one([{"$mtach": {"a": "<<n>>"}}], {"n": {"type": "int", "default": "ten"}})
+    root = write_tree({"a.json": good, "b.json": bad, "c.json": '{"version": 1,'})
+    with pytest.raises(PipelineLoadError) as info:
+        Registry.from_paths(root)
+    b, c = root / "b.json", root / "c.json"
+    assert [str(p) for p in info.value.problems] == [
+        f"{b}:8:11: PR030 $.pipelines.p.stages[0].$mtach: unknown stage '$mtach' "
+        "(did you mean '$match'?)",
+        f"{b}:16:11: PR022 $.pipelines.p.params.n.default: default: expected int, got str 'ten'",
+        f"{c}:1:15: PR001 invalid JSON: Expecting property name enclosed in double quotes",
+    ]
+    assert str(info.value).startswith("3 problems in pipeline files\n")
+
+
+def test_a_file_with_errors_serves_nothing_even_its_good_pipelines(
+    write_tree: WriteTree,
+) -> None:
+    document = pipeline_file(
+        {
+            "good": {"collection": "c", "stages": [{"$match": {}}]},
+            "bad": {"collection": "c", "stages": [{"$mtach": {}}]},
+        }
+    )
+    with pytest.raises(PipelineLoadError):
+        Registry.from_paths(write_tree({"m.json": document}))
+
+
+def test_the_same_key_in_two_files_is_an_error(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "orders.json": one([{"$match": {}}]),
+            "other.json": {**one([{"$match": {}}]), "module": "orders"},
+        }
+    )
+    with pytest.raises(PipelineLoadError) as info:
+        Registry.from_paths(root)
+    (problem,) = info.value.problems
+    assert problem.code == "PR040"
+    assert problem.path == str(root / "other.json")
+    assert f"'orders.p' is also defined in {root / 'orders.json'}" in problem.message
+
+
+def test_module_key_overrides_the_path(write_tree: WriteTree) -> None:
+    root = write_tree({"x/y.json": {**one([{"$match": {}}]), "module": "shop.orders"}})
+    assert Registry.from_paths(root).keys() == ["shop.orders.p"]
+
+
+def test_a_file_name_that_cannot_be_a_module_is_an_error(write_tree: WriteTree) -> None:
+    problems = load_problems(write_tree, {"my orders.json": one([{"$match": {}}])})
+    assert [code for code, _, _ in problems] == ["PR041"]
+
+
+def test_extended_json_literals_become_bson_values(write_tree: WriteTree) -> None:
+    import datetime
+
+    from bson import Decimal128, Int64, ObjectId
+
+    document = one(
+        [
+            {
+                "$match": {
+                    "at": {"$gte": {"$date": "2024-01-01T00:00:00Z"}},
+                    "_id": {"$oid": "65f000000000000000000001"},
+                    "price": {"$numberDecimal": "9.99"},
+                    "big": {"$numberLong": "9000000000"},
+                    "name": {"$regex": "^a", "$options": "i"},
+                }
+            }
+        ]
+    )
+    (stage,) = Registry.from_paths(write_tree({"m.json": document})).render("m.p")
+    match = stage["$match"]
+    assert match["at"]["$gte"] == datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    assert match["_id"] == ObjectId("65f000000000000000000001")
+    assert match["price"] == Decimal128("9.99")
+    assert type(match["big"]) is Int64
+    assert match["big"] == 9_000_000_000
+    # The legacy $regex form is the query operator, not a BSON literal.
+    assert match["name"] == {"$regex": "^a", "$options": "i"}

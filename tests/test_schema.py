@@ -1,0 +1,146 @@
+"""The pipeline-file JSON Schema and its messages (pipereg.schema)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+
+from conftest import REPO, pipeline_file
+from pipereg import schema
+
+
+def messages(document: Any) -> list[tuple[str, str]]:
+    from pipereg.parse import format_json_path
+
+    return [(format_json_path(f.at), f.message) for f in schema.validate(document)]
+
+
+def minimal(**pipeline: Any) -> dict[str, Any]:
+    return pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}], **pipeline}})
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(schema.schema())
+
+
+def test_editor_copy_in_schemas_folder_is_the_shipped_schema() -> None:
+    shipped = (REPO / "src/pipereg/pipeline-file.schema.json").read_text(encoding="utf-8")
+    editor = (REPO / "schemas/pipeline-file.schema.json").read_text(encoding="utf-8")
+    assert editor == shipped, "copy src/pipereg/pipeline-file.schema.json to schemas/"
+
+
+def test_bundled_examples_reference_the_schema_and_validate() -> None:
+    for path in sorted((REPO / "pipelines").rglob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        target = (path.parent / document["$schema"]).resolve()
+        assert target == (REPO / "schemas/pipeline-file.schema.json").resolve(), path
+        assert schema.validate(document) == [], path
+
+
+def test_minimal_file_is_valid() -> None:
+    assert messages(minimal()) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"pipelines": {}}, ("$", "missing required key 'version'")),
+        (
+            pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}}, verison=2),
+            ("$.verison", "unknown key 'verison' (did you mean 'version'?)"),
+        ),
+        (
+            pipeline_file({"p": {"colection": "c", "stages": [{"$match": {}}]}}),
+            ("$.pipelines.p.colection", "unknown key 'colection' (did you mean 'collection'?)"),
+        ),
+        (
+            minimal(version=0),
+            ("$.pipelines.p.version", "0 is less than the minimum of 1"),
+        ),
+        (
+            minimal(stages=[]),
+            ("$.pipelines.p.stages", "must have at least one item"),
+        ),
+        (
+            minimal(stages=[{"$match": {}, "$limit": 1}]),
+            (
+                "$.pipelines.p.stages[0]",
+                "a stage is an object with exactly one key, the stage name such as $match",
+            ),
+        ),
+        (
+            minimal(stages=[{"match": {}}]),
+            ('$.pipelines.p.stages[0].match', "'match': a stage name starts with $, such as $match"),
+        ),
+        (
+            pipeline_file({"daily-revenue": {"collection": "c", "stages": [{"$match": {}}]}}),
+            (
+                '$.pipelines["daily-revenue"]',
+                "'daily-revenue': a pipeline name is letters, digits and _, not starting with a digit",
+            ),
+        ),
+        (
+            minimal(params={"n": {"type": "integer"}}),
+            ("$.pipelines.p.params.n.type", '"integer" is not one of string, int, long, double, '
+             "decimal, bool, date, objectId, field, array, object (did you mean 'int'?)"),
+        ),
+        (
+            minimal(params={"n": {"type": "bool", "minimum": 1}}),
+            ("$.pipelines.p.params.n.minimum", "'minimum' does not apply to type bool"),
+        ),
+        (
+            minimal(params={"n": {"type": "array"}}),
+            ("$.pipelines.p.params.n", "missing required key 'items'"),
+        ),
+        (
+            minimal(params={"n": {"type": "object"}}),
+            ("$.pipelines.p.params.n", "missing required key 'properties'"),
+        ),
+        (
+            minimal(params={"n": {"type": "array", "items": {"type": "int", "optional": True}}}),
+            ("$.pipelines.p.params.n.items.optional", "array items cannot be optional"),
+        ),
+        (
+            minimal(params={"n": {"type": "string", "optional": "yes"}}),
+            ("$.pipelines.p.params.n.optional", 'expected boolean, got string "yes"'),
+        ),
+        (
+            minimal(options={"maxTimeMS": "soon"}),
+            ("$.pipelines.p.options.maxTimeMS", "expected a non-negative integer or a <<placeholder>>"),
+        ),
+        (
+            minimal(options={"allowDiskUse": True, "readConcern": {}}),
+            ("$.pipelines.p.options.readConcern", "unknown key 'readConcern'"),
+        ),
+    ],
+)
+def test_violations_have_located_readable_messages(
+    document: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    assert expected in messages(document)
+
+
+def test_every_problem_is_reported_not_just_the_first() -> None:
+    document = pipeline_file(
+        {
+            "a": {"colection": "c", "stages": [{"$match": {}}]},
+            "b": {"collection": "c", "stages": [], "option": {}},
+        }
+    )
+    paths = [path for path, _ in messages(document)]
+    assert paths == [
+        "$.pipelines.a",
+        "$.pipelines.a.colection",
+        "$.pipelines.b.option",
+        "$.pipelines.b.stages",
+    ]
+
+
+def test_placeholders_are_accepted_where_options_take_values() -> None:
+    document = minimal(
+        options={"maxTimeMS": "<<t>>", "allowDiskUse": "<<d>>", "let": {"x": "<<x>>"}}
+    )
+    assert messages(document) == []
