@@ -69,7 +69,7 @@ def _registry(ctx: click.Context) -> Registry:
 
 
 @main.command()
-@click.argument("targets", nargs=-1, type=click.Path())
+@click.argument("targets", nargs=-1, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def lint(ctx: click.Context, targets: tuple[str, ...], fmt: str) -> None:
