@@ -81,7 +81,9 @@ def test_lint_clean_tree_exits_0(root: Path) -> None:
 
 
 def test_lint_prints_located_findings_and_exits_1(write_tree: WriteTree) -> None:
-    root = write_tree({"bad.json": pipeline_file({"p": {"collection": "c", "stages": [{"$mtach": {}}]}})})
+    root = write_tree(
+        {"bad.json": pipeline_file({"p": {"collection": "c", "stages": [{"$mtach": {}}]}})}
+    )
     result = invoke("lint", str(root))
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
@@ -177,7 +179,10 @@ def test_render_params_json_and_full(root: Path) -> None:
     ("args", "fragments"),
     [
         (("render", "orders.recnt"), ["unknown pipeline 'orders.recnt'", "'orders.recent'"]),
-        (("render", "orders.recent"), ["parameter 'since'", "missing required parameter of type date"]),
+        (
+            ("render", "orders.recent"),
+            ["parameter 'since'", "missing required parameter of type date"],
+        ),
         (
             ("render", "orders.recent", "-p", "since=2024-03-01", "-p", "limit=ten"),
             ["parameter 'limit'", "cannot read 'ten' as int"],
@@ -207,7 +212,9 @@ def test_render_params_json_and_full(root: Path) -> None:
         ),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(root: Path, args: tuple[str, ...], fragments: list[str]) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    root: Path, args: tuple[str, ...], fragments: list[str]
+) -> None:
     result = invoke("--path", str(root), *args)
     assert_one_clean_error(result, *fragments)
     assert len(result.stderr.strip().splitlines()) == 1
@@ -280,9 +287,13 @@ def test_run_refuses_data_with_a_uri(root: Path, data: Path) -> None:
 
 
 def test_run_database_error_is_one_line_exit_1(write_tree: WriteTree) -> None:
-    document = pipeline_file({"p": {"collection": "c", "stages": [{"$project": {"a": {"$nosuchop": 1}}}]}})
+    document = pipeline_file(
+        {"p": {"collection": "c", "stages": [{"$project": {"a": {"$nosuchop": 1}}}]}}
+    )
     root = write_tree({"m.json": document})
-    result = invoke("--path", str(root), "run", "m.p", "--data", "c=" + str(REPO / "examples/data/orders.json"))
+    result = invoke(
+        "--path", str(root), "run", "m.p", "--data", "c=" + str(REPO / "examples/data/orders.json")
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     assert "pipereg: while running m.p@1" in result.stderr

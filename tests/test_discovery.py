@@ -77,9 +77,7 @@ def test_default_roots_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert default_roots() == ["one", "two"]
 
 
-def test_package_resources_are_discovered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_package_resources_are_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "shop_service" / "pipelines"
     (package / "billing").mkdir(parents=True)
     (tmp_path / "shop_service" / "__init__.py").write_text("")

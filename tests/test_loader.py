@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -83,7 +82,11 @@ def test_rule(write_tree: WriteTree, code: str, passing: dict[str, Any], failing
 def test_unknown_stage_suggests_the_closest_one(write_tree: WriteTree) -> None:
     problems = load_problems(write_tree, {"m.json": one([{"$mtach": {}}])})
     assert problems == [
-        ("PR030", "$.pipelines.p.stages[0].$mtach", "unknown stage '$mtach' (did you mean '$match'?)")
+        (
+            "PR030",
+            "$.pipelines.p.stages[0].$mtach",
+            "unknown stage '$mtach' (did you mean '$match'?)",
+        )
     ]
 
 

@@ -33,7 +33,11 @@ def test_keys_get_and_render(write_tree: WriteTree) -> None:
     assert len(registry) == 2
     assert "orders.count" in registry
     pipeline = registry.get("orders.by_status")
-    assert (pipeline.key, pipeline.module, pipeline.name) == ("orders.by_status", "orders", "by_status")
+    assert (pipeline.key, pipeline.module, pipeline.name) == (
+        "orders.by_status",
+        "orders",
+        "by_status",
+    )
     assert (pipeline.collection, pipeline.description, pipeline.version) == (
         "orders",
         "Orders with a status",
@@ -50,7 +54,9 @@ def test_unknown_key_suggests_close_keys(write_tree: WriteTree) -> None:
     with pytest.raises(UnknownPipelineError) as info:
         registry.get("orders.by_stats")
     assert info.value.suggestions == ("orders.by_status",)
-    assert str(info.value) == "unknown pipeline 'orders.by_stats' (did you mean 'orders.by_status'?)"
+    assert (
+        str(info.value) == "unknown pipeline 'orders.by_stats' (did you mean 'orders.by_status'?)"
+    )
     assert isinstance(info.value, KeyError)
 
 

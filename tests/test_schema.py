@@ -73,19 +73,26 @@ def test_minimal_file_is_valid() -> None:
         ),
         (
             minimal(stages=[{"match": {}}]),
-            ('$.pipelines.p.stages[0].match', "'match': a stage name starts with $, such as $match"),
+            (
+                "$.pipelines.p.stages[0].match",
+                "'match': a stage name starts with $, such as $match",
+            ),
         ),
         (
             pipeline_file({"daily-revenue": {"collection": "c", "stages": [{"$match": {}}]}}),
             (
                 '$.pipelines["daily-revenue"]',
-                "'daily-revenue': a pipeline name is letters, digits and _, not starting with a digit",
+                "'daily-revenue': a pipeline name is letters, digits and _, "
+                "not starting with a digit",
             ),
         ),
         (
             minimal(params={"n": {"type": "integer"}}),
-            ("$.pipelines.p.params.n.type", '"integer" is not one of string, int, long, double, '
-             "decimal, bool, date, objectId, field, array, object (did you mean 'int'?)"),
+            (
+                "$.pipelines.p.params.n.type",
+                '"integer" is not one of string, int, long, double, '
+                "decimal, bool, date, objectId, field, array, object (did you mean 'int'?)",
+            ),
         ),
         (
             minimal(params={"n": {"type": "bool", "minimum": 1}}),
@@ -109,7 +116,10 @@ def test_minimal_file_is_valid() -> None:
         ),
         (
             minimal(options={"maxTimeMS": "soon"}),
-            ("$.pipelines.p.options.maxTimeMS", "expected a non-negative integer or a <<placeholder>>"),
+            (
+                "$.pipelines.p.options.maxTimeMS",
+                "expected a non-negative integer or a <<placeholder>>",
+            ),
         ),
         (
             minimal(options={"allowDiskUse": True, "readConcern": {}}),

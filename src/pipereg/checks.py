@@ -22,7 +22,7 @@ CODES: dict[str, str] = {
     "PR020": "placeholder names an undeclared parameter",
     "PR021": "declared parameter is never used",
     "PR022": "a default, enum value or bound does not fit its own declaration",
-    "PR023": "placeholder embedded in text must be a scalar parameter that is required or defaulted",
+    "PR023": "placeholder embedded in text must be a scalar that is required or defaulted",
     "PR024": "placeholder used as an object key must be a field parameter",
     "PR025": "malformed placeholder",
     "PR026": "placeholder embedded in an object key",
@@ -70,7 +70,9 @@ def check_pipeline(
     yield from _javascript(stages, (*base, "stages"))
 
 
-def _placeholders(params: Mapping[str, Param], sites: list[Site], base: JsonPath) -> Iterator[Finding]:
+def _placeholders(
+    params: Mapping[str, Param], sites: list[Site], base: JsonPath
+) -> Iterator[Finding]:
     used = set()
     for site in sites:
         used.add(site.name)
@@ -111,7 +113,7 @@ def _stages(stages: Any, path: JsonPath, *, top_level: bool) -> Iterator[Finding
     for i, stage in enumerate(stages):
         if not isinstance(stage, dict) or len(stage) != 1:
             continue  # the schema reports it
-        (name, body), = stage.items()
+        ((name, body),) = stage.items()
         at = (*path, i, name)
         if not isinstance(name, str):
             continue

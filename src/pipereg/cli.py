@@ -1,7 +1,7 @@
 """The ``pipereg`` command: lint, list, show, render and run pipelines.
 
-Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line each
-on stderr, never a traceback.
+Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line
+each on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -94,9 +94,7 @@ def lint(ctx: click.Context, targets: tuple[str, ...], fmt: str) -> None:
         for problem in problems:
             click.echo(str(problem))
     count = sum(len(result.pipelines) for result in loaded)
-    click.echo(
-        f"{len(files)} files, {count} pipelines, {len(problems)} findings", err=True
-    )
+    click.echo(f"{len(files)} files, {count} pipelines, {len(problems)} findings", err=True)
     ctx.exit(1 if problems else 0)
 
 
@@ -123,7 +121,7 @@ def _signature(name: str, param: Param) -> str:
 def _table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
         click.echo((indent + "  ".join(cells)).rstrip())
 
 
@@ -135,13 +133,17 @@ def show(ctx: click.Context, key: str) -> None:
     registry = _registry(ctx)
     with _input_errors():
         pipeline = registry.get(key)
-    click.echo(f"{pipeline.key}  version {pipeline.version}  fingerprint {pipeline.fingerprint[:12]}")
+    click.echo(
+        f"{pipeline.key}  version {pipeline.version}  fingerprint {pipeline.fingerprint[:12]}"
+    )
     if pipeline.description:
         click.echo(pipeline.description)
     click.echo(f"file: {pipeline.path}\ncollection: {pipeline.collection}")
     if pipeline.params:
         click.echo("\nparameters:")
-        rows = [("NAME", "TYPE", "REQUIRED", "DEFAULT", "CONSTRAINTS", "DESCRIPTION")]
+        rows: list[tuple[str, ...]] = [
+            ("NAME", "TYPE", "REQUIRED", "DEFAULT", "CONSTRAINTS", "DESCRIPTION")
+        ]
         for name, param in pipeline.params.items():
             rows.append(_param_row(name, param))
         _table(rows, indent="  ")
@@ -286,7 +288,9 @@ def render(
 @main.command()
 @click.argument("key")
 @_param_options
-@click.option("--uri", envvar="PIPEREG_MONGODB_URI", help="MongoDB URI; default: the embedded engine.")
+@click.option(
+    "--uri", envvar="PIPEREG_MONGODB_URI", help="MongoDB URI; default: the embedded engine."
+)
 @click.option("--db", "db_name", help="Database name (default: the URI's, else 'pipereg').")
 @click.option(
     "--data",
@@ -353,7 +357,7 @@ def _embedded(db_name: str | None, data: Sequence[str]) -> Any:
         raise InputError(
             "the embedded engine needs mongomock: pip install mongomock (or pass --uri)"
         ) from exc
-    database = mongomock.MongoClient(tz_aware=True)[db_name or "pipereg"]
+    database: Any = mongomock.MongoClient(tz_aware=True)[db_name or "pipereg"]
     for collection, documents in _seed_data(data).items():
         if documents:
             database[collection].insert_many(documents)

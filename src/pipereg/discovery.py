@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -54,7 +55,9 @@ def default_roots() -> list[str]:
     return entries or [DEFAULT_ROOT]
 
 
-def discover_paths(roots: Sequence[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[Problem]]:
+def discover_paths(
+    roots: Sequence[str | os.PathLike[str]],
+) -> tuple[list[SourceFile], list[Problem]]:
     """Every pipeline file below ``roots`` (directories, or single files), in a stable order."""
     files: list[SourceFile] = []
     problems: list[Problem] = []
@@ -67,7 +70,7 @@ def discover_paths(roots: Sequence[str | os.PathLike[str]]) -> tuple[list[Source
                 files.append(SourceFile(shown, path.name.removesuffix(SUFFIX), path))
         elif path.is_dir():
             for parts, resource in _walk(path, (), {os.path.realpath(path)}):
-                if _claim(Path(os.fspath(resource)), seen):
+                if _claim(cast(Path, resource), seen):
                     files.append(SourceFile(os.path.join(shown, *parts), _module(parts), resource))
         else:
             problems.append(
@@ -101,7 +104,7 @@ def _walk(
             continue
         if child.is_dir():
             if visited is not None:
-                real = os.path.realpath(os.fspath(child))  # type: ignore[call-overload]
+                real = os.path.realpath(cast(Path, child))
                 if real in visited:
                     continue  # a symlink loop, or a folder reached twice
                 visited.add(real)

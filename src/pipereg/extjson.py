@@ -1,8 +1,8 @@
 """MongoDB Extended JSON literals in pipeline files, and Extended JSON output.
 
-Only the unambiguous Extended JSON v2 wrappers are literals. The legacy ``{"$regex": ..., "$options":
-...}`` form is deliberately not one: in a pipeline file it is the ``$regex`` query operator and must
-stay a document (it may hold placeholders).
+Only the unambiguous Extended JSON v2 wrappers are literals. The legacy
+``{"$regex": ..., "$options": ...}`` form is deliberately not one: in a pipeline file it is the
+``$regex`` query operator and must stay a document (it may hold placeholders).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ WRAPPER_KEYS: frozenset[str] = frozenset(
 _INPUT_OPTIONS = JSONOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
 RELAXED = JSONOptions(json_mode=json_util.JSONMode.RELAXED, tz_aware=True)
 CANONICAL = JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True)
-CODEC_OPTIONS = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
+CODEC_OPTIONS: CodecOptions[Any] = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
 
 
 class ExtJsonError(ValueError):
@@ -64,7 +64,7 @@ def literal(node: dict[str, Any]) -> Any:
 
 
 def loads(text: str) -> Any:
-    """Parse JSON text that may hold Extended JSON (relaxed or canonical), for data and CLI input."""
+    """Parse JSON text that may hold Extended JSON (relaxed or canonical): data and CLI input."""
     return json_util.loads(text, json_options=_INPUT_OPTIONS)
 
 

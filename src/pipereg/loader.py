@@ -45,7 +45,9 @@ def load_file(source: SourceFile) -> LoadedFile:
     try:
         data = source.read()
     except OSError as exc:
-        result.problems.append(Problem(source.path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}"))
+        result.problems.append(
+            Problem(source.path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")
+        )
         return result
     try:
         text = decode_text(data, source.path)
@@ -66,8 +68,8 @@ def load_file(source: SourceFile) -> LoadedFile:
                 Finding(
                     (),
                     "PR041",
-                    f"the file's path gives module name {result.module!r}, which is not dot-separated "
-                    'letters, digits, _ and -; rename the file or set "module"',
+                    f"the file's path gives module name {result.module!r}, which is not "
+                    'dot-separated letters, digits, _ and -; rename the file or set "module"',
                 )
             )
         for name, definition in document["pipelines"].items():

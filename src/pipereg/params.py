@@ -251,7 +251,9 @@ def _show(value: Any) -> str:
 def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:
     expected = param.type_name
     return Invalid(
-        f"expected {expected}, got {describe(value)}{hint}", expected=expected, actual=describe(value)
+        f"expected {expected}, got {describe(value)}{hint}",
+        expected=expected,
+        actual=describe(value),
     )
 
 
@@ -381,9 +383,7 @@ def _coerce_field(param: Param, value: Any) -> str:
     if not value:
         raise Invalid("a field path cannot be empty", actual=describe(value))
     if value.startswith("$"):
-        raise Invalid(
-            f"a field path cannot start with '$' (got {value!r})", actual=describe(value)
-        )
+        raise Invalid(f"a field path cannot start with '$' (got {value!r})", actual=describe(value))
     if "\x00" in value:
         raise Invalid("a field path cannot contain NUL", actual=describe(value))
     if "" in value.split("."):

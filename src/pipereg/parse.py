@@ -1,19 +1,22 @@
 """JSON text to Python values, strictly, with positions for error messages.
 
-Parsing uses the standard library's C scanner on the fast path. Positions are only needed when a file
-has a problem, so :class:`Positions` re-scans the text lazily, on the first lookup, and only for
-such files.
+Parsing uses the standard library's C scanner on the fast path. Positions are only needed when a
+file has a problem, so :class:`Positions` re-scans the text lazily, on the first lookup, and only
+for such files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Sequence
-from json.decoder import scanstring
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pipereg.errors import Problem
+
+# The C string scanner behind json.loads: public in the module, absent from typeshed.
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 JsonPath = tuple[str | int, ...]
 
@@ -99,7 +102,9 @@ def parse_json(text: str, path: str) -> Any:
             Problem(path, line, col, format_json_path(at), "PR002", f"duplicate key {key!r}")
             for at, key, (line, col) in duplicates
         ]
-        raise ParseFailure(problems or [Problem(path, 1, 1, "", "PR002", "duplicate key")]) from None
+        raise ParseFailure(
+            problems or [Problem(path, 1, 1, "", "PR002", "duplicate key")]
+        ) from None
     except json.JSONDecodeError as exc:
         raise ParseFailure(
             [Problem(path, exc.lineno, exc.colno, "", "PR001", f"invalid JSON: {exc.msg}")]
@@ -123,10 +128,9 @@ class Positions:
     def _scan(self) -> dict[JsonPath, int]:
         if self._index is None:
             self._index = {}
-            try:
+            # A best effort: positions found before a failure are kept.
+            with contextlib.suppress(ValueError, IndexError, RecursionError):
                 self._value(0, ())
-            except (ValueError, IndexError, RecursionError):
-                pass  # a best effort: positions found before the failure are kept
         return self._index
 
     @property

@@ -72,7 +72,7 @@ class Pipeline:
         return render_stages(self.stage_tree, values, self.params, self.key)
 
     def render_options(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Render the file's aggregate options with ``params`` (placeholders may stand in ``let``)."""
+        """Render the file's aggregate options with ``params`` (``let`` may hold placeholders)."""
         values = coerce_params(self.key, self.params, params)
         return render_options(self.option_tree, values, self.params, self.key)
 

@@ -52,13 +52,13 @@ class Registry:
 
     @classmethod
     def from_paths(cls, *paths: str | os.PathLike[str]) -> Registry:
-        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ``./pipelines``)."""
+        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines)."""
         files, problems = discover_paths(paths or default_roots())
         return cls._build(files, problems)
 
     @classmethod
     def from_package(cls, package: str) -> Registry:
-        """Load every ``*.json`` shipped inside an importable package, e.g. ``myservice.pipelines``."""
+        """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``."""
         files, problems = discover_package(package)
         return cls._build(files, problems)
 
@@ -127,5 +127,5 @@ def set_default_registry(registry: Registry | None) -> None:
 
 
 def get_pipeline(key: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Render the pipeline ``key`` from the default registry: ``get_pipeline("orders.daily", {...})``."""
+    """Render the pipeline ``key`` from the default registry (see :func:`default_registry`)."""
     return default_registry().render(key, params)

@@ -37,15 +37,15 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
     kind = type(node)
     if kind is dict:
         result: dict[str, Any] = {}
-        for name, child in node.items():
-            if type(name) is FieldKey:
-                param = name.name
-                if param not in values:
+        for written, child in node.items():
+            name = written
+            if type(written) is FieldKey:
+                if written.name not in values:
                     continue
-                name = values[param]
+                name = values[written.name]
                 if name in result or name in node:
                     raise ParameterError(
-                        key, param, f"field {name!r} would appear twice in one document"
+                        key, written.name, f"field {name!r} would appear twice in one document"
                     )
             value = render_tree(child, values, params, key)
             if value is not ABSENT:

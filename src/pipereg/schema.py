@@ -1,8 +1,8 @@
 """The JSON Schema of a pipeline file, and readable messages for its violations.
 
-The schema (draft 2020-12) ships inside the package as ``pipeline-file.schema.json``; the copy in the
-repository's ``schemas/`` folder is what editors use through a file's ``$schema`` key. Its custom
-``errorMessage`` and ``patternErrorMessage`` keywords are understood by VS Code, and by
+The schema (draft 2020-12) ships inside the package as ``pipeline-file.schema.json``; the copy
+in the repository's ``schemas/`` folder is what editors use through a file's ``$schema`` key. Its
+custom ``errorMessage`` and ``patternErrorMessage`` keywords are understood by VS Code, and by
 :func:`validate` here, so people read the same sentence in the editor and in ``pipereg lint``.
 """
 
@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import best_match
 
 from pipereg.errors import Finding, did_you_mean
 
@@ -42,7 +42,8 @@ def validate(document: Any) -> list[Finding]:
     return sorted(findings, key=lambda f: [str(part) for part in f.at])
 
 
-def _findings(error: ValidationError) -> list[Finding]:
+def _findings(error: Any) -> list[Finding]:
+    # error is a jsonschema ValidationError; its stub types every field as maybe-unset.
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
         # One finding per unknown key, located at the key itself.
@@ -58,12 +59,16 @@ def _findings(error: ValidationError) -> list[Finding]:
     return [Finding(path, "PR010", _message(error))]
 
 
-def _message(error: ValidationError) -> str:
+def _message(error: Any) -> str:
     custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
     keyword = error.validator
     value = error.validator_value
     instance = error.instance
-    if keyword == "pattern" and isinstance(error.schema, dict) and "patternErrorMessage" in error.schema:
+    if (
+        keyword == "pattern"
+        and isinstance(error.schema, dict)
+        and "patternErrorMessage" in error.schema
+    ):
         return f"{instance!r}: {error.schema['patternErrorMessage']}"
     if custom:
         return str(custom)
@@ -83,7 +88,7 @@ def _message(error: ValidationError) -> str:
         return "must not be empty"
     if keyword == "minItems" and value == 1:
         return "must have at least one item"
-    return error.message
+    return str(error.message)
 
 
 def _json_type(value: Any) -> str:

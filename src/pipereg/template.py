@@ -2,8 +2,8 @@
 
 In the tree, a string that is exactly ``<<name>>`` becomes a :class:`Slot`, a string with text
 around placeholders a :class:`Text`, an object key ``<<name>>`` a :class:`FieldKey`, and Extended
-JSON literals their BSON values. Everything else stays as parsed. Rendering walks this tree; it never
-scans strings again, and it never scans parameter values at all.
+JSON literals their BSON values. Everything else stays as parsed. Rendering walks this tree; it
+never scans strings again, and it never scans parameter values at all.
 
 Placeholder syntax: ``<<name>>`` with ``name`` matching ``[A-Za-z_][A-Za-z0-9_]*``. A literal ``<<``
 is written ``<<<<``.
@@ -122,7 +122,9 @@ def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -
         end = text.find(">>", start + 2)
         if end < 0:
             out.findings.append(
-                Finding(path, "PR025", f"unclosed placeholder in {text!r} (write <<<< for a literal <<)")
+                Finding(
+                    path, "PR025", f"unclosed placeholder in {text!r} (write <<<< for a literal <<)"
+                )
             )
             return text
         name = text[start + 2 : end]

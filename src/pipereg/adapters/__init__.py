@@ -1,8 +1,8 @@
 """Drivers behind small adapters: one module per driver, chosen from the database object's type.
 
 The DAO renders a pipeline once and hands the stages and options to an adapter. Adapters differ only
-where the drivers do: PyMongo's ``AsyncCollection.aggregate`` must be awaited to get a cursor, Motor's
-returns one directly. mongomock (sync) speaks PyMongo's API and uses the PyMongo adapter;
+where the drivers do: PyMongo's ``AsyncCollection.aggregate`` must be awaited to get a cursor,
+Motor's returns one directly. mongomock (sync) speaks PyMongo's API and uses the PyMongo adapter;
 mongomock-motor poses as Motor and uses the Motor adapter.
 """
 
@@ -95,5 +95,6 @@ def async_driver_for(database: Any) -> AsyncDriver:
         raise TypeError(f"{type(database).__name__} is a synchronous database: use PipelineDAO")
     raise TypeError(
         f"unsupported database object {type(database).__module__}.{type(database).__name__}: "
-        "AsyncPipelineDAO takes a PyMongo AsyncDatabase or a Motor database; pass driver= for another"
+        "AsyncPipelineDAO takes a PyMongo AsyncDatabase or a Motor database; "
+        "pass driver= for another"
     )
