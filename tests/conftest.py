@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import pipereg
-
-REPO = Path(__file__).resolve().parent.parent
-
-WriteTree = Callable[[dict[str, Any]], Path]
-
-
-def pipeline_file(pipelines: dict[str, Any], **top: Any) -> dict[str, Any]:
-    """A pipeline file document: version 1 unless given, with ``pipelines``."""
-    return {"version": 1, **top, "pipelines": pipelines}
+from helpers import WriteTree
 
 
 @pytest.fixture

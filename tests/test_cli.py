@@ -10,7 +10,7 @@ import pytest
 from bson import json_util
 from click.testing import CliRunner, Result
 
-from conftest import REPO, WriteTree, pipeline_file
+from helpers import REPO, WriteTree, pipeline_file
 from pipereg.cli import main
 
 ORDERS = pipeline_file(

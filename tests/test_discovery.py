@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import WriteTree, pipeline_file
+from helpers import WriteTree, pipeline_file
 from pipereg.discovery import default_roots, discover_package, discover_paths
 
 FILE = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}})

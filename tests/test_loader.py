@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conftest import WriteTree, pipeline_file
+from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
 from pipereg.checks import CODES
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import pipereg
-from conftest import REPO, WriteTree, pipeline_file
+from helpers import REPO, WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry, UnknownPipelineError
 
 ORDERS = pipeline_file(

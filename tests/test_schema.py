@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import REPO, pipeline_file
+from helpers import REPO, pipeline_file
 from pipereg import schema
 
 

@@ -176,7 +176,7 @@ def _param_row(name: str, param: Param) -> tuple[str, ...]:
         if value is not None:
             constraints.append(f"{label} {_json(value)}")
     if param.pattern is not None:
-        constraints.append(f"pattern {param.pattern.pattern}")
+        constraints.append(f"pattern {param.pattern}")
     return (
         name,
         param.type_name,

@@ -1,7 +1,8 @@
 """Executed: DAOs that render a pipeline and run it on its collection, sync and async.
 
-Both DAOs share one preparation step (:func:`prepare_call`); they differ only in awaiting. Options
-merge file < call, and the ``comment`` sent to the server starts with the pipeline's tag
+Both DAOs share one preparation step (:func:`prepare_call`); they differ only in awaiting.
+Options merge file < call (``let`` variables merge by name; a call option of None counts as not
+given), and the ``comment`` sent to the server starts with the pipeline's tag
 (``pipereg:<key>@<version> fp:<fingerprint>``) so profiler and slow-query logs name the pipeline.
 A driver error keeps its own type and gains a note naming the pipeline, its version and fingerprint.
 """
@@ -39,7 +40,13 @@ def prepare_call(
     """
     pipeline = registry.get(key)
     stages, merged = pipeline.prepare(params)
-    merged.update(options)
+    for name, value in options.items():
+        if value is None:
+            continue  # None means "not given", as in the drivers
+        if name == "let" and isinstance(merged.get("let"), dict):
+            merged["let"] = {**merged["let"], **value}  # variables merge by name, call wins
+        else:
+            merged[name] = value
     comment = merged.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise TypeError(f"comment must be a string, got {type(comment).__name__}")

@@ -8,6 +8,7 @@ Only the unambiguous Extended JSON v2 wrappers are literals. The legacy
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from bson import json_util
@@ -55,7 +56,8 @@ def literal(node: dict[str, Any]) -> Any:
         ExtJsonError: the wrapper's content is not valid, e.g. ``{"$oid": "xyz"}``.
     """
     try:
-        value = json_util.object_hook(dict(node), _INPUT_OPTIONS)
+        # Through loads, so nested wrappers decode first: {"$date": {"$numberLong": "..."}}.
+        value = json_util.loads(json.dumps(node), json_options=_INPUT_OPTIONS)
     except Exception as exc:  # bson raises TypeError, ValueError, InvalidId, ...
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
     if isinstance(value, dict):

@@ -84,7 +84,8 @@ class Param:
     maximum: Any = None
     min_length: int | None = None
     max_length: int | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: str | None = None
+    regex: re.Pattern[str] | None = field(default=None, repr=False)
     min_items: int | None = None
     max_items: int | None = None
     items: Param | None = None
@@ -121,10 +122,10 @@ class Param:
                 properties[prop] = cls.from_json(prop, decl)
             except Invalid as exc:
                 raise exc.under(f".properties.{prop}") from None
-        pattern = None
+        regex = None
         if "pattern" in raw:
             try:
-                pattern = re.compile(raw["pattern"])
+                regex = compile_pattern(raw["pattern"])
             except re.error as exc:
                 raise Invalid(f"invalid regular expression: {exc}", where=".pattern") from None
         base = cls(
@@ -135,7 +136,8 @@ class Param:
             nullable=raw.get("nullable", False),
             min_length=raw.get("minLength"),
             max_length=raw.get("maxLength"),
-            pattern=pattern,
+            pattern=raw.get("pattern"),
+            regex=regex,
             min_items=raw.get("minItems"),
             max_items=raw.get("maxItems"),
             items=items,
@@ -196,9 +198,17 @@ class Param:
                 actual=describe(value),
             )
         if self.minimum is not None and _ordered(result) < _ordered(self.minimum):
-            raise Invalid(f"{_show(result)} is less than the minimum {_show(self.minimum)}")
+            raise Invalid(
+                f"{_show(result)} is less than the minimum {_show(self.minimum)}",
+                expected=self.type_name,
+                actual=describe(value),
+            )
         if self.maximum is not None and _ordered(result) > _ordered(self.maximum):
-            raise Invalid(f"{_show(result)} is greater than the maximum {_show(self.maximum)}")
+            raise Invalid(
+                f"{_show(result)} is greater than the maximum {_show(self.maximum)}",
+                expected=self.type_name,
+                actual=describe(value),
+            )
         return result
 
     @property
@@ -215,6 +225,31 @@ class Param:
         if isinstance(value, datetime.datetime):
             return value.isoformat().replace("+00:00", "Z")
         return str(value)
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    r"""Compile a JSON Schema ``pattern`` with ECMA-262 meaning in Python's ``re``.
+
+    ``$`` means end of text (Python's also matches before a final newline), and ``\d``, ``\w``,
+    ``\s`` are ASCII classes, as in JSON Schema.
+    """
+    out = []
+    in_class = False
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            out.append(char + next(chars, ""))
+        elif in_class:
+            in_class = char != "]"
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == "$":
+            out.append(r"\Z")
+        else:
+            out.append(char)
+    return re.compile("".join(out), re.ASCII)
 
 
 def _with(param: Param, **changes: Any) -> Param:
@@ -270,13 +305,15 @@ def _coerce_string(param: Param, value: Any) -> str:
 
 def _check_text(param: Param, value: str) -> None:
     if param.min_length is not None and len(value) < param.min_length:
-        raise Invalid(f"is shorter than {param.min_length} characters", actual=describe(value))
+        raise _unfit(param, value, f"is shorter than {param.min_length} characters")
     if param.max_length is not None and len(value) > param.max_length:
-        raise Invalid(f"is longer than {param.max_length} characters", actual=describe(value))
-    if param.pattern is not None and not param.pattern.search(value):
-        raise Invalid(
-            f"{value!r} does not match pattern {param.pattern.pattern!r}", actual=describe(value)
-        )
+        raise _unfit(param, value, f"is longer than {param.max_length} characters")
+    if param.regex is not None and not param.regex.search(value):
+        raise _unfit(param, value, f"{value!r} does not match pattern {param.pattern!r}")
+
+
+def _unfit(param: Param, value: Any, problem: str) -> Invalid:
+    return Invalid(problem, expected=param.type_name, actual=describe(value))
 
 
 def _coerce_int(param: Param, value: Any) -> int:
@@ -303,9 +340,16 @@ def _coerce_long(param: Param, value: Any) -> Int64:
 
 def _coerce_double(param: Param, value: Any) -> float:
     if _is_int(value):
-        number = float(value)
-        if int(number) != value:
-            raise Invalid(f"{value} cannot be represented exactly as a double")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number) or int(number) != value:
+            raise Invalid(
+                f"{value} cannot be represented exactly as a double",
+                expected="double",
+                actual=describe(value),
+            )
         return number
     if not isinstance(value, float):
         raise _wrong(param, value)
@@ -386,8 +430,13 @@ def _coerce_field(param: Param, value: Any) -> str:
         raise Invalid(f"a field path cannot start with '$' (got {value!r})", actual=describe(value))
     if "\x00" in value:
         raise Invalid("a field path cannot contain NUL", actual=describe(value))
-    if "" in value.split("."):
+    segments = value.split(".")
+    if "" in segments:
         raise Invalid(f"field path {value!r} has an empty segment", actual=describe(value))
+    if any(segment.startswith("$") for segment in segments):
+        raise Invalid(
+            f"field path {value!r} has a segment starting with '$'", actual=describe(value)
+        )
     if len(value) > FIELD_MAX_LENGTH:
         raise Invalid(f"a field path is at most {FIELD_MAX_LENGTH} characters")
     _check_text(param, value)
@@ -398,9 +447,9 @@ def _coerce_array(param: Param, value: Any) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise _wrong(param, value)
     if param.min_items is not None and len(value) < param.min_items:
-        raise Invalid(f"has {len(value)} items, fewer than {param.min_items}")
+        raise _unfit(param, value, f"has {len(value)} items, fewer than {param.min_items}")
     if param.max_items is not None and len(value) > param.max_items:
-        raise Invalid(f"has {len(value)} items, more than {param.max_items}")
+        raise _unfit(param, value, f"has {len(value)} items, more than {param.max_items}")
     items = param.items
     assert items is not None  # the schema requires items for arrays
     result = []
@@ -423,7 +472,10 @@ def _coerce_object(param: Param, value: Any) -> dict[str, Any]:
         if key not in param.properties:
             raise Invalid(f"unknown key {key!r}{did_you_mean(key, param.properties)}")
     result: dict[str, Any] = {}
-    for name, prop in param.properties.items():
+    # The caller's key order is kept (it matters in $sort and exact matches); defaults follow.
+    order = [*value, *(name for name in param.properties if name not in value)]
+    for name in order:
+        prop = param.properties[name]
         given = value.get(name)
         try:
             if given is not None or (name in value and prop.nullable):
@@ -501,7 +553,7 @@ def coerce_params(
                     actual=exc.actual or describe(value),
                 ) from None
         elif param.default is not MISSING:
-            values[name] = param.default
+            values[name] = fresh(param.default)
         elif not param.optional:
             raise ParameterError(
                 pipeline,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipereg.compiler import OptionsFunction, StagesFunction, compile_options, compile_stages
 from pipereg.params import Param, coerce_params
-from pipereg.render import render_options, render_stages
 
 TAG_PREFIX = "pipereg:"
 
@@ -57,6 +58,16 @@ class Pipeline:
     stage_tree: list[Any] = field(repr=False)
     option_tree: Mapping[str, Any] = field(repr=False)
 
+    @functools.cached_property
+    def _stages(self) -> StagesFunction:
+        # Compiled on first render, so start-up only parses and checks. Two threads racing here
+        # compile the same function twice, which is harmless.
+        return compile_stages(self.stage_tree, self.params, self.key)
+
+    @functools.cached_property
+    def _options(self) -> OptionsFunction:
+        return compile_options(self.option_tree, self.params, self.key)
+
     @property
     def tag(self) -> str:
         """What the server's ``comment`` starts with: ``pipereg:<key>@<version> fp:<12 hex>``."""
@@ -68,20 +79,15 @@ class Pipeline:
         Raises:
             ParameterError: an unknown, missing or ill-typed parameter.
         """
-        values = coerce_params(self.key, self.params, params)
-        return render_stages(self.stage_tree, values, self.params, self.key)
+        return self._stages(coerce_params(self.key, self.params, params))
 
     def render_options(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Render the file's aggregate options with ``params`` (``let`` may hold placeholders)."""
-        values = coerce_params(self.key, self.params, params)
-        return render_options(self.option_tree, values, self.params, self.key)
+        return self._options(coerce_params(self.key, self.params, params))
 
     def prepare(
         self, params: Mapping[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Render stages and options together, coercing the parameters once."""
         values = coerce_params(self.key, self.params, params)
-        return (
-            render_stages(self.stage_tree, values, self.params, self.key),
-            render_options(self.option_tree, values, self.params, self.key),
-        )
+        return self._stages(values), self._options(values)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bson.regex import Regex
+
 from pipereg.errors import ParameterError
 from pipereg.params import Param, fresh
 from pipereg.template import FieldKey, Slot, Text
@@ -62,6 +64,8 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
             part if type(part) is str else params[part.name].to_text(values[part.name])
             for part in node.parts
         )
+    if kind is Regex:  # the one mutable BSON literal type
+        return Regex(node.pattern, node.flags)
     return node
 
 

@@ -143,9 +143,10 @@ def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -
                 Finding(path, "PR026", f"a key may only be a whole placeholder, not {text!r}")
             )
             return text
-        if literal_text:
-            parts.append("".join(literal_text))
-            literal_text = []
+        text_before = "".join(literal_text)
+        literal_text = []
+        if text_before:
+            parts.append(text_before)
         parts.append(Slot(name))
         out.sites.append(Site(name, "text", path))
         pos = end + 2

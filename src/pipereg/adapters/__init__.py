@@ -44,9 +44,11 @@ class AsyncDriver(Protocol):
         """The first document of a cursor, or None, closing it."""
 
 
-def _is_mongomock_motor(database: Any) -> bool:
+def _family(database: Any, *prefixes: str) -> bool:
+    # By the modules of the object's class and its bases, so subclasses defined in an
+    # application count, and without importing drivers the application does not use.
     # mongomock-motor's classes pose as Motor's (module and name); their bases do not.
-    return any(cls.__module__.startswith("mongomock_motor") for cls in type(database).__mro__)
+    return any(cls.__module__.startswith(prefixes) for cls in type(database).__mro__)
 
 
 def sync_driver_for(database: Any) -> SyncDriver:
@@ -55,17 +57,16 @@ def sync_driver_for(database: Any) -> SyncDriver:
     Raises:
         TypeError: the object is an asyncio database, or not a database pipereg knows.
     """
-    module = type(database).__module__
-    if module.startswith("mongomock"):
+    if _family(database, "mongomock_motor", "pymongo.asynchronous", "motor"):
+        raise TypeError(f"{type(database).__name__} is an asyncio database: use AsyncPipelineDAO")
+    if _family(database, "mongomock"):
         from pipereg.adapters.mongomock import MongomockDriver  # noqa: PLC0415
 
         return MongomockDriver()
-    if module.startswith(("pymongo.synchronous", "pymongo.database")):
+    if _family(database, "pymongo.synchronous", "pymongo.database"):
         from pipereg.adapters.pymongo import PyMongoDriver  # noqa: PLC0415
 
         return PyMongoDriver()
-    if module.startswith(("pymongo.asynchronous", "motor")):
-        raise TypeError(f"{type(database).__name__} is an asyncio database: use AsyncPipelineDAO")
     raise TypeError(
         f"unsupported database object {type(database).__module__}.{type(database).__name__}: "
         "PipelineDAO takes a pymongo or mongomock Database; pass driver= for another"
@@ -78,20 +79,19 @@ def async_driver_for(database: Any) -> AsyncDriver:
     Raises:
         TypeError: the object is a synchronous database, or not a database pipereg knows.
     """
-    module = type(database).__module__
-    if module.startswith("pymongo.asynchronous"):
+    if _family(database, "pymongo.asynchronous"):
         from pipereg.adapters.pymongo_async import PyMongoAsyncDriver  # noqa: PLC0415
 
         return PyMongoAsyncDriver()
-    if _is_mongomock_motor(database):
+    if _family(database, "mongomock_motor"):
         from pipereg.adapters.mongomock import MongomockMotorDriver  # noqa: PLC0415
 
         return MongomockMotorDriver()
-    if module.startswith("motor"):
+    if _family(database, "motor"):
         from pipereg.adapters.motor import MotorDriver  # noqa: PLC0415
 
         return MotorDriver()
-    if module.startswith(("pymongo.synchronous", "pymongo.database", "mongomock")):
+    if _family(database, "pymongo.synchronous", "pymongo.database", "mongomock"):
         raise TypeError(f"{type(database).__name__} is a synchronous database: use PipelineDAO")
     raise TypeError(
         f"unsupported database object {type(database).__module__}.{type(database).__name__}: "
