@@ -51,5 +51,6 @@ class MongomockMotorDriver(MotorDriver):
     async def aggregate(
         self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
     ) -> Any:
-        """Return mongomock-motor's cursor."""
-        return await super().aggregate(database, collection, *inline_let(stages, options))
+        """Return mongomock-motor's cursor (it runs the pipeline at once; nothing to start)."""
+        stages, options = inline_let(stages, options)
+        return database[collection].aggregate(stages, **options)

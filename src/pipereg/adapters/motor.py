@@ -8,14 +8,19 @@ from pipereg.adapters import Document, Stages
 
 
 class MotorDriver:
-    """Motor's ``aggregate`` returns its cursor directly, without an await; the command runs on
-    the first fetch."""
+    """Motor's ``aggregate`` returns a latent cursor without an await; its command would run on
+    the user's first fetch, outside the DAO, where a server error could not be annotated."""
 
     async def aggregate(
         self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
     ) -> Any:
-        """Return Motor's cursor (no round trip yet)."""
-        return database[collection].aggregate(stages, **options)
+        """Send the aggregate command now and return Motor's cursor, its first batch buffered."""
+        cursor = database[collection].aggregate(stages, **options)
+        # _get_more() is what Motor's own first fetch awaits (MotorLatentCommandCursor); it has
+        # no public equivalent but the deprecated fetch_next. Motor is in maintenance mode and
+        # pinned below 4, and tests/dao cover this against a real wire-protocol server.
+        await cursor._get_more()
+        return cursor
 
     async def fetch_all(self, cursor: Any) -> list[Document]:
         """Every document of a cursor."""
