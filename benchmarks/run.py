@@ -1,0 +1,195 @@
+"""pipereg benchmarks: rendering against hand-written code, cold start, memory, DAO overhead.
+
+Every figure is a ratio measured side by side in this one process, over interleaved rounds, so
+machine noise hits every approach alike. Nothing here is a timed test: ``--quick`` (run by CI)
+only checks that every approach produces the same output, types and key order included.
+
+    .venv/bin/python -m benchmarks.run            # full run, prints the tables
+    .venv/bin/python -m benchmarks.run --quick    # equality checks only
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
+
+from benchmarks import approaches
+from benchmarks.workloads import PIPELINE, RAW_PARAMS, TYPED_PARAMS, count_nodes, write_tree
+from pipereg import Registry
+from pipereg.params import coerce_params
+from pipereg.render import render_stages
+
+
+def typed(value: Any) -> str:
+    """Canonical Extended JSON: equal strings mean equal values, types and key order."""
+    return dumps(value, json_options=CANONICAL_JSON_OPTIONS)
+
+
+def contenders(registry: Registry) -> dict[str, Callable[[], Any]]:
+    """Every approach as a no-argument call producing the benchmark pipeline's stages."""
+    pipeline = registry.get("bench.report")
+    values = coerce_params(pipeline.key, pipeline.params, TYPED_PARAMS)
+    compiled = pipeline._stages  # the generated function, as Pipeline.render calls it
+
+    calls: dict[str, Callable[[], Any]] = {
+        "hand-written (floor)": lambda: approaches.hand_written(TYPED_PARAMS),
+        "deepcopy + walk": lambda: approaches.deepcopy_walk(TYPED_PARAMS),
+        "plain recursive walk": lambda: approaches.plain_walk(TYPED_PARAMS),
+        "string.Template + json loads": lambda: approaches.string_template(TYPED_PARAMS),
+    }
+    jinja = approaches.make_jinja()
+    if jinja is not None:
+        calls["Jinja2 + json loads"] = lambda: jinja(TYPED_PARAMS)
+    calls.update(
+        {
+            "pipereg reference walk": lambda: render_stages(
+                pipeline.stage_tree, values, pipeline.params, pipeline.key
+            ),
+            "pipereg compiled render (typed values)": lambda: compiled(values),
+            "pipereg coercion only (typed params)": lambda: coerce_params(
+                pipeline.key, pipeline.params, TYPED_PARAMS
+            ),
+            "pipereg Pipeline.render (typed params)": lambda: pipeline.render(TYPED_PARAMS),
+            "pipereg coercion only (raw strings)": lambda: coerce_params(
+                pipeline.key, pipeline.params, RAW_PARAMS
+            ),
+            "pipereg Pipeline.render (raw strings)": lambda: pipeline.render(RAW_PARAMS),
+        }
+    )
+    return calls
+
+
+def check_equal(calls: dict[str, Callable[[], Any]]) -> None:
+    """Every approach that renders must produce the floor's output exactly."""
+    expected = typed(calls["hand-written (floor)"]())
+    for name, call in calls.items():
+        if "coercion only" in name:
+            continue
+        assert typed(call()) == expected, f"{name} renders something else"
+
+
+def measure(
+    calls: dict[str, Callable[[], Any]], rounds: int, number: int
+) -> dict[str, list[float]]:
+    """Seconds per call for each approach, ``rounds`` interleaved rounds of ``number`` calls."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            gc.disable()
+            start = time.perf_counter()
+            for _ in range(number):
+                call()
+            samples[name].append((time.perf_counter() - start) / number)
+            gc.enable()
+    return samples
+
+
+def render_table(samples: dict[str, list[float]]) -> list[str]:
+    floor = statistics.median(samples["hand-written (floor)"])
+    floor_min = min(samples["hand-written (floor)"])
+    lines = [
+        "| approach | median per call | min per call | ratio to floor (median) | (min) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, values in samples.items():
+        median = statistics.median(values)
+        lines.append(
+            f"| {name} | {median * 1e6:.2f} µs | {min(values) * 1e6:.2f} µs "
+            f"| {median / floor:.2f}x | {min(values) / floor_min:.2f}x |"
+        )
+    return lines
+
+
+def bench_file(root: Path) -> Registry:
+    root.mkdir(parents=True, exist_ok=True)
+    document = {"version": 1, "pipelines": {"report": PIPELINE}}
+    (root / "bench.json").write_text(json.dumps(document))
+    return Registry.from_paths(root)
+
+
+def read_and_parse(root: Path) -> None:
+    for path in sorted(root.rglob("*.json")):
+        json.loads(path.read_bytes())
+
+
+def startup(root: Path, rounds: int) -> tuple[float, float]:
+    """Median seconds to read+json.loads the tree, and to load it as a registry, interleaved."""
+    plain, full = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        read_and_parse(root)
+        plain.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        Registry.from_paths(root)
+        full.append(time.perf_counter() - start)
+    return statistics.median(plain), statistics.median(full)
+
+
+def memory(root: Path, count: int) -> tuple[float, float]:
+    """KiB allocated per 1,000 pipelines: loaded, and then compiled (rendered once)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    registry = Registry.from_paths(root)
+    loaded = tracemalloc.get_traced_memory()[0] - before
+    for pipeline in registry:
+        pipeline.render(TYPED_PARAMS)
+    compiled = tracemalloc.get_traced_memory()[0] - before - loaded
+    tracemalloc.stop()
+    return loaded / count / 1024 * 1000, compiled / count / 1024 * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="equality checks only (for CI)")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--number", type=int, default=2000)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        registry = bench_file(base / "bench")
+        pipeline = registry.get("bench.report")
+        calls = contenders(registry)
+        check_equal(calls)
+        print(f"benchmark pipeline: {len(PIPELINE['stages'])} stages, "
+              f"{count_nodes(PIPELINE['stages'])} JSON nodes, {len(pipeline.params)} params; "
+              f"all {len(calls)} approaches agree on the output")  # fmt: skip
+        if args.quick:
+            small = write_tree(base / "small", files=3, per_file=2)
+            assert len(Registry.from_paths(small)) == 6
+            print("quick mode: outputs checked, no timings taken")
+            return 0
+
+        print("\n## Rendering (per call)\n")
+        print("\n".join(render_table(measure(calls, args.rounds, args.number))))
+
+        print("\n## Cold start: discovery, parsing, JSON Schema, semantic checks\n")
+        print("| pipelines | files | read + json.loads | Registry.from_paths | ratio |")
+        print("|---:|---:|---:|---:|---:|")
+        for files, rounds in ((100, 7), (1000, 3)):
+            root = write_tree(base / f"tree{files}", files=files, per_file=10)
+            plain, full = startup(root, rounds)
+            print(f"| {files * 10} | {files} | {plain * 1e3:.1f} ms | {full * 1e3:.1f} ms "
+                  f"| {full / plain:.1f}x |")  # fmt: skip
+
+        print("\n## Memory (tracemalloc)\n")
+        loaded, compiled = memory(base / "tree100", 1000)
+        print(f"- {loaded / 1024:.1f} MiB per 1,000 loaded pipelines")
+        print(f"- {compiled / 1024:.1f} MiB more per 1,000 compiled (rendered once) pipelines")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

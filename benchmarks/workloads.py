@@ -1,0 +1,118 @@
+"""Benchmark workloads: a realistic pipeline, its parameters, and synthetic pipeline trees."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId
+
+UTC = datetime.timezone.utc
+
+# 10 stages, ~110 JSON nodes, 6 placeholders: a list of 20 ObjectIds, a date, an embedded string.
+PIPELINE: dict[str, Any] = {
+    "description": "Benchmark: order report for a set of customers",
+    "collection": "orders",
+    "params": {
+        "customer_ids": {"type": "array", "items": {"type": "objectId"}, "maxItems": 100},
+        "since": {"type": "date"},
+        "status": {"type": "string", "enum": ["paid", "shipped", "refunded"]},
+        "region": {"type": "string", "maxLength": 20},
+        "min_total": {"type": "int", "minimum": 0},
+        "limit": {"type": "int", "minimum": 1, "maximum": 1000},
+        "coupon": {"type": "string", "optional": True},
+    },
+    "stages": [
+        {
+            "$match": {
+                "customer_id": {"$in": "<<customer_ids>>"},
+                "created_at": {"$gte": "<<since>>"},
+                "status": "<<status>>",
+                "coupon": "<<coupon>>",
+            }
+        },
+        {"$addFields": {"label": "region-<<region>>", "year": {"$year": "$created_at"}}},
+        {"$match": {"total": {"$gte": "<<min_total>>"}}},
+        {
+            "$lookup": {
+                "from": "customers",
+                "localField": "customer_id",
+                "foreignField": "_id",
+                "as": "customer",
+            }
+        },
+        {"$unwind": {"path": "$customer", "preserveNullAndEmptyArrays": True}},
+        {
+            "$group": {
+                "_id": {"customer": "$customer_id", "year": "$year", "label": "$label"},
+                "orders": {"$sum": 1},
+                "revenue": {"$sum": "$total"},
+                "avg": {"$avg": "$total"},
+                "first": {"$min": "$created_at"},
+                "last": {"$max": "$created_at"},
+                "name": {"$first": "$customer.name"},
+            }
+        },
+        {
+            "$project": {
+                "_id": 0,
+                "customer": "$_id.customer",
+                "year": "$_id.year",
+                "label": "$_id.label",
+                "orders": 1,
+                "revenue": 1,
+                "avg": {"$round": ["$avg", 2]},
+                "span_days": {
+                    "$dateDiff": {"startDate": "$first", "endDate": "$last", "unit": "day"}
+                },
+                "name": 1,
+            }
+        },
+        {"$sort": {"revenue": -1, "customer": 1}},
+        {"$skip": 0},
+        {"$limit": "<<limit>>"},
+    ],
+    "options": {"allowDiskUse": True, "maxTimeMS": 5000},
+}
+
+IDS = [ObjectId(f"65f1c0000000000000000{i:03x}") for i in range(20)]
+SINCE = datetime.datetime(2024, 3, 1, tzinfo=UTC)
+
+# Already typed, as a service holding real values would pass them.
+TYPED_PARAMS: dict[str, Any] = {
+    "customer_ids": IDS,
+    "since": SINCE,
+    "status": "paid",
+    "region": "EU",
+    "min_total": 100,
+    "limit": 50,
+}
+# As a web request would pass them: dates and ObjectIds as strings.
+RAW_PARAMS: dict[str, Any] = {
+    **TYPED_PARAMS,
+    "customer_ids": [str(i) for i in IDS],
+    "since": "2024-03-01T00:00:00Z",
+}
+
+
+def write_tree(root: Path, files: int, per_file: int) -> Path:
+    """A synthetic tree of ``files`` files with ``per_file`` copies of :data:`PIPELINE` each."""
+    root.mkdir(parents=True, exist_ok=True)
+    for f in range(files):
+        document = {
+            "version": 1,
+            "pipelines": {f"report_{i}": PIPELINE for i in range(per_file)},
+        }
+        (root / f"module_{f:04d}.json").write_text(json.dumps(document, indent=2))
+    return root
+
+
+def count_nodes(node: Any) -> int:
+    """JSON nodes in a tree (containers and leaves)."""
+    if isinstance(node, dict):
+        return 1 + sum(count_nodes(v) for v in node.values())
+    if isinstance(node, list):
+        return 1 + sum(count_nodes(v) for v in node)
+    return 1
