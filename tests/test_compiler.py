@@ -11,11 +11,12 @@ import pytest
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
 from helpers import REPO, WriteTree, pipeline_file
-from pipereg import Pipeline, Registry
+from pipereg import Param, Pipeline, PipelineLoadError, Registry
 from pipereg.compiler import compile_options, compile_stages
 from pipereg.extjson import loads
 from pipereg.params import coerce_params
 from pipereg.render import render_options, render_stages
+from pipereg.template import Slot, StageList
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -74,20 +75,25 @@ def test_unusual_strings_and_numbers_reach_the_output_exactly(write_tree: WriteT
     assert math.copysign(1, rendered[1]["$match"]["neg"]) == -1
 
 
-def test_templates_deeper_than_the_parser_allows_fall_back_to_the_reference(
-    write_tree: WriteTree,
-) -> None:
-    deep: Any = "<<x>>"
+def test_templates_deeper_than_the_parser_allows_fall_back_to_the_reference() -> None:
+    # Files cannot nest that deep (PR051), but the compiler must not depend on it.
+    deep: Any = Slot("x")
     for _ in range(400):
         deep = {"a": deep}
-    document = pipeline_file(
-        {"p": {"collection": "c", "params": {"x": {"type": "int"}}, "stages": [{"$match": deep}]}}
-    )
-    pipeline = Registry.from_paths(write_tree({"m.json": document})).get("m.p")
-    rendered = pipeline.render({"x": 7})
-    node = rendered[0]["$match"]
+    params = {"x": Param.from_json("x", {"type": "int"})}
+    compiled = compile_stages(StageList([{"$match": deep}]), params, "m.p")
+    assert compiled.__doc__ is None  # the reference fallback, not generated code
+    node = compiled({"x": 7})[0]["$match"]
     for _ in range(400):
         node = node["a"]
     assert node == 7
-    compiled = compile_stages(pipeline.stage_tree, pipeline.params, pipeline.key)
-    assert compiled.__doc__ is None  # the reference fallback, not generated code
+
+
+def test_files_nested_deeper_than_mongodb_allows_are_load_errors(write_tree: WriteTree) -> None:
+    deep: Any = 1
+    for _ in range(120):
+        deep = {"a": deep}
+    document = pipeline_file({"p": {"collection": "c", "stages": [{"$match": deep}]}})
+    with pytest.raises(PipelineLoadError) as info:
+        Registry.from_paths(write_tree({"m.json": document}))
+    assert [p.code for p in info.value.problems] == ["PR051"]

@@ -69,6 +69,27 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         one([{"$match": {"_id": {"$oid": "65f000000000000000000001"}}}]),
         one([{"$match": {"_id": {"$oid": "zz"}}}]),
     ),
+    (
+        "PR027",
+        one(
+            [{"$match": {"$or": [{"a": "<<x>>"}, {"b": 1}]}}],
+            {"x": {"type": "int", "optional": True}},
+        ),
+        one(
+            [{"$set": {"l": {"$concat": ["<<s>>", "-", "$n"]}}}],
+            {"s": {"type": "string", "optional": True}},
+        ),
+    ),
+    (
+        "PR028",
+        one([{"$match": {}}], {"t": {"type": "int"}}, options={"maxTimeMS": "<<t>>"}),
+        one([{"$match": {}}], {"t": {"type": "string"}}, options={"maxTimeMS": "<<t>>"}),
+    ),
+    (
+        "PR029",
+        one([{"$set": {"<<f>>": 1, "x": 2}}], {"f": {"type": "field", "default": "y"}}),
+        one([{"$set": {"<<f>>": 1, "x": 2}}], {"f": {"type": "field", "default": "x"}}),
+    ),
 ]
 
 
@@ -77,6 +98,21 @@ def test_rule(write_tree: WriteTree, code: str, passing: dict[str, Any], failing
     assert code in CODES
     Registry.from_paths(write_tree({"ok.json": passing}))
     assert code in codes(write_tree, {"bad.json": failing} and failing)
+
+
+def test_an_optional_let_variable_is_an_error_only_when_stages_use_it(
+    write_tree: WriteTree,
+) -> None:
+    params = {"r": {"type": "string", "optional": True}}
+    unused = one([{"$match": {}}], params, options={"let": {"r": "<<r>>"}})
+    Registry.from_paths(write_tree({"ok.json": unused}))
+    used = one(
+        [{"$match": {"$expr": {"$eq": ["$r", "$$r"]}}}], params, options={"let": {"r": "<<r>>"}}
+    )
+    problems = load_problems(write_tree, {"bad.json": used})
+    assert [(code, path) for code, path, _ in problems] == [
+        ("PR027", "$.pipelines.p.options.let.r")
+    ]
 
 
 def test_unknown_stage_suggests_the_closest_one(write_tree: WriteTree) -> None:

@@ -288,3 +288,46 @@ def test_distinct_rendered_keys_keep_their_order(write_tree: WriteTree) -> None:
     pipeline = _sort_pipeline(write_tree, {"<<f>>": -1, "<<g>>": 1, "_id": 1})
     (_, sort) = pipeline.render({"f": "total", "g": "created_at"})
     assert list(sort["$sort"].items()) == [("total", -1), ("created_at", 1), ("_id", 1)]
+
+
+def test_sub_pipelines_lose_stages_but_stay_lists(write_tree: WriteTree) -> None:
+    # A $facet branch or a $lookup pipeline emptied by removals stays [], like the pipeline itself:
+    # dropping it would remove a facet from the results or make the $lookup invalid.
+    match_x = [{"$match": {"a": "<<x>>"}}]
+    stages = [
+        {"$facet": {"all": [{"$count": "n"}], "page": match_x}},
+        {
+            "$lookup": {
+                "from": "d",
+                "as": "j",
+                "localField": "a",
+                "foreignField": "b",
+                "pipeline": match_x,
+            }
+        },
+        {"$unionWith": {"coll": "e", "pipeline": match_x}},
+    ]
+    document = pipeline_file(
+        {
+            "p": {
+                "collection": "c",
+                "params": {"x": {"type": "int", "optional": True}},
+                "stages": stages,
+            }
+        }
+    )
+    pipeline = Registry.from_paths(write_tree({"m.json": document})).get("m.p")
+    assert pipeline.render() == [
+        {"$facet": {"all": [{"$count": "n"}], "page": []}},
+        {
+            "$lookup": {
+                "from": "d",
+                "as": "j",
+                "localField": "a",
+                "foreignField": "b",
+                "pipeline": [],
+            }
+        },
+        {"$unionWith": {"coll": "e", "pipeline": []}},
+    ]
+    assert pipeline.render({"x": 1})[0]["$facet"]["page"] == [{"$match": {"a": 1}}]

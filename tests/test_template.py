@@ -267,11 +267,6 @@ def test_extended_json_literals_inside_arrays() -> None:
             id="regex-with-placeholder",
         ),
         pytest.param({"$regex": "^a"}, {"$regex": "^a"}, id="regex-alone"),
-        pytest.param(
-            {"$date": "2024-03-01T00:00:00Z", "x": 1},
-            {"$date": "2024-03-01T00:00:00Z", "x": 1},
-            id="wrapper-key-with-others",
-        ),
         pytest.param({"$gte": "<<since>>"}, {"$gte": Slot("since")}, id="operator"),
     ],
 )
@@ -300,6 +295,37 @@ def test_invalid_extended_json_literal(node: dict[str, Any]) -> None:
     )
     assert finding.message.startswith("invalid Extended JSON {")
     assert template.sites == []
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        pytest.param({"$date": "2024-03-01T00:00:00Z", "x": 1}, id="date-with-another-key"),
+        pytest.param({"$oid": "65f1c00000000000000000ff", "$lt": 1}, id="oid-with-operator"),
+    ],
+)
+def test_a_wrapper_key_must_be_alone(node: dict[str, Any]) -> None:
+    # Not a literal and not a valid document either: the server would reject the key.
+    (finding,) = build({"$match": {"a": node}}, BASE).findings
+    assert finding.code == "PR050"
+    assert "must be the only key of its object" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        (2**64, "does not fit a 64-bit integer"),
+        (-(2**63) - 1, "does not fit a 64-bit integer"),
+        (float("inf"), "too large for a double"),
+    ],
+)
+def test_numbers_bson_cannot_hold_are_errors(node: Any, message: str) -> None:
+    (finding,) = build({"$match": {"a": node}}, BASE).findings
+    assert (finding.code, format_json_path(finding.at)) == (
+        "PR050",
+        "$.pipelines.p.stages.$match.a",
+    )
+    assert message in finding.message
 
 
 def test_walk_keys_shows_key_placeholders_as_written() -> None:

@@ -6,13 +6,14 @@ warnings are reported by ``pipereg lint`` and kept on the registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pipereg.errors import Finding, did_you_mean
-from pipereg.params import MISSING, Param
+from pipereg.params import Param
 from pipereg.parse import JsonPath
-from pipereg.template import Site, walk_keys
+from pipereg.template import FieldKey, Site, Slot, StageList, can_vanish, walk_keys
 
 CODES: dict[str, str] = {
     "PR001": "the file is not valid JSON (or not UTF-8)",
@@ -26,12 +27,16 @@ CODES: dict[str, str] = {
     "PR024": "placeholder used as an object key must be a field parameter",
     "PR025": "malformed placeholder",
     "PR026": "placeholder embedded in an object key",
+    "PR027": "leaving an optional parameter out would change an expression's meaning",
+    "PR028": "placeholder type does not fit the aggregate option",
+    "PR029": "a field parameter's default repeats a key of the same object",
     "PR030": "unknown aggregation stage",
     "PR031": "$out or $merge is not the last stage",
     "PR032": "server-side JavaScript ($where, $function, $accumulator)",
     "PR040": "two definitions of one pipeline key",
     "PR041": "invalid module name",
-    "PR050": "invalid Extended JSON literal",
+    "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
+    "PR051": "nested deeper than MongoDB allows",
 }
 
 STAGES = frozenset(
@@ -54,6 +59,7 @@ def check_pipeline(
     params: Mapping[str, Param],
     sites: list[Site],
     stages: Any,
+    options: Any,
     *,
     base: JsonPath,
 ) -> Iterator[Finding]:
@@ -63,11 +69,16 @@ def check_pipeline(
         params: The declared parameters.
         sites: Every placeholder found in the stages and options.
         stages: The stages' template tree.
+        options: The options' template tree.
         base: The pipeline's JSON path in its file, e.g. ``("pipelines", "daily")``.
     """
     yield from _placeholders(params, sites, base)
     yield from _stages(stages, (*base, "stages"), top_level=True)
     yield from _javascript(stages, (*base, "stages"))
+    if all(name in params for name in (site.name for site in sites)):
+        yield from _removals(stages, params, (*base, "stages"))
+        yield from _options(options, params, stages, (*base, "options"))
+        yield from _field_defaults(stages, params, (*base, "stages"))
 
 
 def _placeholders(
@@ -103,7 +114,7 @@ def _placeholders(
 
 
 def _always_present(param: Param) -> bool:
-    return not param.nullable and (not param.optional or param.default is not MISSING)
+    return not param.nullable and param.always_present
 
 
 def _stages(stages: Any, path: JsonPath, *, top_level: bool) -> Iterator[Finding]:
@@ -147,3 +158,135 @@ def _javascript(stages: Any, path: JsonPath) -> Iterator[Finding]:
                 "hard to review; prefer aggregation expressions",
                 "warning",
             )
+
+
+# Operators whose array holds independent conditions or values: dropping one narrows or widens a
+# filter, as intended. In any other operator's argument list ($concat, $cond, $subtract...)
+# dropping an element silently changes what the expression computes. Arrays that are plain values
+# (not under a $ key) follow the removal rule as written.
+_DROPPABLE = frozenset({"$and", "$or", "$nor", "$in", "$nin", "$all"})
+
+
+def _removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    present = _presence(params)
+    for at, parent_key, items in _arrays(node, path, None):
+        if not parent_key or not parent_key.startswith("$") or parent_key in _DROPPABLE:
+            continue
+        for i, item in enumerate(items):
+            if can_vanish(item, present):
+                yield Finding(
+                    (*at, i),
+                    "PR027",
+                    f"this argument of {parent_key} disappears when "
+                    f"{_absent_names(item, params)} is left out, which would change what "
+                    f"{parent_key} computes; give the parameter a default",
+                )
+
+
+def _arrays(
+    node: Any, path: JsonPath, key: str | None
+) -> Iterator[tuple[JsonPath, str | None, list[Any]]]:
+    # Every plain array (stage lists may lose stages) with the key that holds it.
+    if type(node) is list:
+        yield path, key, node
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _arrays(item, (*path, i), key if type(node) is StageList else None)
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            step = name if isinstance(name, str) else f"<<{name.name}>>"
+            yield from _arrays(value, (*path, step), step)
+
+
+def _presence(params: Mapping[str, Param]) -> Callable[[str], bool]:
+    return lambda name: params[name].always_present
+
+
+def _absent_names(node: Any, params: Mapping[str, Param]) -> str:
+    names = sorted({site for site in _slots(node) if not params[site].always_present})
+    return " or ".join(f"<<{name}>>" for name in names)
+
+
+def _slots(node: Any) -> Iterator[str]:
+    if type(node) is Slot:
+        yield node.name
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if type(key) is FieldKey:
+                yield key.name
+            yield from _slots(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _slots(item)
+
+
+# What each aggregate option accepts from a placeholder.
+_OPTION_TYPES = {
+    "allowDiskUse": {"bool"},
+    "maxTimeMS": {"int", "long"},
+    "batchSize": {"int", "long"},
+    "collation": {"object"},
+    "hint": {"string", "object"},
+}
+
+
+def _options(
+    options: Any, params: Mapping[str, Param], stages: Any, path: JsonPath
+) -> Iterator[Finding]:
+    if not isinstance(options, dict):
+        return
+    for name, value in options.items():
+        allowed = _OPTION_TYPES.get(name)
+        if allowed and type(value) is Slot and params[value.name].type not in allowed:
+            yield Finding(
+                (*path, name),
+                "PR028",
+                f"<<{value.name}>> is a {params[value.name].type} parameter, but {name} takes "
+                + " or ".join(sorted(allowed)),
+            )
+    variables = options.get("let")
+    if isinstance(variables, dict):
+        present = _presence(params)
+        used = _variables(stages)
+        for name, value in variables.items():
+            if name in used and can_vanish(value, present):
+                yield Finding(
+                    (*path, "let", name),
+                    "PR027",
+                    f"let variable {name!r} disappears when {_absent_names(value, params)} is "
+                    f"left out, but the stages use $${name}; give the parameter a default or "
+                    "make it nullable",
+                )
+
+
+def _variables(node: Any) -> set[str]:
+    """Names of the ``$$variables`` that strings in a template refer to."""
+    found: set[str] = set()
+    if isinstance(node, str):
+        found.update(_VARIABLE.findall(node))
+    elif isinstance(node, dict):
+        for value in node.values():
+            found |= _variables(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _variables(item)
+    return found
+
+
+_VARIABLE = re.compile(r"\$\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _field_defaults(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    for at, key, value in walk_keys(node, path):
+        if not isinstance(value, dict):
+            continue
+        literal = {k for k in value if isinstance(k, str)}
+        for k in value:
+            if type(k) is FieldKey and params[k.name].default in literal:
+                yield Finding(
+                    (*at, f"<<{k.name}>>"),
+                    "PR029",
+                    f"the default of <<{k.name}>>, {params[k.name].default!r}, is also a key of "
+                    "this object, so every render that uses the default fails",
+                )
+        del key

@@ -22,9 +22,9 @@ from typing import Any
 from bson.regex import Regex
 
 from pipereg.errors import ParameterError
-from pipereg.params import MISSING, Param, fresh
+from pipereg.params import Param, fresh
 from pipereg.render import ABSENT, render_options, render_stages
-from pipereg.template import FieldKey, Slot, Text
+from pipereg.template import FieldKey, Slot, StageList, Text, can_vanish
 
 StagesFunction = Callable[[dict[str, Any]], list[dict[str, Any]]]
 OptionsFunction = Callable[[dict[str, Any]], dict[str, Any]]
@@ -75,7 +75,7 @@ class _Generator:
         body: list[str] = []
         self.lines = body
         if top_list:
-            result = self._list(list(root), top=True, indent=1)
+            result = self._list(root, top=True, indent=1)
         else:
             result = self._dict(root, top=True, indent=1)
         prologue = [f"    {var} = v[{name!r}]" for name, var in self.locals.items()]
@@ -111,8 +111,7 @@ class _Generator:
         return name
 
     def _present(self, name: str) -> bool:
-        param = self.params[name]
-        return not param.optional or param.default is not MISSING
+        return self.params[name].always_present
 
     def _value_local(self, name: str) -> str:
         var = self.locals.get(name)
@@ -128,18 +127,7 @@ class _Generator:
         return f"_fresh({expr})" if param.type in ("array", "object") else expr
 
     def _vanishes(self, node: Any) -> bool:
-        """Whether ``node`` disappears when every absent-able parameter is absent."""
-        kind = type(node)
-        if kind is Slot:
-            return not self._present(node.name)
-        if kind is dict:
-            return bool(node) and all(
-                (type(k) is FieldKey and not self._present(k.name)) or self._vanishes(v)
-                for k, v in node.items()
-            )
-        if kind is list:
-            return bool(node) and all(self._vanishes(item) for item in node)
-        return False
+        return can_vanish(node, self._present)
 
     # --- expressions (nodes that never disappear) ----------------------------------------------
 
@@ -147,6 +135,8 @@ class _Generator:
         kind = type(node)
         if kind is dict:
             return self._dict(node, top=False, indent=indent)
+        if kind is StageList:
+            return self._list(node, top=True, indent=indent)
         if kind is list:
             return self._list(node, top=False, indent=indent)
         if kind is Slot:
@@ -179,23 +169,29 @@ class _Generator:
         pad = "    " * indent
         target = self._name("_d")
         self.lines.append(f"{pad}{target} = {{}}")
-        literal_keys = self._constant(frozenset(k for k in node if type(k) is str))
+        # A key can only repeat once a field parameter has rendered one: from then on, check.
+        field_param = next((k.name for k in node if type(k) is FieldKey), "")
+        checking = False
         for k, v in node.items():
-            value = self._member(v, indent)
+            expr, maybe = self._member(v, indent)
+            inner = pad
             if type(k) is FieldKey:
-                key_expr = self._name("_k")
-                inner = pad
+                checking = True
                 if not self._present(k.name):
                     self.lines.append(f"{pad}if {k.name!r} in v:")
-                    inner = pad + "    "
+                    inner += "    "
+                key_expr = self._name("_k")
                 self.lines.append(f"{inner}{key_expr} = v[{k.name!r}]")
-                self.lines.append(
-                    f"{inner}if {key_expr} in {target} or {key_expr} in {literal_keys}: "
-                    f"_dup(_key, {k.name!r}, {key_expr})"
-                )
-                self._assign(inner, f"{target}[{key_expr}]", value)
             else:
-                self._assign(pad, f"{target}[{self._constant(k)}]", value)
+                key_expr = self._constant(k)
+            if maybe:
+                self.lines.append(f"{inner}if {expr} is not _A:")
+                inner += "    "
+            if checking:
+                self.lines.append(
+                    f"{inner}if {key_expr} in {target}: _dup(_key, {field_param!r}, {key_expr})"
+                )
+            self.lines.append(f"{inner}{target}[{key_expr}] = {expr}")
         if not top and self._vanishes(node):
             self.lines.append(f"{pad}if not {target}: {target} = _A")
         return target

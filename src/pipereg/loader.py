@@ -119,11 +119,11 @@ def _pipeline(
             findings.append(Finding(at, "PR022", exc.problem))
             # Keep checking the rest of the pipeline against the bare declaration.
             params[param_name] = Param(param_name, declaration["type"], optional=True)
-    stages = template.build(definition["stages"], (*base, "stages"))
+    stages = template.build(definition["stages"], (*base, "stages"), stages=True)
     options = template.build(definition.get("options", {}), (*base, "options"))
     findings += stages.findings + options.findings
     sites = stages.sites + options.sites
-    findings += checks.check_pipeline(params, sites, stages.tree, base=base)
+    findings += checks.check_pipeline(params, sites, stages.tree, options.tree, base=base)
     if any(f.severity == "error" for f in findings):
         return None, findings
     pipeline = Pipeline(

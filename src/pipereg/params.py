@@ -97,6 +97,11 @@ class Param:
         return not self.optional and self.default is MISSING
 
     @property
+    def always_present(self) -> bool:
+        """Whether every render has a value for it (it is not optional, or it has a default)."""
+        return not self.optional or self.default is not MISSING
+
+    @property
     def scalar(self) -> bool:
         """Whether the value is a single BSON scalar (may be embedded in text)."""
         return self.type in SCALAR_TYPES

@@ -17,7 +17,7 @@ from bson.regex import Regex
 
 from pipereg.errors import ParameterError
 from pipereg.params import Param, fresh
-from pipereg.template import FieldKey, Slot, Text
+from pipereg.template import FieldKey, Slot, StageList, Text
 
 
 class _Absent:
@@ -45,14 +45,18 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
                 if written.name not in values:
                     continue
                 name = values[written.name]
-                if name in result or name in node:
-                    raise ParameterError(
-                        key, written.name, f"field {name!r} would appear twice in one document"
-                    )
             value = render_tree(child, values, params, key)
-            if value is not ABSENT:
-                result[name] = value
+            if value is ABSENT:
+                continue
+            if name in result:  # only a field parameter can make a key repeat
+                raise ParameterError(
+                    key, _field_param(node), f"field {name!r} would appear twice in one document"
+                )
+            result[name] = value
         return ABSENT if node and not result else result
+    if kind is StageList:
+        rendered = (render_tree(child, values, params, key) for child in node)
+        return [stage for stage in rendered if stage is not ABSENT]
     if kind is list:
         items = [render_tree(child, values, params, key) for child in node]
         kept = [item for item in items if item is not ABSENT]
@@ -69,12 +73,16 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
     return node
 
 
+def _field_param(node: dict[Any, Any]) -> str:
+    return next(k.name for k in node if type(k) is FieldKey)
+
+
 def render_stages(
     stages: list[Any], values: dict[str, Any], params: Mapping[str, Param], key: str
 ) -> list[dict[str, Any]]:
     """Render a pipeline's stages; a stage that becomes empty is left out of the result."""
-    rendered = (render_tree(stage, values, params, key) for stage in stages)
-    return [stage for stage in rendered if stage is not ABSENT]
+    rendered: list[dict[str, Any]] = render_tree(StageList(stages), values, params, key)
+    return rendered
 
 
 def render_options(

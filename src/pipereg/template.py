@@ -11,14 +11,21 @@ is written ``<<<<``.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pipereg.errors import Finding
-from pipereg.extjson import ExtJsonError, is_wrapper, literal
+from pipereg.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
 from pipereg.parse import JsonPath
+
+# MongoDB refuses documents nested deeper than 100 levels (BSON depth limit); a pipeline stage is
+# a document, so deeper templates could never run.
+MAX_DEPTH = 100
+INT64 = (-(2**63), 2**63 - 1)
+_SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
@@ -65,18 +72,57 @@ class Template:
     findings: list[Finding] = field(default_factory=list)
 
 
-def build(node: Any, path: JsonPath) -> Template:
-    """Build the template tree for ``node`` (found at ``path`` in its file)."""
+class StageList(list[Any]):
+    """A list of stages: a pipeline's own, a ``$facet`` branch, or a ``$lookup`` or
+    ``$unionWith`` sub-pipeline. Stages in it may disappear; the list itself always stays."""
+
+
+def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
+    """Build the template tree for ``node`` (found at ``path`` in its file).
+
+    Args:
+        node: Parsed JSON: a pipeline's ``stages`` (with ``stages=True``) or its ``options``.
+        path: Where ``node`` stands in its file.
+        stages: Whether ``node`` is a list of stages.
+    """
     template = Template(tree=None)
-    template.tree = _node(node, path, template)
+    template.tree = _node(node, path, template, len(path), stages=stages)
     return template
 
 
-def _node(node: Any, path: JsonPath, out: Template) -> Any:
+def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
+    """Whether ``node`` disappears when every parameter for which ``present`` is false is absent.
+
+    This is the removal rule both renderers implement: a placeholder of an absent parameter
+    vanishes, and so does a non-empty object or array all of whose members vanish.
+    """
+    kind = type(node)
+    if kind is Slot:
+        return not present(node.name)
+    if kind is dict:
+        return bool(node) and all(
+            (type(k) is FieldKey and not present(k.name)) or can_vanish(v, present)
+            for k, v in node.items()
+        )
+    if kind is list:
+        return bool(node) and all(can_vanish(item, present) for item in node)
+    return False
+
+
+def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool = False) -> Any:
     if isinstance(node, str):
         return _string(node, path, out) if "<<" in node else node
+    if len(path) - base > MAX_DEPTH:
+        out.findings.append(
+            Finding(path, "PR051", f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids")
+        )
+        return None
     if isinstance(node, list):
-        return [_node(item, (*path, i), out) for i, item in enumerate(node)]
+        if stages:
+            return StageList(
+                _stage(item, (*path, i), out, base) for i, item in enumerate(node)
+            )
+        return [_node(item, (*path, i), out, base) for i, item in enumerate(node)]
     if isinstance(node, dict):
         if is_wrapper(node):
             try:
@@ -84,21 +130,48 @@ def _node(node: Any, path: JsonPath, out: Template) -> Any:
             except ExtJsonError as exc:
                 out.findings.append(Finding(path, "PR050", str(exc)))
                 return None
+        if not WRAPPER_KEYS.isdisjoint(node):
+            keys = ", ".join(sorted(WRAPPER_KEYS.intersection(node)))
+            out.findings.append(
+                Finding(path, "PR050", f"Extended JSON {keys} must be the only key of its object")
+            )
         result: dict[Any, Any] = {}
         for key, value in node.items():
             member = (*path, key)
-            new_key: Any = key
-            if "<<" in key:
-                whole = _WHOLE.match(key)
-                if whole:
-                    new_key = FieldKey(whole.group(1))
-                    out.sites.append(Site(new_key.name, "key", member))
-                else:
-                    parsed = _string(key, member, out, in_key=True)
-                    new_key = parsed if isinstance(parsed, str) else key
-            result[new_key] = _node(value, member, out)
+            result[_key(key, member, out)] = _node(value, member, out, base)
         return result
+    if type(node) is int and not INT64[0] <= node <= INT64[1]:
+        out.findings.append(Finding(path, "PR050", f"{node} does not fit a 64-bit integer"))
+    elif type(node) is float and not math.isfinite(node):
+        out.findings.append(Finding(path, "PR050", "a number too large for a double"))
     return node
+
+
+def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
+    # A stage document: the pipelines inside $facet, $lookup and $unionWith are stage lists too.
+    if type(stage) is dict and len(stage) == 1:
+        ((name, body),) = stage.items()
+        if name in _SUB_PIPELINES and type(body) is dict:
+            at = (*path, name)
+            built: dict[Any, Any] = {}
+            for key, value in body.items():
+                nested = type(value) is list and (name == "$facet" or key == "pipeline")
+                built[_key(key, (*at, key), out)] = _node(
+                    value, (*at, key), out, base, stages=nested
+                )
+            return {name: built}
+    return _node(stage, path, out, base)
+
+
+def _key(key: str, member: JsonPath, out: Template) -> Any:
+    if "<<" not in key:
+        return key
+    whole = _WHOLE.match(key)
+    if whole:
+        out.sites.append(Site(whole.group(1), "key", member))
+        return FieldKey(whole.group(1))
+    parsed = _string(key, member, out, in_key=True)
+    return parsed if isinstance(parsed, str) else key
 
 
 def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -> Any:
