@@ -77,7 +77,7 @@ def test_lint_clean_tree_exits_0(root: Path) -> None:
     result = invoke("--path", str(root), "lint")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "1 files, 1 pipelines, 0 findings" in result.stderr
+    assert "1 file, 1 pipeline, 0 findings" in result.stderr
 
 
 def test_lint_prints_located_findings_and_exits_1(write_tree: WriteTree) -> None:
@@ -170,7 +170,9 @@ def test_render_params_json_and_full(root: Path) -> None:
     assert result.exit_code == 0, result.stderr
     output = json.loads(result.stdout)
     assert output["collection"] == "orders"
-    assert output["options"] == {"maxTimeMS": 100}
+    # What the DAO sends: the file's options and the tagged comment.
+    assert output["options"]["maxTimeMS"] == 100
+    assert output["options"]["comment"].startswith("pipereg:orders.recent@2 fp:")
     assert output["pipeline"][0]["$match"]["status"] == "open"
     assert output["pipeline"][2] == {"$limit": 4}
 
@@ -310,3 +312,66 @@ def test_bundled_example_runs_offline() -> None:
     assert [day["day"] for day in days] == sorted(day["day"] for day in days)
     assert len(days) == 3
     assert all(day["day"].startswith("2024-03") for day in days)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("1.0", "expected an integer"),
+        ("1_000", "expected an integer"),
+        (" 5", "expected an integer"),
+    ],
+)
+def test_integers_on_the_command_line_are_read_strictly(
+    root: Path, value: str, fragment: str
+) -> None:
+    result = invoke(
+        "--path",
+        str(root),
+        "render",
+        "orders.recent",
+        "-p",
+        "since=2024-03-01",
+        "-p",
+        f"limit={value}",
+    )
+    assert_one_clean_error(result, "parameter 'limit'", fragment)
+
+
+def test_lint_marks_warnings_and_an_empty_root_is_a_finding(
+    write_tree: WriteTree, tmp_path: Path
+) -> None:
+    js = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {"$where": "1"}}]}})
+    result = invoke("lint", str(write_tree({"m.json": js})))
+    assert result.exit_code == 1
+    assert "PR032 $.pipelines.p.stages[0].$match.$where: warning: $where runs" in result.stdout
+    (tmp_path / "empty").mkdir()
+    result = invoke("lint", str(tmp_path / "empty"))
+    assert result.exit_code == 1
+    assert "PR003 no pipeline files (*.json) below this root" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ('[{"_id": 1}, {"_id": 1}]', "cannot load collection 'orders'"),
+    ],
+)
+def test_run_seed_data_the_engine_rejects_is_exit_2(
+    root: Path, tmp_path: Path, content: str, fragment: str
+) -> None:
+    (tmp_path / "bad.json").write_text(content)
+    result = invoke(
+        "--path", str(root), "run", "orders.recent", "-p", "since=2024-01-01",
+        "--data", f"orders={tmp_path / 'bad.json'}",
+    )  # fmt: skip
+    assert_one_clean_error(result, fragment)
+
+
+def test_run_empty_collection_name_is_exit_2(root: Path, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("[]")
+    result = invoke(
+        "--path", str(root), "run", "orders.recent", "-p", "since=2024-01-01",
+        "--data", f"={tmp_path / 'x.json'}",
+    )  # fmt: skip
+    assert_one_clean_error(result, "is not a collection name")

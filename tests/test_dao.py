@@ -62,9 +62,21 @@ def test_a_comment_that_is_not_a_string_is_a_type_error(registry: Registry) -> N
 def test_inline_let_for_the_embedded_engine() -> None:
     stages: list[dict[str, Any]] = [{"$match": {"$expr": {"$gte": ["$qty", "$$min"]}}}]
     inlined, options = inline_let(stages, {"let": {"min": 2}, "maxTimeMS": 1})
-    assert inlined == [{"$match": {"$expr": {"$gte": ["$qty", {"$literal": 2}]}}}]
+    assert inlined == [{"$match": {"$expr": {"$gte": ["$qty", 2]}}}]
     assert options == {"maxTimeMS": 1}
     assert stages[0]["$match"]["$expr"]["$gte"][1] == "$$min"  # the input is not changed
+
+
+def test_let_expressions_are_evaluated_on_the_embedded_engine() -> None:
+    # A let value is an expression on the server; inlined, mongomock evaluates it the same way.
+    database = mongomock.MongoClient()["shop"]
+    database["orders"].insert_many([{"qty": 1}, {"qty": 3}])
+    stages: list[dict[str, Any]] = [{"$match": {"$expr": {"$gte": ["$qty", "$$min"]}}}]
+    options = {"let": {"min": {"$subtract": [5, 3]}}}
+    rows = MongomockDriver().fetch_all(
+        MongomockDriver().aggregate(database, "orders", stages, options)
+    )
+    assert [row["qty"] for row in rows] == [3]
 
 
 def test_let_works_on_the_embedded_engine(registry: Registry) -> None:
@@ -86,9 +98,12 @@ def test_adapters_are_chosen_by_class_including_subclasses() -> None:
         assert type(sync_driver_for(mongomock.MongoClient()["db"])) is MongomockDriver
         with pytest.raises(TypeError, match="synchronous database: use PipelineDAO"):
             async_driver_for(client["db"])
-        with pytest.raises(TypeError, match=r"unsupported database object builtins\.dict"):
+        with pytest.raises(TypeError, match=r"needs a database object, got builtins\.dict;"):
             PipelineDAO({})
-        with pytest.raises(TypeError, match=r"unsupported database object builtins\.dict"):
+        with pytest.raises(TypeError, match=r"needs a database object, got builtins\.dict;"):
             AsyncPipelineDAO({})
+        for not_a_database in (client, client["db"]["orders"], mongomock.MongoClient()):
+            with pytest.raises(TypeError, match=r"not a client or collection"):
+                PipelineDAO(not_a_database)
     finally:
         client.close()

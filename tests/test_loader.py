@@ -231,3 +231,35 @@ def test_extended_json_literals_become_bson_values(write_tree: WriteTree) -> Non
     assert match["big"] == 9_000_000_000
     # The legacy $regex form is the query operator, not a BSON literal.
     assert match["name"] == {"$regex": "^a", "$options": "i"}
+
+
+def test_an_empty_object_names_every_missing_key(write_tree: WriteTree) -> None:
+    problems = load_problems(write_tree, {"m.json": {}})
+    assert [(code, message) for code, _, message in problems] == [
+        ("PR010", "missing required key 'version'"),
+        ("PR010", "missing required key 'pipelines'"),
+    ]
+
+
+def test_versions_must_be_integers_not_floats(write_tree: WriteTree) -> None:
+    document = {**one([{"$match": {}}], version=2.0), "version": 1.0}
+    problems = load_problems(write_tree, {"m.json": document})
+    assert [(path, message) for _, path, message in problems] == [
+        ("$.version", "version must be an integer, not 1.0"),
+        ("$.pipelines.p.version", "version must be an integer, not 2.0"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("literal", "message"),
+    [
+        ({"$numberLong": "99999999999999999999"}, "does not fit a 64-bit integer"),
+        ({"$numberInt": "99999999999"}, "does not fit a 32-bit integer"),
+    ],
+)
+def test_number_wrappers_out_of_range(write_tree: WriteTree, literal: Any, message: str) -> None:
+    problems = load_problems(write_tree, {"m.json": one([{"$match": {"a": literal}}])})
+    assert [(code, path) for code, path, _ in problems] == [
+        ("PR050", "$.pipelines.p.stages[0].$match.a")
+    ]
+    assert message in problems[0][2]

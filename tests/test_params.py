@@ -924,3 +924,23 @@ def test_coerced_defaults_are_not_the_declarations_own_containers() -> None:
     coerce_params(KEY, declared, {})["x"].append(2)
     assert declared["x"].default == [1]
     assert coerce_params(KEY, declared, {}) == {"x": [1]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"],
+)
+def test_dates_out_of_range_in_utc_are_parameter_errors(text: str) -> None:
+    declared = {"d": Param.from_json("d", {"type": "date"})}
+    with pytest.raises(ParameterError, match="out of range once converted to UTC"):
+        coerce_params("k", declared, {"d": text})
+
+
+@pytest.mark.parametrize(
+    "text", ["20240301", "2024-W09", "2024-03-01T10:00:00.1234567Z", "2024-03-01+01:00"]
+)
+def test_one_date_grammar_on_every_python_version(text: str) -> None:
+    # fromisoformat accepts these on 3.11+ but not on 3.10; pipereg rejects them everywhere.
+    declared = {"d": Param.from_json("d", {"type": "date"})}
+    with pytest.raises(ParameterError, match="not an ISO-8601 date"):
+        coerce_params("k", declared, {"d": text})

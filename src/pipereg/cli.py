@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,8 +95,16 @@ def lint(ctx: click.Context, targets: tuple[str, ...], fmt: str) -> None:
         for problem in problems:
             click.echo(str(problem))
     count = sum(len(result.pipelines) for result in loaded)
-    click.echo(f"{len(files)} files, {count} pipelines, {len(problems)} findings", err=True)
+    click.echo(
+        f"{_plural(len(files), 'file')}, {_plural(count, 'pipeline')}, "
+        f"{_plural(len(problems), 'finding')}",
+        err=True,
+    )
     ctx.exit(1 if problems else 0)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- list and show ----------------------------------------------------------------------------
@@ -237,14 +246,22 @@ def parse_params(
     return params
 
 
+_INTEGER = re.compile(r"-?[0-9]+\Z")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
+
+
 def parse_text(key: str, param: Param, text: str) -> Any:
     """One command-line value, read by its declared type; coercion then checks it fully."""
     if param.nullable and text == "null":
         return None
     try:
         if param.type in ("int", "long"):
-            return int(text.strip())
+            if not _INTEGER.match(text):
+                raise ValueError("expected an integer such as 42")
+            return int(text)
         if param.type == "double":
+            if not _NUMBER.match(text):
+                raise ValueError("expected a number such as 4.5")
             return float(text)
         if param.type == "bool":
             lowered = text.strip().lower()
@@ -263,7 +280,9 @@ def parse_text(key: str, param: Param, text: str) -> Any:
 @main.command()
 @click.argument("key")
 @_param_options
-@click.option("--full", is_flag=True, help="Print the collection and options with the stages.")
+@click.option(
+    "--full", is_flag=True, help="Print the collection and options (as the DAO sends them) too."
+)
 @click.pass_context
 def render(
     ctx: click.Context,
@@ -274,14 +293,16 @@ def render(
     full: bool,
 ) -> None:
     """Render a pipeline with parameters and print it as Extended JSON."""
+    from pipereg.dao import prepare_call  # noqa: PLC0415
+
     registry = _registry(ctx)
     with _input_errors():
         pipeline = registry.get(key)
         params = parse_params(pipeline, pairs, params_json)
-        stages, options = pipeline.prepare(params)
-    output: Any = stages
-    if full:
-        output = {"collection": pipeline.collection, "pipeline": stages, "options": options}
+        call = prepare_call(registry, key, params, {})
+    output: Any = call.stages
+    if full:  # what the DAO sends: collection, stages and options with the tagged comment
+        output = {"collection": call.collection, "pipeline": call.stages, "options": call.options}
     click.echo(extjson.dumps(output, canonical=canonical))
 
 
@@ -339,9 +360,13 @@ def _connect(uri: str, db_name: str | None) -> Any:
     import pymongo  # noqa: PLC0415
     from pymongo.errors import ConfigurationError, InvalidURI  # noqa: PLC0415
 
+    # Fail in seconds when no server answers, unless the URI says otherwise.
+    timeout: dict[str, Any] = {"serverSelectionTimeoutMS": 5000}
+    if "serverselectiontimeoutms" in uri.lower():
+        timeout = {}
     try:
         client: Any = pymongo.MongoClient(
-            uri, serverSelectionTimeoutMS=5000, tz_aware=True, tzinfo=extjson.CODEC_OPTIONS.tzinfo
+            uri, tz_aware=True, tzinfo=extjson.CODEC_OPTIONS.tzinfo, **timeout
         )
     except (ConfigurationError, InvalidURI, ValueError) as exc:
         raise InputError(f"--uri: {exc}") from exc
@@ -359,8 +384,13 @@ def _embedded(db_name: str | None, data: Sequence[str]) -> Any:
         ) from exc
     database: Any = mongomock.MongoClient(tz_aware=True)[db_name or "pipereg"]
     for collection, documents in _seed_data(data).items():
+        if not collection or collection.startswith("$") or "\x00" in collection:
+            raise InputError(f"--data: {collection!r} is not a collection name")
         if documents:
-            database[collection].insert_many(documents)
+            try:
+                database[collection].insert_many(documents)
+            except Exception as exc:  # mongomock raises pymongo's errors (duplicate _id, ...)
+                raise InputError(f"--data: cannot load collection {collection!r}: {exc}") from exc
     return database
 
 

@@ -69,7 +69,12 @@ def discover_paths(
             if _claim(path, seen):
                 files.append(SourceFile(shown, path.name.removesuffix(SUFFIX), path))
         elif path.is_dir():
-            for parts, resource in _walk(path, (), {os.path.realpath(path)}):
+            found = list(_walk(path, (), {os.path.realpath(path)}))
+            if not found:
+                problems.append(
+                    Problem(shown, 0, 0, "", "PR003", "no pipeline files (*.json) below this root")
+                )
+            for parts, resource in found:
                 if _claim(cast(Path, resource), seen):
                     files.append(SourceFile(os.path.join(shown, *parts), _module(parts), resource))
         else:

@@ -41,7 +41,8 @@ class Problem:
         where = self.path
         if self.line:
             where += f":{self.line}:{self.column}"
-        detail = f"{self.json_path}: {self.message}" if self.json_path else self.message
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        detail = f"{self.json_path}: {message}" if self.json_path else message
         return f"{where}: {self.code} {detail}"
 
 

@@ -62,6 +62,10 @@ def literal(node: dict[str, Any]) -> Any:
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
     if isinstance(value, dict):
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}")
+    if "$numberInt" in node and not -(2**31) <= value < 2**31:
+        raise ExtJsonError(f"{_brief(node)} does not fit a 32-bit integer")
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ExtJsonError(f"{_brief(node)} does not fit a 64-bit integer")
     return value
 
 

@@ -72,6 +72,9 @@ def load_file(source: SourceFile) -> LoadedFile:
                     'dot-separated letters, digits, _ and -; rename the file or set "module"',
                 )
             )
+        for at, version in _versions(document):
+            if type(version) is not int:  # JSON Schema counts 1.0 as an integer
+                findings.append(Finding(at, "PR010", f"version must be an integer, not {version}"))
         for name, definition in document["pipelines"].items():
             if name in broken:
                 continue
@@ -142,6 +145,14 @@ def _pipeline(
         option_tree=options.tree,
     )
     return pipeline, findings
+
+
+def _versions(document: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    found: list[tuple[tuple[str, ...], Any]] = [(("version",), document["version"])]
+    for name, definition in document["pipelines"].items():
+        if "version" in definition:
+            found.append((("pipelines", name, "version"), definition["version"]))
+    return found
 
 
 def _steps(where: str) -> tuple[str | int, ...]:

@@ -400,19 +400,45 @@ def _coerce_date(param: Param, value: Any) -> datetime.datetime:
     elif isinstance(value, datetime.date):
         moment = datetime.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        text = value.strip()
-        # Python 3.10's fromisoformat does not accept a Z suffix.
-        if text[-1:] in ("Z", "z"):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            raise _wrong(param, value, "; not an ISO-8601 date") from None
+        moment = _parse_date(param, value)
     else:
         raise _wrong(param, value)
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise Invalid(
+            f"{value!r} is out of range once converted to UTC",
+            expected="date",
+            actual=describe(value),
+        ) from None
+
+
+# RFC 3339 date-times and plain dates, on every Python version (fromisoformat's grammar grew in
+# 3.11): YYYY-MM-DD, optionally THH:MM[:SS[.f{1,6}]] and Z or +HH:MM.
+_DATE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?([Zz]|[+-]\d{2}:\d{2})?)?\Z"
+)
+
+
+def _parse_date(param: Param, value: str) -> datetime.datetime:
+    match = _DATE.match(value)
+    if not match:
+        raise _wrong(param, value, "; not an ISO-8601 date (such as 2024-03-01T10:00:00Z)")
+    day, minutes, seconds, fraction, offset = match.groups()
+    text = day
+    if minutes:
+        text += f"T{minutes}:{seconds or '00'}"
+        if fraction:
+            text += "." + fraction.ljust(6, "0")  # 3.10 reads exactly 3 or 6 digits
+        if offset:
+            text += "+00:00" if offset in ("Z", "z") else offset
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _wrong(param, value, f"; not an ISO-8601 date: {exc}") from None
 
 
 def _coerce_object_id(param: Param, value: Any) -> ObjectId:

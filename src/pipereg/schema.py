@@ -73,8 +73,9 @@ def _message(error: Any) -> str:
     if custom:
         return str(custom)
     if keyword == "required":
-        missing = [key for key in value if key not in instance]
-        return f"missing required key {missing[0]!r}" if missing else error.message
+        # One error per missing key; jsonschema names it in its message.
+        missing = [key for key in value if key not in instance and repr(key) in error.message]
+        return f"missing required key {missing[0]!r}" if missing else str(error.message)
     if keyword == "type":
         expected = value if isinstance(value, str) else " or ".join(value)
         return f"expected {expected}, got {_json_type(instance)} {_brief(instance)}"

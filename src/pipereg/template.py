@@ -119,9 +119,7 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
         return None
     if isinstance(node, list):
         if stages:
-            return StageList(
-                _stage(item, (*path, i), out, base) for i, item in enumerate(node)
-            )
+            return StageList(_stage(item, (*path, i), out, base) for i, item in enumerate(node))
         return [_node(item, (*path, i), out, base) for i, item in enumerate(node)]
     if isinstance(node, dict):
         if is_wrapper(node):

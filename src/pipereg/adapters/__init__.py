@@ -44,11 +44,37 @@ class AsyncDriver(Protocol):
         """The first document of a cursor, or None, closing it."""
 
 
-def _family(database: Any, *prefixes: str) -> bool:
-    # By the modules of the object's class and its bases, so subclasses defined in an
-    # application count, and without importing drivers the application does not use.
-    # mongomock-motor's classes pose as Motor's (module and name); their bases do not.
-    return any(cls.__module__.startswith(prefixes) for cls in type(database).__mro__)
+# Database classes by "module.qualname", checked along the object's MRO so that applications'
+# subclasses count, without importing drivers the application does not use. mongomock-motor's
+# classes pose as Motor's (module and name), so it is looked for first.
+_SYNC_DATABASES = {
+    "pymongo.synchronous.database.Database": "pymongo",
+    "mongomock.database.Database": "mongomock",
+}
+_ASYNC_DATABASES = {
+    "mongomock_motor.AsyncMongoMockDatabase": "mongomock_motor",
+    "pymongo.asynchronous.database.AsyncDatabase": "pymongo_async",
+    "motor.motor_asyncio.AsyncIOMotorDatabase": "motor",
+}
+
+
+def _kind(database: Any, known: dict[str, str]) -> str | None:
+    names = [f"{cls.__module__}.{cls.__qualname__}" for cls in type(database).__mro__]
+    for name, kind in known.items():
+        if name in names:
+            return kind
+    return None
+
+
+def _not_a_database(database: Any, dao: str) -> TypeError:
+    cls = type(database)
+    hint = ""
+    if cls.__module__.startswith(("pymongo", "motor", "mongomock")):
+        hint = " (pass a database, e.g. client['shop'], not a client or collection)"
+    return TypeError(
+        f"{dao} needs a database object, got {cls.__module__}.{cls.__name__}{hint}; "
+        "pass driver= for a driver pipereg does not know"
+    )
 
 
 def sync_driver_for(database: Any) -> SyncDriver:
@@ -57,20 +83,18 @@ def sync_driver_for(database: Any) -> SyncDriver:
     Raises:
         TypeError: the object is an asyncio database, or not a database pipereg knows.
     """
-    if _family(database, "mongomock_motor", "pymongo.asynchronous", "motor"):
-        raise TypeError(f"{type(database).__name__} is an asyncio database: use AsyncPipelineDAO")
-    if _family(database, "mongomock"):
-        from pipereg.adapters.mongomock import MongomockDriver  # noqa: PLC0415
-
-        return MongomockDriver()
-    if _family(database, "pymongo.synchronous", "pymongo.database"):
+    kind = _kind(database, _SYNC_DATABASES)
+    if kind == "pymongo":
         from pipereg.adapters.pymongo import PyMongoDriver  # noqa: PLC0415
 
         return PyMongoDriver()
-    raise TypeError(
-        f"unsupported database object {type(database).__module__}.{type(database).__name__}: "
-        "PipelineDAO takes a pymongo or mongomock Database; pass driver= for another"
-    )
+    if kind == "mongomock":
+        from pipereg.adapters.mongomock import MongomockDriver  # noqa: PLC0415
+
+        return MongomockDriver()
+    if _kind(database, _ASYNC_DATABASES):
+        raise TypeError(f"{type(database).__name__} is an asyncio database: use AsyncPipelineDAO")
+    raise _not_a_database(database, "PipelineDAO")
 
 
 def async_driver_for(database: Any) -> AsyncDriver:
@@ -79,22 +103,19 @@ def async_driver_for(database: Any) -> AsyncDriver:
     Raises:
         TypeError: the object is a synchronous database, or not a database pipereg knows.
     """
-    if _family(database, "pymongo.asynchronous"):
+    kind = _kind(database, _ASYNC_DATABASES)
+    if kind == "pymongo_async":
         from pipereg.adapters.pymongo_async import PyMongoAsyncDriver  # noqa: PLC0415
 
         return PyMongoAsyncDriver()
-    if _family(database, "mongomock_motor"):
-        from pipereg.adapters.mongomock import MongomockMotorDriver  # noqa: PLC0415
-
-        return MongomockMotorDriver()
-    if _family(database, "motor"):
+    if kind == "motor":
         from pipereg.adapters.motor import MotorDriver  # noqa: PLC0415
 
         return MotorDriver()
-    if _family(database, "pymongo.synchronous", "pymongo.database", "mongomock"):
+    if kind == "mongomock_motor":
+        from pipereg.adapters.mongomock import MongomockMotorDriver  # noqa: PLC0415
+
+        return MongomockMotorDriver()
+    if _kind(database, _SYNC_DATABASES):
         raise TypeError(f"{type(database).__name__} is a synchronous database: use PipelineDAO")
-    raise TypeError(
-        f"unsupported database object {type(database).__module__}.{type(database).__name__}: "
-        "AsyncPipelineDAO takes a PyMongo AsyncDatabase or a Motor database; "
-        "pass driver= for another"
-    )
+    raise _not_a_database(database, "AsyncPipelineDAO")

@@ -1,9 +1,10 @@
 """mongomock, the embedded in-memory engine (sync, and async through mongomock-motor).
 
 mongomock speaks PyMongo's API but ignores the aggregate ``let`` option, so ``$$name`` references
-would fail. This adapter inlines each ``let`` variable as ``{"$literal": value}`` wherever a stage
-refers to it exactly as ``"$$name"``. References to a sub-path (``"$$name.field"``) and variables
-shadowed by a ``$lookup``'s own ``let`` are not rewritten: run those on a real server.
+would fail. This adapter inlines each ``let`` variable's value, an expression as on the server,
+wherever a stage refers to it exactly as ``"$$name"``. References to a sub-path
+(``"$$name.field"``) and variables shadowed by a ``$lookup``'s own ``let`` are not rewritten:
+run those on a real server.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pipereg.adapters.pymongo import PyMongoDriver
 
 
 def inline_let(stages: Stages, options: dict[str, Any]) -> tuple[Stages, dict[str, Any]]:
-    """Replace ``"$$name"`` strings with ``{"$literal": value}`` for each ``let`` variable."""
+    """Replace ``"$$name"`` strings with the ``let`` variable's value (an expression)."""
     variables = options.get("let")
     if not variables:
         return stages, options
-    references = {f"$${name}": {"$literal": value} for name, value in variables.items()}
+    references = {f"$${name}": value for name, value in variables.items()}
     rest = {key: value for key, value in options.items() if key != "let"}
     return [_substitute(stage, references) for stage in stages], rest
 
