@@ -202,6 +202,10 @@ def test_render_params_json_and_full(root: Path) -> None:
             ["parameter 'stauts'", "did you mean 'status'"],
         ),
         (("render", "orders.recent", "-p", "since"), ["expected NAME=VALUE"]),
+        (
+            ("render", "orders.recent", "-p", "since=2024-03-01", "-p", "since=2024-03-02"),
+            ["-p since: given twice"],
+        ),
         (("render", "orders.recent", "--params", "{nope"), ["--params is not valid JSON"]),
         (("render", "orders.recent", "--params", "[1]"), ["--params must be a JSON object"]),
         (

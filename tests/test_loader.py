@@ -263,3 +263,30 @@ def test_number_wrappers_out_of_range(write_tree: WriteTree, literal: Any, messa
         ("PR050", "$.pipelines.p.stages[0].$match.a")
     ]
     assert message in problems[0][2]
+
+
+@pytest.mark.parametrize(
+    ("declaration", "path", "message"),
+    [
+        ({"type": "string", "minLength": 5, "maxLength": 2}, "minLength", "minLength is greater"),
+        (
+            {"type": "array", "items": {"type": "int"}, "minItems": 3, "maxItems": 1},
+            "minItems",
+            "minItems is greater",
+        ),
+    ],
+)
+def test_contradictory_bounds_are_load_errors(
+    write_tree: WriteTree, declaration: dict[str, Any], path: str, message: str
+) -> None:
+    document = one([{"$match": {"a": "<<x>>"}}], {"x": declaration})
+    problems = load_problems(write_tree, {"m.json": document})
+    assert [(code, at) for code, at, _ in problems] == [("PR022", f"$.pipelines.p.params.x.{path}")]
+    assert message in problems[0][2]
+
+
+def test_load_warnings_are_logged(write_tree: WriteTree, caplog: pytest.LogCaptureFixture) -> None:
+    root = write_tree({"m.json": one([{"$match": {"$where": "1"}}])})
+    with caplog.at_level("WARNING", logger="pipereg"):
+        Registry.from_paths(root)
+    assert "PR032" in caplog.text

@@ -236,10 +236,14 @@ def parse_params(
         if not isinstance(loaded, dict):
             raise InputError("--params must be a JSON object")
         params.update(loaded)
+    seen: set[str] = set()
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep:
             raise InputError(f"-p {pair!r}: expected NAME=VALUE")
+        if name in seen:
+            raise InputError(f"-p {name}: given twice")
+        seen.add(name)
         param = pipeline.params.get(name)
         # Unknown names pass through so the ParameterError names them with a did-you-mean.
         params[name] = text if param is None else parse_text(pipeline.key, param, text)

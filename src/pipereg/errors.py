@@ -113,6 +113,11 @@ class ParameterError(PipeRegError, ValueError):
         super().__init__(f"{pipeline}: parameter {parameter!r}: {problem}")
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters with ``...``, for quoting values in messages."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

@@ -15,6 +15,8 @@ from bson import json_util
 from bson.codec_options import CodecOptions
 from bson.json_util import JSONOptions
 
+from pipereg.errors import clip
+
 # A document with exactly one of these keys is a BSON literal (Extended JSON v2 wrappers).
 WRAPPER_KEYS: frozenset[str] = frozenset(
     {
@@ -80,5 +82,4 @@ def dumps(value: Any, *, canonical: bool = False, indent: int | None = 2) -> str
 
 
 def _brief(node: dict[str, Any]) -> str:
-    text = json_util.dumps(node)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return clip(json_util.dumps(node), 60)

@@ -19,7 +19,7 @@ from typing import Any
 
 from bson import Decimal128, Int64, ObjectId
 
-from pipereg.errors import ParameterError, did_you_mean
+from pipereg.errors import ParameterError, clip, did_you_mean
 from pipereg.extjson import ExtJsonError, is_wrapper, literal
 
 UTC = datetime.timezone.utc
@@ -57,10 +57,7 @@ class Invalid(Exception):
 
 def describe(value: Any) -> str:
     """A short description of a value for error messages: its type and a clipped repr."""
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {clip(repr(value))}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,39 +145,9 @@ class Param:
             items=items,
             properties=MappingProxyType(properties),
         )
-        # Bounds and enum values are written in the parameter's own type, so coerce them with it.
-        bare = _with(base)
-        bounds = {}
-        for key in ("minimum", "maximum"):
-            if key in raw:
-                try:
-                    bounds[key] = bare.coerce(_from_extjson(raw[key]))
-                except Invalid as exc:
-                    raise Invalid(f"{key}: {exc.problem}", where=f".{key}") from None
-        low, high = bounds.get("minimum"), bounds.get("maximum")
-        if low is not None and high is not None and _ordered(low) > _ordered(high):
-            raise Invalid("minimum is greater than maximum", where=".minimum")
-        bare = _with(base, **bounds)
-        enum = None
-        if "enum" in raw:
-            values = []
-            for i, value in enumerate(raw["enum"]):
-                try:
-                    values.append(bare.coerce(_from_extjson(value)))
-                except Invalid as exc:
-                    raise Invalid(f"enum value: {exc.problem}", where=f".enum[{i}]") from None
-            enum = tuple(values)
-        declared = _with(bare, enum=enum)
-        if "default" in raw:
-            default = _from_extjson(raw["default"])
-            if default is None and not declared.nullable:
-                raise Invalid("default is null but the parameter is not nullable", where=".default")
-            try:
-                value = None if default is None else declared.coerce(default)
-            except Invalid as exc:
-                raise Invalid(f"default: {exc.problem}", where=".default" + exc.where) from None
-            declared = _with(declared, default=value)
-        return declared
+        # Bounds, enum values and the default are written in the parameter's own type, so each is
+        # coerced by the declaration as built so far.
+        return _with_default(_with_enum(_with_bounds(base, raw), raw), raw)
 
     def coerce(self, value: Any) -> Any:
         """Coerce a caller's value to this declaration's type and check its constraints.
@@ -255,6 +222,48 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         else:
             out.append(char)
     return re.compile("".join(out), re.ASCII)
+
+
+def _with_bounds(param: Param, raw: Mapping[str, Any]) -> Param:
+    for least, most in (("minLength", "maxLength"), ("minItems", "maxItems")):
+        if raw.get(least, 0) > raw.get(most, raw.get(least, 0)):
+            raise Invalid(f"{least} is greater than {most}", where=f".{least}")
+    bounds = {}
+    for key in ("minimum", "maximum"):
+        if key in raw:
+            try:
+                bounds[key] = param.coerce(_from_extjson(raw[key]))
+            except Invalid as exc:
+                raise Invalid(f"{key}: {exc.problem}", where=f".{key}") from None
+    low, high = bounds.get("minimum"), bounds.get("maximum")
+    if low is not None and high is not None and _ordered(low) > _ordered(high):
+        raise Invalid("minimum is greater than maximum", where=".minimum")
+    return _with(param, **bounds)
+
+
+def _with_enum(param: Param, raw: Mapping[str, Any]) -> Param:
+    if "enum" not in raw:
+        return param
+    values = []
+    for i, value in enumerate(raw["enum"]):
+        try:
+            values.append(param.coerce(_from_extjson(value)))
+        except Invalid as exc:
+            raise Invalid(f"enum value: {exc.problem}", where=f".enum[{i}]") from None
+    return _with(param, enum=tuple(values))
+
+
+def _with_default(param: Param, raw: Mapping[str, Any]) -> Param:
+    if "default" not in raw:
+        return param
+    default = _from_extjson(raw["default"])
+    if default is None and not param.nullable:
+        raise Invalid("default is null but the parameter is not nullable", where=".default")
+    try:
+        value = None if default is None else param.coerce(default)
+    except Invalid as exc:
+        raise Invalid(f"default: {exc.problem}", where=".default" + exc.where) from None
+    return _with(param, default=value)
 
 
 def _with(param: Param, **changes: Any) -> Param:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,6 +12,8 @@ from pipereg.discovery import SourceFile, default_roots, discover_package, disco
 from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
 from pipereg.loader import LoadedFile, load_file
 from pipereg.pipeline import Pipeline
+
+logger = logging.getLogger("pipereg")
 
 
 def load_sources(
@@ -69,7 +72,10 @@ class Registry:
         if errors:
             raise PipelineLoadError(errors)
         pipelines = {p.key: p for result in loaded for p in result.pipelines}
-        return cls(pipelines, [p for p in found if p.severity == "warning"])
+        warnings = [p for p in found if p.severity == "warning"]
+        for warning in warnings:
+            logger.warning("%s", warning)
+        return cls(pipelines, warnings)
 
     def get(self, key: str) -> Pipeline:
         """The pipeline registered under ``key``.

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from pipereg.errors import Finding, did_you_mean
+from pipereg.errors import Finding, clip, did_you_mean
 
 SCHEMA_FILE = "pipeline-file.schema.json"
 
@@ -107,5 +107,4 @@ def _json_type(value: Any) -> str:
 
 
 def _brief(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return clip(json.dumps(value, ensure_ascii=False))
