@@ -118,16 +118,21 @@ _STRING_TEMPLATE = string.Template(
 )
 
 
+def _encoded(p: dict[str, Any]) -> dict[str, str]:
+    # Values as JSON text for the text-templating approaches (the region is embedded in a string).
+    return {
+        "customer_ids": json_util.dumps(p["customer_ids"]),
+        "since": json_util.dumps(p["since"]),
+        "status": json.dumps(p["status"]),
+        "min_total": json.dumps(p["min_total"]),
+        "limit": json.dumps(p["limit"]),
+        "region": p["region"],
+    }
+
+
 def string_template(p: dict[str, Any]) -> list[dict[str, Any]]:
     """string.Template over the JSON text with JSON-encoded values, then Extended JSON loads."""
-    text = _STRING_TEMPLATE.substitute(
-        customer_ids=json_util.dumps(p["customer_ids"]),
-        since=json_util.dumps(p["since"]),
-        status=json.dumps(p["status"]),
-        min_total=json.dumps(p["min_total"]),
-        limit=json.dumps(p["limit"]),
-        region=p["region"],
-    )
+    text = _STRING_TEMPLATE.substitute(_encoded(p))
     result: list[dict[str, Any]] = json_util.loads(text, json_options=_TZ)
     return result
 
@@ -153,15 +158,7 @@ def make_jinja() -> Approach | None:
     template = jinja2.Environment(autoescape=False).from_string(source)
 
     def jinja(p: dict[str, Any]) -> list[dict[str, Any]]:
-        text = template.render(
-            customer_ids=json_util.dumps(p["customer_ids"]),
-            since=json_util.dumps(p["since"]),
-            status=json.dumps(p["status"]),
-            min_total=json.dumps(p["min_total"]),
-            limit=json.dumps(p["limit"]),
-            region=p["region"],
-            coupon=None,
-        )
+        text = template.render(coupon=None, **_encoded(p))
         result: list[dict[str, Any]] = json_util.loads(text, json_options=_TZ)
         return result
 

@@ -8,6 +8,7 @@ mongomock-motor poses as Motor and uses the Motor adapter.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Protocol
 
 Stages = list[dict[str, Any]]
@@ -45,24 +46,26 @@ class AsyncDriver(Protocol):
 
 
 # Database classes by "module.qualname", checked along the object's MRO so that applications'
-# subclasses count, without importing drivers the application does not use. mongomock-motor's
-# classes pose as Motor's (module and name), so it is looked for first.
+# subclasses count, with the adapter ("module:class") each one gets. Adapters are imported on
+# use, so no driver the application does not use is imported. mongomock-motor's classes pose as
+# Motor's (module and name), so it is looked for first.
 _SYNC_DATABASES = {
-    "pymongo.synchronous.database.Database": "pymongo",
-    "mongomock.database.Database": "mongomock",
+    "pymongo.synchronous.database.Database": "pymongo:PyMongoDriver",
+    "mongomock.database.Database": "mongomock:MongomockDriver",
 }
 _ASYNC_DATABASES = {
-    "mongomock_motor.AsyncMongoMockDatabase": "mongomock_motor",
-    "pymongo.asynchronous.database.AsyncDatabase": "pymongo_async",
-    "motor.motor_asyncio.AsyncIOMotorDatabase": "motor",
+    "mongomock_motor.AsyncMongoMockDatabase": "mongomock:MongomockMotorDriver",
+    "pymongo.asynchronous.database.AsyncDatabase": "pymongo_async:PyMongoAsyncDriver",
+    "motor.motor_asyncio.AsyncIOMotorDatabase": "motor:MotorDriver",
 }
 
 
-def _kind(database: Any, known: dict[str, str]) -> str | None:
-    names = [f"{cls.__module__}.{cls.__qualname__}" for cls in type(database).__mro__]
-    for name, kind in known.items():
+def _adapter(database: Any, known: dict[str, str]) -> Any:
+    names = {f"{cls.__module__}.{cls.__qualname__}" for cls in type(database).__mro__}
+    for name, adapter in known.items():
         if name in names:
-            return kind
+            module, _, cls = adapter.partition(":")
+            return getattr(importlib.import_module(f"pipereg.adapters.{module}"), cls)()
     return None
 
 
@@ -83,16 +86,10 @@ def sync_driver_for(database: Any) -> SyncDriver:
     Raises:
         TypeError: the object is an asyncio database, or not a database pipereg knows.
     """
-    kind = _kind(database, _SYNC_DATABASES)
-    if kind == "pymongo":
-        from pipereg.adapters.pymongo import PyMongoDriver  # noqa: PLC0415
-
-        return PyMongoDriver()
-    if kind == "mongomock":
-        from pipereg.adapters.mongomock import MongomockDriver  # noqa: PLC0415
-
-        return MongomockDriver()
-    if _kind(database, _ASYNC_DATABASES):
+    driver: SyncDriver | None = _adapter(database, _SYNC_DATABASES)
+    if driver is not None:
+        return driver
+    if _adapter(database, _ASYNC_DATABASES) is not None:
         raise TypeError(f"{type(database).__name__} is an asyncio database: use AsyncPipelineDAO")
     raise _not_a_database(database, "PipelineDAO")
 
@@ -103,19 +100,9 @@ def async_driver_for(database: Any) -> AsyncDriver:
     Raises:
         TypeError: the object is a synchronous database, or not a database pipereg knows.
     """
-    kind = _kind(database, _ASYNC_DATABASES)
-    if kind == "pymongo_async":
-        from pipereg.adapters.pymongo_async import PyMongoAsyncDriver  # noqa: PLC0415
-
-        return PyMongoAsyncDriver()
-    if kind == "motor":
-        from pipereg.adapters.motor import MotorDriver  # noqa: PLC0415
-
-        return MotorDriver()
-    if kind == "mongomock_motor":
-        from pipereg.adapters.mongomock import MongomockMotorDriver  # noqa: PLC0415
-
-        return MongomockMotorDriver()
-    if _kind(database, _SYNC_DATABASES):
+    driver: AsyncDriver | None = _adapter(database, _ASYNC_DATABASES)
+    if driver is not None:
+        return driver
+    if _adapter(database, _SYNC_DATABASES) is not None:
         raise TypeError(f"{type(database).__name__} is a synchronous database: use PipelineDAO")
     raise _not_a_database(database, "AsyncPipelineDAO")
