@@ -63,7 +63,21 @@ def hand_written(p: dict[str, Any]) -> list[dict[str, Any]]:
             }
         },
         {"$sort": {"revenue": -1, "customer": 1}},
-        {"$skip": 0},
+        {
+            "$set": {
+                "tier": {
+                    "$switch": {
+                        "branches": [
+                            {"case": {"$gte": ["$revenue", 10000]}, "then": "gold"},
+                            {"case": {"$gte": ["$revenue", 1000]}, "then": "silver"},
+                            {"case": {"$gte": ["$orders", 10]}, "then": "regular"},
+                        ],
+                        "default": "new",
+                    }
+                },
+                "flags": {"big": {"$gt": ["$avg", 500]}, "recent": {"$gte": ["$last", "$first"]}},
+            }
+        },
         {"$limit": p["limit"]},
     ]
 

@@ -41,6 +41,8 @@ def contenders(registry: Registry) -> dict[str, Callable[[], Any]]:
     pipeline = registry.get("bench.report")
     values = coerce_params(pipeline.key, pipeline.params, TYPED_PARAMS)
     compiled = pipeline._stages  # the generated function, as Pipeline.render calls it
+    fixed = registry.get("bench.report_fixed")
+    fixed_compiled = fixed._stages
 
     calls: dict[str, Callable[[], Any]] = {
         "hand-written (floor)": lambda: approaches.hand_written(TYPED_PARAMS),
@@ -55,6 +57,9 @@ def contenders(registry: Registry) -> dict[str, Callable[[], Any]]:
         {
             "pipereg reference walk": lambda: render_stages(
                 pipeline.stage_tree, values, pipeline.params, pipeline.key
+            ),
+            "pipereg compiled render, no optional param in the file": lambda: fixed_compiled(
+                values
             ),
             "pipereg compiled render (typed values)": lambda: compiled(values),
             "pipereg coercion only (typed params)": lambda: coerce_params(
@@ -112,8 +117,12 @@ def render_table(samples: dict[str, list[float]]) -> list[str]:
 
 
 def bench_file(root: Path) -> Registry:
+    # "report_fixed": the same pipeline without the optional parameter, to price its removal.
+    fixed = json.loads(json.dumps(PIPELINE))
+    del fixed["params"]["coupon"]
+    del fixed["stages"][0]["$match"]["coupon"]
     root.mkdir(parents=True, exist_ok=True)
-    document = {"version": 1, "pipelines": {"report": PIPELINE}}
+    document = {"version": 1, "pipelines": {"report": PIPELINE, "report_fixed": fixed}}
     (root / "bench.json").write_text(json.dumps(document))
     return Registry.from_paths(root)
 
@@ -161,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp)
         registry = bench_file(base / "bench")
         pipeline = registry.get("bench.report")
+        assert pipeline.fingerprint != registry.get("bench.report_fixed").fingerprint
         calls = contenders(registry)
         check_equal(calls)
         print(f"benchmark pipeline: {len(PIPELINE['stages'])} stages, "

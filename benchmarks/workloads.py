@@ -71,7 +71,21 @@ PIPELINE: dict[str, Any] = {
             }
         },
         {"$sort": {"revenue": -1, "customer": 1}},
-        {"$skip": 0},
+        {
+            "$set": {
+                "tier": {
+                    "$switch": {
+                        "branches": [
+                            {"case": {"$gte": ["$revenue", 10000]}, "then": "gold"},
+                            {"case": {"$gte": ["$revenue", 1000]}, "then": "silver"},
+                            {"case": {"$gte": ["$orders", 10]}, "then": "regular"},
+                        ],
+                        "default": "new",
+                    }
+                },
+                "flags": {"big": {"$gt": ["$avg", 500]}, "recent": {"$gte": ["$last", "$first"]}},
+            }
+        },
         {"$limit": "<<limit>>"},
     ],
     "options": {"allowDiskUse": True, "maxTimeMS": 5000},

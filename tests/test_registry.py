@@ -155,3 +155,15 @@ def test_bundled_examples_load() -> None:
     assert len(registry) >= 10
     assert registry.warnings == ()
     assert {p.module for p in registry} >= {"orders", "customers", "inventory", "billing.invoices"}
+
+
+def test_the_garbage_collector_is_back_on_after_a_load_even_a_failed_one(
+    write_tree: WriteTree,
+) -> None:
+    import gc
+
+    Registry.from_paths(write_tree({"orders.json": ORDERS}))
+    assert gc.isenabled()
+    with pytest.raises(PipelineLoadError):
+        Registry.from_paths(write_tree({"bad.json": "{"}))
+    assert gc.isenabled()

@@ -44,89 +44,88 @@ def test_minimal_file_is_valid() -> None:
     assert messages(minimal()) == []
 
 
-@pytest.mark.parametrize(
-    ("document", "expected"),
-    [
-        ({"pipelines": {}}, ("$", "missing required key 'version'")),
+VIOLATIONS: list[tuple[Any, tuple[str, str]]] = [
+    ({"pipelines": {}}, ("$", "missing required key 'version'")),
+    (
+        pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}}, verison=2),
+        ("$.verison", "unknown key 'verison' (did you mean 'version'?)"),
+    ),
+    (
+        pipeline_file({"p": {"colection": "c", "stages": [{"$match": {}}]}}),
+        ("$.pipelines.p.colection", "unknown key 'colection' (did you mean 'collection'?)"),
+    ),
+    (
+        minimal(version=0),
+        ("$.pipelines.p.version", "0 is less than the minimum of 1"),
+    ),
+    (
+        minimal(stages=[]),
+        ("$.pipelines.p.stages", "must have at least one item"),
+    ),
+    (
+        minimal(stages=[{"$match": {}, "$limit": 1}]),
         (
-            pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}}, verison=2),
-            ("$.verison", "unknown key 'verison' (did you mean 'version'?)"),
+            "$.pipelines.p.stages[0]",
+            "a stage is an object with exactly one key, the stage name such as $match",
         ),
+    ),
+    (
+        minimal(stages=[{"match": {}}]),
         (
-            pipeline_file({"p": {"colection": "c", "stages": [{"$match": {}}]}}),
-            ("$.pipelines.p.colection", "unknown key 'colection' (did you mean 'collection'?)"),
+            "$.pipelines.p.stages[0].match",
+            "'match': a stage name starts with $, such as $match",
         ),
+    ),
+    (
+        pipeline_file({"daily-revenue": {"collection": "c", "stages": [{"$match": {}}]}}),
         (
-            minimal(version=0),
-            ("$.pipelines.p.version", "0 is less than the minimum of 1"),
+            '$.pipelines["daily-revenue"]',
+            "'daily-revenue': a pipeline name is letters, digits and _, not starting with a digit",
         ),
+    ),
+    (
+        minimal(params={"n": {"type": "integer"}}),
         (
-            minimal(stages=[]),
-            ("$.pipelines.p.stages", "must have at least one item"),
+            "$.pipelines.p.params.n.type",
+            '"integer" is not one of string, int, long, double, '
+            "decimal, bool, date, objectId, field, array, object (did you mean 'int'?)",
         ),
+    ),
+    (
+        minimal(params={"n": {"type": "bool", "minimum": 1}}),
+        ("$.pipelines.p.params.n.minimum", "'minimum' does not apply to type bool"),
+    ),
+    (
+        minimal(params={"n": {"type": "array"}}),
+        ("$.pipelines.p.params.n", "missing required key 'items'"),
+    ),
+    (
+        minimal(params={"n": {"type": "object"}}),
+        ("$.pipelines.p.params.n", "missing required key 'properties'"),
+    ),
+    (
+        minimal(params={"n": {"type": "array", "items": {"type": "int", "optional": True}}}),
+        ("$.pipelines.p.params.n.items.optional", "array items cannot be optional"),
+    ),
+    (
+        minimal(params={"n": {"type": "string", "optional": "yes"}}),
+        ("$.pipelines.p.params.n.optional", 'expected boolean, got string "yes"'),
+    ),
+    (
+        minimal(options={"maxTimeMS": "soon"}),
         (
-            minimal(stages=[{"$match": {}, "$limit": 1}]),
-            (
-                "$.pipelines.p.stages[0]",
-                "a stage is an object with exactly one key, the stage name such as $match",
-            ),
+            "$.pipelines.p.options.maxTimeMS",
+            "expected a non-negative integer or a <<placeholder>>",
         ),
-        (
-            minimal(stages=[{"match": {}}]),
-            (
-                "$.pipelines.p.stages[0].match",
-                "'match': a stage name starts with $, such as $match",
-            ),
-        ),
-        (
-            pipeline_file({"daily-revenue": {"collection": "c", "stages": [{"$match": {}}]}}),
-            (
-                '$.pipelines["daily-revenue"]',
-                "'daily-revenue': a pipeline name is letters, digits and _, "
-                "not starting with a digit",
-            ),
-        ),
-        (
-            minimal(params={"n": {"type": "integer"}}),
-            (
-                "$.pipelines.p.params.n.type",
-                '"integer" is not one of string, int, long, double, '
-                "decimal, bool, date, objectId, field, array, object (did you mean 'int'?)",
-            ),
-        ),
-        (
-            minimal(params={"n": {"type": "bool", "minimum": 1}}),
-            ("$.pipelines.p.params.n.minimum", "'minimum' does not apply to type bool"),
-        ),
-        (
-            minimal(params={"n": {"type": "array"}}),
-            ("$.pipelines.p.params.n", "missing required key 'items'"),
-        ),
-        (
-            minimal(params={"n": {"type": "object"}}),
-            ("$.pipelines.p.params.n", "missing required key 'properties'"),
-        ),
-        (
-            minimal(params={"n": {"type": "array", "items": {"type": "int", "optional": True}}}),
-            ("$.pipelines.p.params.n.items.optional", "array items cannot be optional"),
-        ),
-        (
-            minimal(params={"n": {"type": "string", "optional": "yes"}}),
-            ("$.pipelines.p.params.n.optional", 'expected boolean, got string "yes"'),
-        ),
-        (
-            minimal(options={"maxTimeMS": "soon"}),
-            (
-                "$.pipelines.p.options.maxTimeMS",
-                "expected a non-negative integer or a <<placeholder>>",
-            ),
-        ),
-        (
-            minimal(options={"allowDiskUse": True, "readConcern": {}}),
-            ("$.pipelines.p.options.readConcern", "unknown key 'readConcern'"),
-        ),
-    ],
-)
+    ),
+    (
+        minimal(options={"allowDiskUse": True, "readConcern": {}}),
+        ("$.pipelines.p.options.readConcern", "unknown key 'readConcern'"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("document", "expected"), VIOLATIONS)
 def test_violations_have_located_readable_messages(
     document: dict[str, Any], expected: tuple[str, str]
 ) -> None:
@@ -154,3 +153,27 @@ def test_placeholders_are_accepted_where_options_take_values() -> None:
         options={"maxTimeMS": "<<t>>", "allowDiskUse": "<<d>>", "let": {"x": "<<x>>"}}
     )
     assert messages(document) == []
+
+
+def corpus() -> list[Any]:
+    """Valid and invalid pipeline files: every case in this module, the examples, golden cases."""
+    documents: list[Any] = [document for document, _ in VIOLATIONS]
+    documents += [minimal(), {}, [], "x", {"version": 1, "pipelines": {"p": {}}}]
+    for folder in ("pipelines", "tests/golden", "tests/dao/pipelines"):
+        for path in sorted((REPO / folder).rglob("*.json")):
+            if path.name in ("expected.json", "params.json", "options.json"):
+                continue
+            documents.append(json.loads(path.read_text(encoding="utf-8")))
+    return documents
+
+
+def test_the_fast_validator_agrees_with_the_reporting_one() -> None:
+    # jsonschema-rs decides whether a file is valid; jsonschema explains why one is not. They
+    # must never disagree, or a file would pass with no finding or fail with none.
+    reporting = jsonschema.Draft202012Validator(
+        schema.schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    documents = corpus()
+    assert len(documents) > 40
+    for document in documents:
+        assert schema.is_valid(document) == reporting.is_valid(document), document

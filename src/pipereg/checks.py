@@ -61,6 +61,7 @@ def check_pipeline(
     stages: Any,
     options: Any,
     *,
+    texts: list[str],
     base: JsonPath,
 ) -> Iterator[Finding]:
     """Run every rule on one pipeline.
@@ -70,15 +71,21 @@ def check_pipeline(
         sites: Every placeholder found in the stages and options.
         stages: The stages' template tree.
         options: The options' template tree.
+        texts: Each stage as compact JSON text: rules walk only the stages that can concern them.
         base: The pipeline's JSON path in its file, e.g. ``("pipelines", "daily")``.
     """
+    at = (*base, "stages")
     yield from _placeholders(params, sites, base)
-    yield from _stages(stages, (*base, "stages"), top_level=True)
-    yield from _javascript(stages, (*base, "stages"))
+    yield from _stages(stages, at, top_level=True)
+    for i, text in enumerate(texts):
+        if any(f'"{key}"' in text for key in _JAVASCRIPT):
+            yield from _javascript(stages[i], (*at, i))
     if all(name in params for name in (site.name for site in sites)):
-        yield from _removals(stages, params, (*base, "stages"))
-        yield from _options(options, params, stages, (*base, "options"))
-        yield from _field_defaults(stages, params, (*base, "stages"))
+        for i, text in enumerate(texts):
+            if "<<" in text:  # only placeholders can disappear or collide
+                yield from _removals(stages[i], params, (*at, i))
+                yield from _field_defaults(stages[i], params, (*at, i))
+        yield from _options(options, params, texts, (*base, "options"))
 
 
 def _placeholders(
@@ -231,7 +238,7 @@ _OPTION_TYPES = {
 
 
 def _options(
-    options: Any, params: Mapping[str, Param], stages: Any, path: JsonPath
+    options: Any, params: Mapping[str, Param], texts: list[str], path: JsonPath
 ) -> Iterator[Finding]:
     if not isinstance(options, dict):
         return
@@ -247,7 +254,7 @@ def _options(
     variables = options.get("let")
     if isinstance(variables, dict):
         present = _presence(params)
-        used = _variables(stages)
+        used = {name for text in texts for name in _VARIABLE.findall(text)}
         for name, value in variables.items():
             if name in used and can_vanish(value, present):
                 yield Finding(
@@ -257,20 +264,6 @@ def _options(
                     f"left out, but the stages use $${name}; give the parameter a default or "
                     "make it nullable",
                 )
-
-
-def _variables(node: Any) -> set[str]:
-    """Names of the ``$$variables`` that strings in a template refer to."""
-    found: set[str] = set()
-    if isinstance(node, str):
-        found.update(_VARIABLE.findall(node))
-    elif isinstance(node, dict):
-        for value in node.values():
-            found |= _variables(value)
-    elif isinstance(node, list):
-        for item in node:
-            found |= _variables(item)
-    return found
 
 
 _VARIABLE = re.compile(r"\$\$([A-Za-z_][A-Za-z0-9_]*)")

@@ -126,7 +126,9 @@ def _pipeline(
     options = template.build(definition.get("options", {}), (*base, "options"))
     findings += stages.findings + options.findings
     sites = stages.sites + options.sites
-    findings += checks.check_pipeline(params, sites, stages.tree, options.tree, base=base)
+    findings += checks.check_pipeline(
+        params, sites, stages.tree, options.tree, texts=stages.texts, base=base
+    )
     if any(f.severity == "error" for f in findings):
         return None, findings
     pipeline = Pipeline(
