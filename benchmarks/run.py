@@ -25,7 +25,14 @@ from typing import Any
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
 from benchmarks import approaches
-from benchmarks.workloads import PIPELINE, RAW_PARAMS, TYPED_PARAMS, count_nodes, write_tree
+from benchmarks.workloads import (
+    PIPELINE,
+    RAW_PARAMS,
+    SINCE,
+    TYPED_PARAMS,
+    count_nodes,
+    write_tree,
+)
 from pipereg import Registry
 from pipereg.params import coerce_params
 from pipereg.render import render_stages
@@ -159,6 +166,44 @@ def memory(root: Path, count: int) -> tuple[float, float]:
     return loaded / count / 1024 * 1000, compiled / count / 1024 * 1000
 
 
+def dao_overhead(registry: Registry, storage: Path, rounds: int) -> tuple[float, float] | None:
+    """Median seconds of PipelineDAO.fetch_all and of the same aggregate sent directly by pymongo,
+    on the in-process wire server (None if the test extra's server is not installed)."""
+    try:
+        from secantus import SecantusDBServer  # noqa: PLC0415 - test extra only
+    except ImportError:
+        return None
+    import pymongo  # noqa: PLC0415
+
+    from pipereg import PipelineDAO  # noqa: PLC0415
+
+    docs = [
+        {"customer_id": customer, "created_at": SINCE, "status": "paid", "total": 150 + i}
+        for i, customer in enumerate(TYPED_PARAMS["customer_ids"] * 5)
+    ]
+    pipeline = registry.get("bench.report")
+    with SecantusDBServer(storage_path=str(storage)) as server:
+        client: Any = pymongo.MongoClient(server.uri, tz_aware=True)
+        try:
+            database = client["bench"]
+            database["orders"].insert_many(docs)
+            dao = PipelineDAO(database, registry)
+            options = {**dict(pipeline.options), "comment": pipeline.tag}
+
+            def direct() -> list[Any]:
+                stages = approaches.hand_written(TYPED_PARAMS)
+                return list(database["orders"].aggregate(stages, **options))
+
+            def through_dao() -> list[Any]:
+                return dao.fetch_all("bench.report", TYPED_PARAMS)
+
+            assert typed(direct()) == typed(through_dao())
+            samples = measure({"direct": direct, "dao": through_dao}, rounds, 50)
+        finally:
+            client.close()
+    return statistics.median(samples["dao"]), statistics.median(samples["direct"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="equality checks only (for CI)")
@@ -193,6 +238,15 @@ def main(argv: list[str] | None = None) -> int:
             plain, full = startup(root, rounds)
             print(f"| {files * 10} | {files} | {plain * 1e3:.1f} ms | {full * 1e3:.1f} ms "
                   f"| {full / plain:.1f}x |")  # fmt: skip
+
+        print("\n## DAO overhead (in-process wire server)\n")
+        overhead = dao_overhead(registry, base / "secantus", rounds=9)
+        if overhead is None:
+            print("- skipped: SecantusDB (the test extra) is not installed")
+        else:
+            dao, direct = overhead
+            print(f"- PipelineDAO.fetch_all {dao * 1e3:.2f} ms, pymongo aggregate + list "
+                  f"{direct * 1e3:.2f} ms per call: {dao / direct:.3f}x")  # fmt: skip
 
         print("\n## Memory (tracemalloc)\n")
         loaded, compiled = memory(base / "tree100", 1000)
