@@ -173,13 +173,15 @@ class _Generator:
         field_param = next((k.name for k in node if type(k) is FieldKey), "")
         checking = False
         for k, v in node.items():
-            expr, maybe = self._member(v, indent)
-            inner = pad
+            depth = indent
+            if type(k) is FieldKey and not self._present(k.name):
+                # The value is only rendered when its key is: its statements go in the block.
+                self.lines.append(f"{pad}if {k.name!r} in v:")
+                depth += 1
+            inner = "    " * depth
+            expr, maybe = self._member(v, depth)
             if type(k) is FieldKey:
                 checking = True
-                if not self._present(k.name):
-                    self.lines.append(f"{pad}if {k.name!r} in v:")
-                    inner += "    "
                 key_expr = self._name("_k")
                 self.lines.append(f"{inner}{key_expr} = v[{k.name!r}]")
             else:
