@@ -61,6 +61,7 @@ def check_pipeline(
     stages: Any,
     options: Any,
     *,
+    text: str,
     texts: list[str],
     base: JsonPath,
 ) -> Iterator[Finding]:
@@ -71,21 +72,26 @@ def check_pipeline(
         sites: Every placeholder found in the stages and options.
         stages: The stages' template tree.
         options: The options' template tree.
-        texts: Each stage as compact JSON text: rules walk only the stages that can concern them.
+        text: The stages as compact JSON text, and ``texts`` each stage's: rules walk only the
+            stages that can concern them.
         base: The pipeline's JSON path in its file, e.g. ``("pipelines", "daily")``.
     """
     at = (*base, "stages")
     yield from _placeholders(params, sites, base)
     yield from _stages(stages, at, top_level=True)
-    for i, text in enumerate(texts):
-        if any(f'"{key}"' in text for key in _JAVASCRIPT):
-            yield from _javascript(stages[i], (*at, i))
+    if any(f'"{key}"' in text for key in _JAVASCRIPT):
+        yield from _javascript(stages, at)
     if all(name in params for name in (site.name for site in sites)):
-        for i, text in enumerate(texts):
-            if "<<" in text:  # only placeholders can disappear or collide
+        # Only placeholders of parameters that may be absent can disappear, and only field keys
+        # can collide: walk just the stages that hold them.
+        absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
+        fields = [f'"<<{site.name}>>"' for site in sites if site.kind == "key"]
+        for i, stage_text in enumerate(texts):
+            if any(mark in stage_text for mark in absent):
                 yield from _removals(stages[i], params, (*at, i))
+            if any(mark in stage_text for mark in fields):
                 yield from _field_defaults(stages[i], params, (*at, i))
-        yield from _options(options, params, texts, (*base, "options"))
+        yield from _options(options, params, text, (*base, "options"))
 
 
 def _placeholders(
@@ -238,7 +244,7 @@ _OPTION_TYPES = {
 
 
 def _options(
-    options: Any, params: Mapping[str, Param], texts: list[str], path: JsonPath
+    options: Any, params: Mapping[str, Param], text: str, path: JsonPath
 ) -> Iterator[Finding]:
     if not isinstance(options, dict):
         return
@@ -254,7 +260,7 @@ def _options(
     variables = options.get("let")
     if isinstance(variables, dict):
         present = _presence(params)
-        used = {name for text in texts for name in _VARIABLE.findall(text)}
+        used = set(_VARIABLE.findall(text))
         for name, value in variables.items():
             if name in used and can_vanish(value, present):
                 yield Finding(

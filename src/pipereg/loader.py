@@ -19,7 +19,7 @@ from pipereg.discovery import SourceFile
 from pipereg.errors import Finding, Problem
 from pipereg.params import Invalid, Param
 from pipereg.parse import ParseFailure, Positions, decode_text, format_json_path, parse_json
-from pipereg.pipeline import Pipeline, fingerprint
+from pipereg.pipeline import Pipeline
 
 _MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*\Z")
 
@@ -127,7 +127,7 @@ def _pipeline(
     findings += stages.findings + options.findings
     sites = stages.sites + options.sites
     findings += checks.check_pipeline(
-        params, sites, stages.tree, options.tree, texts=stages.texts, base=base
+        params, sites, stages.tree, options.tree, text=stages.text, texts=stages.texts, base=base
     )
     if any(f.severity == "error" for f in findings):
         return None, findings
@@ -140,7 +140,6 @@ def _pipeline(
         description=definition.get("description", ""),
         params=MappingProxyType(params),
         options=MappingProxyType(definition.get("options", {})),
-        fingerprint=fingerprint(definition),
         path=path,
         definition=MappingProxyType(definition),
         stage_tree=stages.tree,

@@ -235,6 +235,8 @@ def _with_bounds(param: Param, raw: Mapping[str, Any]) -> Param:
                 bounds[key] = param.coerce(_from_extjson(raw[key]))
             except Invalid as exc:
                 raise Invalid(f"{key}: {exc.problem}", where=f".{key}") from None
+    if not bounds:
+        return param
     low, high = bounds.get("minimum"), bounds.get("maximum")
     if low is not None and high is not None and _ordered(low) > _ordered(high):
         raise Invalid("minimum is greater than maximum", where=".minimum")
@@ -267,9 +269,12 @@ def _with_default(param: Param, raw: Mapping[str, Any]) -> Param:
 
 
 def _with(param: Param, **changes: Any) -> Param:
-    values = {name: getattr(param, name) for name in param.__dataclass_fields__}
-    values.update(changes)
-    return Param(**values)
+    # Completes a declaration that Param.from_json has just built and not yet returned: bounds,
+    # then enum values, then the default are each coerced by the declaration as completed so far.
+    # Setting them in place spares a full copy of a frozen instance per step (startup cost).
+    for name, value in changes.items():
+        object.__setattr__(param, name, value)
+    return param
 
 
 def _from_extjson(value: Any) -> Any:

@@ -39,7 +39,6 @@ class Pipeline:
         description: Free text from the file.
         params: Declarations by name, in file order.
         options: Aggregate options as written in the file (placeholders unrendered).
-        fingerprint: SHA-256 of the definition (see :func:`fingerprint`).
         path: The file it came from.
         definition: The pipeline's JSON exactly as written in the file.
     """
@@ -52,11 +51,15 @@ class Pipeline:
     description: str
     params: Mapping[str, Param]
     options: Mapping[str, Any]
-    fingerprint: str
     path: str
     definition: Mapping[str, Any] = field(repr=False)
     stage_tree: list[Any] = field(repr=False)
     option_tree: Mapping[str, Any] = field(repr=False)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the definition (see :func:`fingerprint`), computed on first use."""
+        return fingerprint(self.definition)
 
     @functools.cached_property
     def _stages(self) -> StagesFunction:

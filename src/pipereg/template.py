@@ -27,11 +27,10 @@ from pipereg.parse import JsonPath
 MAX_DEPTH = 100
 INT64 = (-(2**63), 2**63 - 1)
 _SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
-# Text that means a stage needs the full walk: a placeholder (or escape), an Extended JSON
-# wrapper key, a non-finite number, or an integer long enough to overflow 64 bits.
-_SPECIAL = re.compile(
-    r"<<|\"\$(?:" + "|".join(sorted(k[1:] for k in WRAPPER_KEYS)) + r")\"|Infinity|NaN|\d{19}"
-)
+# Text that means stages need the full walk (see _special): an Extended JSON wrapper key, or an
+# integer long enough to overflow 64 bits.
+_WRAPPER_KEY = re.compile(r"\"\$(?:" + "|".join(sorted(k[1:] for k in WRAPPER_KEYS)) + r")\"")
+_LONG_INTEGER = re.compile(r"[0-9]{19}")
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
@@ -78,6 +77,8 @@ class Template:
     findings: list[Finding] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     """For a list of stages: each stage as compact JSON text, for quick checks by the rules."""
+    text: str = ""
+    """The same for the whole list."""
 
 
 class StageList(list[Any]):
@@ -97,19 +98,27 @@ def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
     if not stages or type(node) is not list:
         template.tree = _node(node, path, template, len(path), stages=stages)
         return template
+    # The C encoder's text tells, at a fraction of a walk's cost, whether stages hold anything
+    # to compile: stages without placeholders, Extended JSON literals, numbers BSON cannot hold
+    # or deep nesting are their own template. Most stages, and many pipelines, are constants.
     tree = StageList()
     for i, stage in enumerate(node):
-        # The C encoder's text tells, at a fraction of a walk's cost, whether a stage holds
-        # anything to compile: a stage without placeholders, Extended JSON literals, numbers BSON
-        # cannot hold or deep nesting is its own template. Most stages are such constants.
         text = json.dumps(stage, ensure_ascii=False, separators=(",", ":"))
         template.texts.append(text)
-        if _SPECIAL.search(text) or text.count("{") + text.count("[") > MAX_DEPTH:
-            tree.append(_stage(stage, (*path, i), template, len(path)))
-        else:
-            tree.append(stage)
+        tree.append(_stage(stage, (*path, i), template, len(path)) if _special(text) else stage)
+    template.text = "[" + ",".join(template.texts) + "]"
     template.tree = tree
     return template
+
+
+def _special(text: str) -> bool:
+    return (
+        "<<" in text
+        or "Infinity" in text
+        or text.count("{") + text.count("[") > MAX_DEPTH
+        or ('"$' in text and _WRAPPER_KEY.search(text) is not None)
+        or _LONG_INTEGER.search(text) is not None
+    )
 
 
 def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
@@ -142,7 +151,10 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
     if isinstance(node, list):
         if stages:
             return StageList(_stage(item, (*path, i), out, base) for i, item in enumerate(node))
-        return [_node(item, (*path, i), out, base) for i, item in enumerate(node)]
+        return [
+            item if _plain(item) else _node(item, (*path, i), out, base)
+            for i, item in enumerate(node)
+        ]
     if isinstance(node, dict):
         if is_wrapper(node):
             try:
@@ -157,6 +169,9 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
             )
         result: dict[Any, Any] = {}
         for key, value in node.items():
+            if "<<" not in key and _plain(value):
+                result[key] = value  # the common case: no path built, no call made
+                continue
             member = (*path, key)
             result[_key(key, member, out)] = _node(value, member, out, base)
         return result
@@ -165,6 +180,18 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
     elif type(node) is float and not math.isfinite(node):
         out.findings.append(Finding(path, "PR050", "a number too large for a double"))
     return node
+
+
+def _plain(value: Any) -> bool:
+    """Whether a value is its own template: a string without ``<<`` or a number BSON holds."""
+    kind = type(value)
+    if kind is str:
+        return "<<" not in value
+    if kind is int:
+        return bool(INT64[0] <= value <= INT64[1])
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or value is None
 
 
 def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
