@@ -1,14 +1,21 @@
-"""Reload: atomic swaps under concurrent renders, failed reloads (``Registry.reload``).
+"""Reload and watch: atomic swaps under concurrent renders, failed reloads, polling.
 
-Every wait is bounded: threads are joined with a timeout.
+Covers ``Registry.reload`` and ``Registry.watch`` (pipereg.registry) and pipereg.watch.
+
+Every wait is bounded: threads are joined with a timeout and queues read with a timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
+import queue
 import threading
 import time
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +24,9 @@ import pytest
 import pipereg
 from helpers import WriteTree, pipeline_file
 from pipereg import Pipeline, PipelineLoadError, Registry, UnknownPipelineError
+from pipereg.discovery import SourceFile, discover_paths
 from pipereg.registry import ReloadReport
+from pipereg.watch import Poller
 
 WAIT = 10.0  # seconds: the bound on any single wait; a healthy run needs a fraction of it
 
@@ -280,7 +289,197 @@ def test_the_default_registry_reloads(root: Path, monkeypatch: pytest.MonkeyPatc
     assert pipereg.get_pipeline("orders.recent") == OUTPUT[2]
 
 
-def test_a_registry_built_from_a_mapping_cannot_reload(root: Path) -> None:
+def test_a_registry_built_from_a_mapping_cannot_reload_or_watch(root: Path) -> None:
     registry = Registry({p.key: p for p in Registry.from_paths(root)})
     with pytest.raises(RuntimeError, match="cannot reload: this registry was built from a mapping"):
         registry.reload()
+    with pytest.raises(RuntimeError, match="cannot watch"):
+        registry.watch()
+
+
+# --- watch mode -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def watched(root: Path) -> Iterator[tuple[Registry, queue.Queue[Any], queue.Queue[Exception]]]:
+    registry = Registry.from_paths(root)
+    reloads: queue.Queue[Any] = queue.Queue()
+    errors: queue.Queue[Exception] = queue.Queue()
+    with registry.watch(0.05, on_reload=reloads.put, on_error=errors.put):
+        yield registry, reloads, errors
+
+
+def test_watch_reloads_after_a_change_and_keeps_the_old_state_after_a_bad_one(
+    root: Path, watched: tuple[Registry, queue.Queue[Any], queue.Queue[Exception]]
+) -> None:
+    registry, reloads, errors = watched
+    write(root, FILES[2])
+    report = reloads.get(timeout=WAIT)
+    assert report.changed == ("orders.count", "orders.recent")
+    assert registry.render("orders.recent") == OUTPUT[2]
+
+    write(root, "{")
+    error = errors.get(timeout=WAIT)
+    assert isinstance(error, PipelineLoadError)
+    assert [p.code for p in error.problems] == ["PR001"]
+    assert registry.render("orders.recent") == OUTPUT[2]
+
+    write(root, pipeline_file({"all": {"collection": "c", "stages": [{"$count": "n"}]}}), "c.json")
+    write(root, FILES[1])
+    report = reloads.get(timeout=WAIT)
+    while "c.all" not in report.added:  # the two writes may land in one poll or in two
+        report = reloads.get(timeout=WAIT)
+    assert registry.render("orders.recent") == OUTPUT[1]
+    assert registry.keys() == ["c.all", "orders.count", "orders.recent"]
+
+
+def test_watch_does_not_reload_when_nothing_changed(
+    watched: tuple[Registry, queue.Queue[Any], queue.Queue[Exception]],
+) -> None:
+    _, reloads, errors = watched
+    time.sleep(0.3)  # six polls
+    assert reloads.empty()
+    assert errors.empty()
+
+
+def test_watch_stops_and_is_a_context_manager(root: Path) -> None:
+    registry = Registry.from_paths(root)
+    reloads: queue.Queue[Any] = queue.Queue()
+    with registry.watch(0.05, on_reload=reloads.put) as watch:
+        assert watch.running
+        assert repr(watch) == "<Watch every 0.05s, running>"
+    assert not watch.running
+    assert repr(watch) == "<Watch every 0.05s, stopped>"
+    write(root, FILES[2])
+    time.sleep(0.2)
+    assert reloads.empty()
+    assert registry.get("orders.recent").version == 1
+    watch.stop()  # stopping twice is fine
+
+
+def test_watch_survives_a_failing_callback_and_logs_by_default(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = Registry.from_paths(root)
+    calls: queue.Queue[ReloadReport] = queue.Queue()
+
+    def explode(report: ReloadReport) -> None:
+        calls.put(report)
+        raise RuntimeError("callback bug")
+
+    with caplog.at_level(logging.INFO, logger="pipereg"), registry.watch(0.05, on_reload=explode):
+        write(root, FILES[2])
+        calls.get(timeout=WAIT)
+        write(root, FILES[1])
+        calls.get(timeout=WAIT)  # the thread went on after the first failure
+    assert any("callback" in r.message and r.exc_info for r in caplog.records)
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pipereg"), registry.watch(0.05) as watch:
+        write(root, FILES[2])
+        wait_for(lambda: "pipelines reloaded" in caplog.text)
+        write(root, "{")
+        wait_for(lambda: "not reloaded, the previous ones are still served" in caplog.text)
+        assert watch.running
+    assert "PR001" in caplog.text
+    assert registry.get("orders.recent").version == 2
+
+
+def test_watch_can_be_stopped_from_its_own_callback(root: Path) -> None:
+    registry = Registry.from_paths(root)
+    stopped = threading.Event()
+    handle: list[Any] = []
+
+    def stop_here(report: ReloadReport) -> None:
+        handle[0].stop()  # must not wait for its own thread
+        stopped.set()
+
+    handle.append(registry.watch(0.05, on_reload=stop_here))
+    write(root, FILES[2])
+    assert stopped.wait(WAIT)
+    handle[0].stop(timeout=WAIT)
+    assert not handle[0].running
+
+
+def test_watch_rejects_a_non_positive_interval(root: Path) -> None:
+    with pytest.raises(ValueError, match="interval must be a positive number"):
+        Registry.from_paths(root).watch(0)
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+# --- what counts as a change ------------------------------------------------------------------
+
+
+def poller(root: Path) -> Poller:
+    return Poller(lambda: discover_paths([root]))
+
+
+def test_a_same_size_rewrite_within_one_mtime_step_is_a_change(root: Path) -> None:
+    path = root / "orders.json"
+    write(root, orders(1, 1))
+    status = path.stat()
+    watcher = poller(root)
+    write(root, orders(1, 2))  # same size, same inode
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))  # same mtime, as within one step
+    assert path.stat().st_size == status.st_size
+    assert watcher.changed()
+    assert not watcher.changed()
+
+
+def test_an_old_file_is_trusted_by_its_stamp_without_reading_it(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(root / "orders.json", ns=(hour_ago, hour_ago))
+    watcher = poller(root)
+    reads: list[Path] = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or b"")
+    assert not watcher.changed()
+    assert reads == []
+
+
+def test_files_and_roots_appearing_or_vanishing_are_changes(root: Path, tmp_path: Path) -> None:
+    later = tmp_path / "later"
+    watcher = Poller(lambda: discover_paths([root, later]))
+    later.mkdir()  # an empty root is a different discovery problem
+    assert watcher.changed()
+    write(later, FILES[1], "x.json")
+    assert watcher.changed()
+    (later / "x.json").unlink()
+    assert watcher.changed()
+    assert not watcher.changed()
+
+
+def test_a_file_gone_between_discovery_and_stat_settles_on_the_next_look(tmp_path: Path) -> None:
+    path = tmp_path / "gone.json"
+    watcher = Poller(lambda: ([SourceFile(str(path), "gone", path)], []))
+    assert not watcher.changed()  # still unreadable: no change
+    write(tmp_path, FILES[1], "gone.json")
+    assert watcher.changed()
+
+
+def test_files_inside_a_zip_are_watched_by_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "bundle.zip"
+
+    def build(version: int) -> None:
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("zipsvc/__init__.py", "")
+            bundle.writestr("zipsvc/orders.json", json.dumps(FILES[version]))
+
+    build(1)
+    monkeypatch.syspath_prepend(str(archive))
+    registry = Registry.from_package("zipsvc")
+    assert registry._discover is not None
+    watcher = Poller(registry._discover)
+    assert not watcher.changed()
+    build(2)
+    assert watcher.changed()
+    assert registry.reload().changed == ("orders.count", "orders.recent")

@@ -16,11 +16,9 @@ from pipereg.discovery import SourceFile, default_roots, discover_package, disco
 from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
 from pipereg.loader import LoadedFile, load_file
 from pipereg.pipeline import Pipeline
+from pipereg.watch import Discover, Watch
 
 logger = logging.getLogger("pipereg")
-
-Discover = Callable[[], tuple[list[SourceFile], list[Problem]]]
-"""Finds the files to load again, e.g. ``functools.partial(discover_paths, roots)``."""
 
 
 @contextlib.contextmanager
@@ -203,6 +201,38 @@ class Registry:
             self._snapshot = new
         return _report(old, new)
 
+    def watch(
+        self,
+        interval: float = 1.0,
+        *,
+        on_reload: Callable[[ReloadReport], object] | None = None,
+        on_error: Callable[[Exception], object] | None = None,
+    ) -> Watch[ReloadReport]:
+        """Reload whenever a file changes, from a daemon thread polling every ``interval`` seconds.
+
+        For development: the thread looks at the modification time, size and inode of every file
+        the registry's sources hold (and notices files added or removed) and calls :meth:`reload`
+        after a change. ``on_reload`` receives the :class:`ReloadReport`; ``on_error`` receives
+        the exception of a failed reload (a :class:`~pipereg.errors.PipelineLoadError` listing
+        the problems), and the previous pipelines stay served. Either defaults to a log record on
+        the ``pipereg`` logger. Changes made after ``watch`` returns are seen.
+
+        Returns:
+            A handle: ``stop()`` ends the thread; ``with registry.watch(): ...`` stops on exit.
+
+        Raises:
+            ValueError: ``interval`` is not positive.
+            RuntimeError: the registry was built from a mapping, so there is nothing to watch.
+        """
+        discover = self._require_source("watch")
+        return Watch(
+            discover,
+            self.reload,
+            interval,
+            on_reload=on_reload or _log_reload,
+            on_error=on_error or _log_failed_reload,
+        )
+
     def _require_source(self, action: str) -> Discover:
         if self._discover is None:
             raise RuntimeError(
@@ -242,6 +272,14 @@ class Registry:
 
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} pipelines>"
+
+
+def _log_reload(report: ReloadReport) -> None:
+    logger.info("pipereg: pipelines reloaded: %s", report)
+
+
+def _log_failed_reload(error: Exception) -> None:
+    logger.error("pipereg: pipelines not reloaded, the previous ones are still served: %s", error)
 
 
 _default: Registry | None = None
