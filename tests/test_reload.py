@@ -1,12 +1,15 @@
 """Reload and watch: atomic swaps under concurrent renders, failed reloads, polling.
 
-Covers ``Registry.reload`` and ``Registry.watch`` (pipereg.registry) and pipereg.watch.
+Covers ``Registry.reload`` and ``Registry.watch`` (pipereg.registry), pipereg.watch, and
+``pipereg lint --watch``.
 
-Every wait is bounded: threads are joined with a timeout and queues read with a timeout.
+Every wait is bounded: threads are joined with a timeout, queues read with a timeout, and the
+command-line watch loop is ended by ``--watch-cycles`` or, failing that, by a simulated Ctrl-C.
 """
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import json
 import logging
@@ -20,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import pipereg
 from helpers import WriteTree, pipeline_file
 from pipereg import Pipeline, PipelineLoadError, Registry, UnknownPipelineError
+from pipereg.cli import main
 from pipereg.discovery import SourceFile, discover_paths
 from pipereg.registry import ReloadReport
 from pipereg.watch import Poller
@@ -483,3 +488,76 @@ def test_files_inside_a_zip_are_watched_by_content(
     build(2)
     assert watcher.changed()
     assert registry.reload().changed == ("orders.count", "orders.recent")
+
+
+# --- pipereg lint --watch ---------------------------------------------------------------------
+
+
+class LintWatch:
+    """Runs ``pipereg lint --watch`` in this thread; ``after_first`` runs, from another thread,
+    once the first lint is printed and the loop polls; a simulated Ctrl-C ends the command if it
+    outlives ``WAIT``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from pipereg import cli
+
+        self.first_done = first_done = threading.Event()
+
+        class SignallingPoller(Poller):
+            def changed(self) -> bool:
+                first_done.set()  # called only inside the watch loop, after the first lint
+                return super().changed()
+
+        monkeypatch.setattr(cli, "Poller", SignallingPoller)
+
+    def run(self, args: list[str], after_first: Callable[[], None]) -> Any:
+        finished = threading.Event()
+
+        def helper() -> None:
+            if self.first_done.wait(WAIT):
+                after_first()
+            if not finished.wait(WAIT):
+                _thread.interrupt_main()  # the bound: end the loop as Ctrl-C would
+
+        thread = threading.Thread(target=helper, daemon=True)
+        thread.start()
+        try:
+            return CliRunner().invoke(main, ["lint", "--watch", "--interval", "0.02", *args])
+        finally:
+            finished.set()
+            join_all([thread])
+
+
+def test_lint_watch_lints_again_after_a_change(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = json.dumps(FILES[1]).replace('"$limit"', '"$limitt"')
+    result = LintWatch(monkeypatch).run(
+        [str(root), "--watch-cycles", "2"], lambda: write(root, broken)
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "1 file, 2 pipelines, 0 findings",
+        "pipereg: files changed, linting again",
+        "1 file, 0 pipelines, 1 finding",  # a file with errors serves nothing
+    ]
+    assert "PR030" in result.stdout
+
+
+def test_lint_watch_ends_on_ctrl_c_with_the_last_status(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = LintWatch(monkeypatch).run([str(root)], _thread.interrupt_main)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "1 file, 2 pipelines, 0 findings\n"
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_watch_options_need_watch_and_the_test_option_is_hidden(root: Path) -> None:
+    result = CliRunner().invoke(main, ["lint", str(root), "--interval", "1"])
+    assert result.exit_code == 2
+    assert "--interval needs --watch" in result.output
+    result = CliRunner().invoke(main, ["lint", str(root), "--watch-cycles", "1"])
+    assert result.exit_code == 2
+    assert "--watch-cycles needs --watch" in result.output
+    help_text = CliRunner().invoke(main, ["lint", "--help"]).output
+    assert "--watch " in help_text
+    assert "--watch-cycles" not in help_text
