@@ -6,9 +6,11 @@ each on stderr, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ from pipereg.errors import PipelineLoadError, PipeRegError
 from pipereg.params import MISSING, Param
 from pipereg.pipeline import Pipeline
 from pipereg.registry import Registry, load_sources
+from pipereg.watch import Poller
 
 USAGE_ERROR = 2
 
@@ -72,10 +75,53 @@ def _registry(ctx: click.Context) -> Registry:
 @main.command()
 @click.argument("targets", nargs=-1, type=click.Path(exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Lint again whenever a file changes, until Ctrl-C; exit with the last lint's status.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="With --watch: how often to look for changes (default 1).",
+)
+# Stops --watch after this many lints, so tests need no Ctrl-C; not for users.
+@click.option("--watch-cycles", type=click.IntRange(min=1), hidden=True)
 @click.pass_context
-def lint(ctx: click.Context, targets: tuple[str, ...], fmt: str) -> None:
+def lint(
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    fmt: str,
+    watch: bool,
+    interval: float | None,
+    watch_cycles: int | None,
+) -> None:
     """Check pipeline files: JSON, schema and semantic rules. Exit 1 on any finding."""
-    files, problems = discover_paths(list(targets) or ctx.obj)
+    roots = list(targets) or ctx.obj
+    if not watch:
+        if interval is not None or watch_cycles is not None:
+            given = "--interval" if interval is not None else "--watch-cycles"
+            raise click.UsageError(f"{given} needs --watch")
+        ctx.exit(_lint(roots, fmt))
+    # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
+    poller = Poller(functools.partial(discover_paths, roots))
+    status = _lint(roots, fmt)
+    lints = 1
+    try:
+        while watch_cycles is None or lints < watch_cycles:
+            time.sleep(interval or 1.0)
+            if poller.changed():
+                click.echo("pipereg: files changed, linting again", err=True)
+                status = _lint(roots, fmt)
+                lints += 1
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how --watch ends: no traceback, no "Aborted!"
+    ctx.exit(status)
+
+
+def _lint(roots: Sequence[str], fmt: str) -> int:
+    files, problems = discover_paths(roots)
     loaded, problems = load_sources(files, problems)
     if fmt == "json":
         records = [
@@ -100,7 +146,7 @@ def lint(ctx: click.Context, targets: tuple[str, ...], fmt: str) -> None:
         f"{_plural(len(problems), 'finding')}",
         err=True,
     )
-    ctx.exit(1 if problems else 0)
+    return 1 if problems else 0
 
 
 def _plural(count: int, noun: str) -> str:

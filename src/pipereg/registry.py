@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pipereg.discovery import SourceFile, default_roots, discover_package, discover_paths
 from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
 from pipereg.loader import LoadedFile, load_file
 from pipereg.pipeline import Pipeline
+from pipereg.watch import Discover, Watch
 
 logger = logging.getLogger("pipereg")
 
@@ -58,41 +61,185 @@ def load_sources(
     return loaded, found
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    # Everything a registry serves, swapped as one object by a reload. Never mutated once built,
+    # so a reader that fetched it once sees one consistent load, whatever a reload does meanwhile.
+    pipelines: Mapping[str, Pipeline]
+    warnings: tuple[Problem, ...]
+
+
+def _snapshot(pipelines: Mapping[str, Pipeline], warnings: Sequence[Problem]) -> _Snapshot:
+    return _Snapshot(dict(sorted(pipelines.items())), tuple(warnings))
+
+
+def _load(files: Sequence[SourceFile], problems: Sequence[Problem]) -> _Snapshot:
+    loaded, found = load_sources(files, problems)
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        raise PipelineLoadError(errors)
+    pipelines = {p.key: p for result in loaded for p in result.pipelines}
+    warnings = [p for p in found if p.severity == "warning"]
+    for warning in warnings:
+        logger.warning("%s", warning)
+    return _snapshot(pipelines, warnings)
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """What a successful :meth:`Registry.reload` changed.
+
+    Attributes:
+        added: Keys served now and not before, sorted.
+        removed: Keys served before and not now, sorted.
+        changed: Keys served before and now whose version, fingerprint, description or file
+            changed, sorted.
+        warnings: The warnings of the new load (also on ``registry.warnings``).
+    """
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    warnings: tuple[Problem, ...]
+
+    def __str__(self) -> str:
+        parts = [
+            f"{label} {', '.join(keys)}"
+            for label, keys in (
+                ("added", self.added),
+                ("removed", self.removed),
+                ("changed", self.changed),
+            )
+            if keys
+        ]
+        return "; ".join(parts) or "no pipeline changed"
+
+
+def _report(old: _Snapshot, new: _Snapshot) -> ReloadReport:
+    def identity(pipeline: Pipeline) -> tuple[object, ...]:
+        return (pipeline.version, pipeline.fingerprint, pipeline.description, pipeline.path)
+
+    before, after = old.pipelines, new.pipelines
+    return ReloadReport(
+        added=tuple(key for key in after if key not in before),
+        removed=tuple(key for key in before if key not in after),
+        changed=tuple(
+            key for key in after if key in before and identity(before[key]) != identity(after[key])
+        ),
+        warnings=new.warnings,
+    )
+
+
 class Registry:
-    """Every loaded pipeline, by key. Immutable once built, so it is safe to share between threads.
+    """Every loaded pipeline, by key; safe to share between threads and asyncio tasks.
 
     Build one with :meth:`from_paths` or :meth:`from_package`; both raise
     :class:`~pipereg.errors.PipelineLoadError` listing every problem in every file, and never
     return a half-loaded registry.
+
+    What a registry serves is one immutable snapshot (the pipelines by key and the load's
+    warnings). :meth:`reload` builds a new snapshot from the same sources and swaps it in with a
+    single assignment, so readers take no lock and never see a half-updated registry: each call
+    (``get``, ``render``, ``keys``, iteration) reads one snapshot, and each :class:`Pipeline` is
+    whole. Two calls may see two snapshots.
     """
 
     def __init__(self, pipelines: Mapping[str, Pipeline], warnings: Sequence[Problem] = ()) -> None:
-        self._pipelines = dict(sorted(pipelines.items()))
-        self.warnings: tuple[Problem, ...] = tuple(warnings)
+        self._snapshot = _snapshot(pipelines, warnings)
+        # How to find the files again, for reload(); None for a registry built from a mapping.
+        self._discover: Discover | None = None
+        self._reload_lock = threading.Lock()
 
     @classmethod
     def from_paths(cls, *paths: str | os.PathLike[str]) -> Registry:
         """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines)."""
-        files, problems = discover_paths(paths or default_roots())
-        return cls._build(files, problems)
+        # The roots are fixed now: a reload reads the same roots even if PIPEREG_PATH changes.
+        return cls._from_source(functools.partial(discover_paths, list(paths or default_roots())))
 
     @classmethod
     def from_package(cls, package: str) -> Registry:
         """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``."""
-        files, problems = discover_package(package)
-        return cls._build(files, problems)
+        return cls._from_source(functools.partial(discover_package, package))
+
+    @classmethod
+    def _from_source(cls, discover: Discover) -> Registry:
+        registry = cls._build(*discover())
+        registry._discover = discover
+        return registry
 
     @classmethod
     def _build(cls, files: Sequence[SourceFile], problems: Sequence[Problem]) -> Registry:
-        loaded, found = load_sources(files, problems)
-        errors = [p for p in found if p.severity == "error"]
-        if errors:
-            raise PipelineLoadError(errors)
-        pipelines = {p.key: p for result in loaded for p in result.pipelines}
-        warnings = [p for p in found if p.severity == "warning"]
-        for warning in warnings:
-            logger.warning("%s", warning)
-        return cls(pipelines, warnings)
+        snapshot = _load(files, problems)
+        return cls(snapshot.pipelines, snapshot.warnings)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Warnings of the load being served (they never fail a load)."""
+        return self._snapshot.warnings
+
+    def reload(self) -> ReloadReport:
+        """Discover and load the files again, from the roots or package the registry was built from.
+
+        The new pipelines replace the old ones all at once, and only if every file loads: on any
+        error the registry keeps serving what it served before, untouched, and the error is
+        raised. Renders running meanwhile finish on the pipeline they started with. Reloads are
+        serialized; readers never wait. Loading blocks, so in asyncio code call it with
+        ``await asyncio.to_thread(registry.reload)``.
+
+        Returns:
+            What changed: added, removed and changed keys.
+
+        Raises:
+            PipelineLoadError: a file does not load; every problem is listed, located, and the
+                previous pipelines are still served.
+            RuntimeError: the registry was built from a mapping, so there is nothing to reload.
+        """
+        discover = self._require_source("reload")
+        with self._reload_lock:
+            old = self._snapshot
+            new = _load(*discover())  # raises before anything is swapped
+            self._snapshot = new
+        return _report(old, new)
+
+    def watch(
+        self,
+        interval: float = 1.0,
+        *,
+        on_reload: Callable[[ReloadReport], object] | None = None,
+        on_error: Callable[[Exception], object] | None = None,
+    ) -> Watch[ReloadReport]:
+        """Reload whenever a file changes, from a daemon thread polling every ``interval`` seconds.
+
+        For development: the thread looks at the modification time, size and inode of every file
+        the registry's sources hold (and notices files added or removed) and calls :meth:`reload`
+        after a change. ``on_reload`` receives the :class:`ReloadReport`; ``on_error`` receives
+        the exception of a failed reload (a :class:`~pipereg.errors.PipelineLoadError` listing
+        the problems), and the previous pipelines stay served. Either defaults to a log record on
+        the ``pipereg`` logger. Changes made after ``watch`` returns are seen.
+
+        Returns:
+            A handle: ``stop()`` ends the thread; ``with registry.watch(): ...`` stops on exit.
+
+        Raises:
+            ValueError: ``interval`` is not positive.
+            RuntimeError: the registry was built from a mapping, so there is nothing to watch.
+        """
+        discover = self._require_source("watch")
+        return Watch(
+            discover,
+            self.reload,
+            interval,
+            on_reload=on_reload or _log_reload,
+            on_error=on_error or _log_failed_reload,
+        )
+
+    def _require_source(self, action: str) -> Discover:
+        if self._discover is None:
+            raise RuntimeError(
+                f"cannot {action}: this registry was built from a mapping, not from files; "
+                "use Registry.from_paths or Registry.from_package"
+            )
+        return self._discover
 
     def get(self, key: str) -> Pipeline:
         """The pipeline registered under ``key``.
@@ -100,30 +247,39 @@ class Registry:
         Raises:
             UnknownPipelineError: no such key (the error suggests close matches).
         """
+        pipelines = self._snapshot.pipelines
         try:
-            return self._pipelines[key]
+            return pipelines[key]
         except KeyError:
-            raise UnknownPipelineError(key, self._pipelines) from None
+            raise UnknownPipelineError(key, pipelines) from None
 
     def keys(self) -> list[str]:
         """Every pipeline key, sorted."""
-        return list(self._pipelines)
+        return list(self._snapshot.pipelines)
 
     def render(self, key: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Render the stages of the pipeline ``key`` (see :meth:`Pipeline.render`)."""
         return self.get(key).render(params)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._pipelines
+        return key in self._snapshot.pipelines
 
     def __iter__(self) -> Iterator[Pipeline]:
-        return iter(self._pipelines.values())
+        return iter(self._snapshot.pipelines.values())
 
     def __len__(self) -> int:
-        return len(self._pipelines)
+        return len(self._snapshot.pipelines)
 
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} pipelines>"
+
+
+def _log_reload(report: ReloadReport) -> None:
+    logger.info("pipereg: pipelines reloaded: %s", report)
+
+
+def _log_failed_reload(error: Exception) -> None:
+    logger.error("pipereg: pipelines not reloaded, the previous ones are still served: %s", error)
 
 
 _default: Registry | None = None
@@ -131,7 +287,10 @@ _default_lock = threading.Lock()
 
 
 def default_registry() -> Registry:
-    """The process-wide registry, discovered from the default roots on first use (thread-safe)."""
+    """The process-wide registry, discovered from the default roots on first use (thread-safe).
+
+    It reloads like any other: ``pipereg.default_registry().reload()``.
+    """
     global _default  # noqa: PLW0603 - one lazily built registry per process is the point
     registry = _default
     if registry is None:
