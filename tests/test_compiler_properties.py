@@ -1,4 +1,8 @@
-"""Property tests: for random templates and parameters, compiled == reference, types included."""
+"""Property tests: for random templates and parameters, compiled == reference, types included.
+
+Templates include slots and texts that stand in a regular expression (escaped unless the
+parameter is declared ``"regex": true``).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ PARAMS = {
         "flag": {"type": "bool", "optional": True, "nullable": True},
         "sort": {"type": "field", "optional": True},
         "key": {"type": "field"},
+        "pat": {"type": "string", "regex": True, "default": "a.*"},
         "obj": {
             "type": "object",
             "optional": True,
@@ -34,7 +39,7 @@ PARAMS = {
         },
     }.items()
 }
-EMBEDDABLE = ["n", "s", "when"]  # scalar and always present
+EMBEDDABLE = ["n", "s", "when", "key", "pat"]  # scalar and always present
 FIELDS = ["sort", "key"]
 
 scalars = st.one_of(
@@ -45,12 +50,16 @@ scalars = st.one_of(
     st.text(max_size=8),
     st.datetimes(timezones=st.just(UTC)),
 )
-slots = st.sampled_from(sorted(PARAMS)).map(Slot)
-texts = st.lists(
-    st.one_of(st.text(min_size=1, max_size=4), st.sampled_from(EMBEDDABLE).map(Slot)),
-    min_size=1,
-    max_size=4,
-).map(lambda parts: Text(tuple(parts)))
+slots = st.builds(Slot, st.sampled_from(sorted(PARAMS)), regex=st.booleans())
+texts = st.builds(
+    lambda parts, regex: Text(tuple(parts), regex=regex),
+    st.lists(
+        st.one_of(st.text(min_size=1, max_size=4), st.sampled_from(EMBEDDABLE).map(Slot)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.booleans(),
+)
 keys = st.one_of(
     st.text(alphabet="abcxyz_", min_size=1, max_size=3),
     st.sampled_from(FIELDS).map(FieldKey),
@@ -73,6 +82,8 @@ stages = st.lists(
 def given_params(draw: st.DrawFn) -> dict[str, Any]:
     values: dict[str, Any] = {"n": draw(st.integers(-5, 5)), "s": draw(st.text(max_size=5))}
     values["key"] = draw(st.sampled_from(["a", "x", "deep.path"]))
+    if draw(st.booleans()):
+        values["pat"] = draw(st.sampled_from(["^x$", "(a|b)+", "a b"]))
     optional = {
         "when": st.datetimes(timezones=st.just(UTC)),
         "opt": st.text(max_size=5),

@@ -5,24 +5,32 @@ might send instead of the declared type: a value of another type, an operator do
 scalar was expected (mongoose #3944), a field path that reaches another field, numbers and dates
 that BSON or Python cannot hold, and values past the default size limits. Every case renders a
 real loaded pipeline, so coercion, templates and the compiled renderer are all on the path.
+
+Strings that stand in a regular expression are escaped; the escaping cases check the result
+both with Python's ``re`` and with PCRE2 (MongoDB's engine), when libpcre2-8 can be loaded.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime
 import decimal
 import enum
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bson import Decimal128, Int64, ObjectId
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import pipeline_file
 from pipereg import ParameterError, Pipeline, Registry
-from pipereg.params import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH
+from pipereg.params import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, escape_regex
 
 UTC = datetime.timezone.utc
 OID = "65f1c00000000000000000ff"
@@ -77,13 +85,32 @@ STAGES = [
 ]
 
 
+SEARCH: dict[str, Any] = {
+    "collection": "c",
+    "params": {
+        "p": {"type": "string", "default": "x"},
+        "pat": {"type": "string", "regex": True, "maxLength": 64, "default": "x"},
+    },
+    "stages": [
+        {"$match": {"name": {"$regex": "^<<p>>$"}, "code": {"$regex": "<<pat>>"}}},
+        {"$set": {"hit": {"$regexMatch": {"input": "$name", "regex": "<<p>>"}}}},
+    ],
+}
+
+
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
     root: Path = tmp_path_factory.mktemp("hostile")
     declared = {name: {**decl, "optional": True} for name, decl in PARAMS.items()}
-    document = pipeline_file({"all": {"collection": "c", "params": declared, "stages": STAGES}})
+    all_types = {"collection": "c", "params": declared, "stages": STAGES}
+    document = pipeline_file({"all": all_types, "search": SEARCH})
     (root / "hostile.json").write_text(json.dumps(document), encoding="utf-8")
-    return Registry.from_paths(root).get(KEY)
+    return Registry.from_paths(root)
+
+
+@pytest.fixture(scope="module")
+def pipeline(registry: Registry) -> Pipeline:
+    return registry.get(KEY)
 
 
 class Color(str, enum.Enum):
@@ -318,3 +345,130 @@ def test_accepted(pipeline: Pipeline, name: str, value: Any, expected: Any) -> N
     assert type(got) is type(expected)
     if isinstance(got, datetime.datetime):
         assert got.utcoffset() == datetime.timedelta(0)
+
+
+# --- regular expressions -------------------------------------------------------------------------
+
+PCRE2_CASELESS, PCRE2_EXTENDED, PCRE2_UTF = 0x8, 0x80, 0x80000
+PCRE2_ANCHORED, PCRE2_ENDANCHORED = 0x80000000, 0x20000000
+
+
+class Pcre2:
+    """Just enough of libpcre2-8 (what MongoDB 6.1+ matches with) to ask whether a pattern
+    compiles and matches a whole subject, in UTF mode as the server compiles."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self.lib = lib
+        vp, size, u32 = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint32
+        lib.pcre2_compile_8.restype = vp
+        lib.pcre2_compile_8.argtypes = [
+            ctypes.c_char_p, size, u32, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(size), vp
+        ]  # fmt: skip
+        lib.pcre2_match_data_create_from_pattern_8.restype = vp
+        lib.pcre2_match_data_create_from_pattern_8.argtypes = [vp, vp]
+        lib.pcre2_match_8.restype = ctypes.c_int
+        lib.pcre2_match_8.argtypes = [vp, ctypes.c_char_p, size, size, u32, vp, vp]
+        lib.pcre2_match_data_free_8.argtypes = [vp]
+        lib.pcre2_code_free_8.argtypes = [vp]
+
+    def fullmatch(self, pattern: str, subject: str, options: int = 0) -> bool:
+        encoded, text = pattern.encode(), subject.encode()
+        error, offset = ctypes.c_int(), ctypes.c_size_t()
+        code = self.lib.pcre2_compile_8(
+            encoded, len(encoded), PCRE2_UTF | options, error, offset, None
+        )
+        assert code, f"PCRE2 cannot compile {pattern!r}: error {error.value} at {offset.value}"
+        data = self.lib.pcre2_match_data_create_from_pattern_8(code, None)
+        try:
+            found = self.lib.pcre2_match_8(
+                code, text, len(text), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, data, None
+            )
+        finally:
+            self.lib.pcre2_match_data_free_8(data)
+            self.lib.pcre2_code_free_8(code)
+        return bool(found > 0)
+
+
+def load_pcre2() -> Pcre2 | None:
+    name = ctypes.util.find_library("pcre2-8")
+    try:
+        return Pcre2(ctypes.CDLL(name)) if name else None
+    except OSError:
+        return None
+
+
+PCRE2 = load_pcre2()
+needs_pcre2 = pytest.mark.skipif(PCRE2 is None, reason="libpcre2-8 is not installed")
+
+
+def matches_literally(pattern: str, text: str) -> None:
+    """``pattern`` matches exactly ``text`` in re and PCRE2, also in extended (x) mode."""
+    for flags in (0, re.VERBOSE, re.IGNORECASE):
+        assert re.fullmatch(pattern, text, flags), (pattern, flags)
+    if PCRE2 is not None:
+        for options in (0, PCRE2_EXTENDED, PCRE2_CASELESS):
+            assert PCRE2.fullmatch(pattern, text, options), (pattern, options)
+
+
+# (id, value of p, what ^<<p>>$ renders): special characters lose their meaning.
+ESCAPED: list[tuple[str, str, str]] = [
+    ("dot-star", ".*", r"^\.\*$"),
+    ("anchors", "^admin$", r"^\^admin\$$"),
+    ("redos", "(a+)+$", r"^\(a\+\)\+\$$"),
+    ("alternation", "a|b", r"^a\|b$"),
+    ("class", "[^x]{2,}", r"^\[\^x\]\{2,\}$"),
+    ("backslash-class", r"\d+", r"^\\d\+$"),
+    ("quote-escape", r"\Q.*\E", r"^\\Q\.\*\\E$"),
+    ("inline-flags", "(?i)x", r"^\(\?i\)x$"),
+    ("extended-mode-space-and-comment", "a b#c", r"^a\ b\#c$"),
+    ("tab-and-newline", "a\tb\nc", "^a\\\tb\\\nc$"),
+    ("nul", "a\x00b", r"^a\x00b$"),
+    ("unicode-line-separator", "a\u2028b", "^a\\\u2028b$"),
+    ("dollar-operator-text", "$where", r"^\$where$"),
+    ("json-text", '{"$ne": null}', r'^\{"\$ne":\ null\}$'),
+    ("placeholder-text", "<<pat>>", "^<<pat>>$"),
+    ("letters-untouched", "Zoë-O'Brien", r"^Zoë\-O'Brien$"),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [case[1:] for case in ESCAPED], ids=[case[0] for case in ESCAPED]
+)
+def test_strings_in_a_regex_match_themselves(registry: Registry, value: str, expected: str) -> None:
+    stages = registry.get("hostile.search").render({"p": value})
+    pattern = stages[0]["$match"]["name"]["$regex"]
+    assert pattern == expected
+    assert stages[1]["$set"]["hit"]["$regexMatch"]["regex"] == expected[1:-1]
+    matches_literally(pattern, value)
+    assert not re.fullmatch(pattern, value + "x")
+
+
+def test_a_regex_parameter_is_inserted_as_written(registry: Registry) -> None:
+    stages = registry.get("hostile.search").render({"pat": "^ma.*(x|y)$"})
+    assert stages[0]["$match"]["code"] == {"$regex": "^ma.*(x|y)$"}
+
+
+def test_a_regex_parameter_keeps_its_declared_limit(registry: Registry) -> None:
+    with pytest.raises(ParameterError) as info:
+        registry.get("hostile.search").render({"pat": "(a+)+" * 20})
+    assert (info.value.pipeline, info.value.parameter) == ("hostile.search", "pat")
+    assert "is longer than 64 characters" in str(info.value)
+
+
+@needs_pcre2
+def test_pcre2_is_what_the_corpus_checks_with() -> None:
+    # The helper must be able to say no, or the escaping checks above prove nothing.
+    assert PCRE2 is not None
+    assert PCRE2.fullmatch("a.c", "abc")
+    assert not PCRE2.fullmatch("a\\.c", "abc")
+    assert PCRE2.fullmatch("a b", "ab", PCRE2_EXTENDED)
+    assert not PCRE2.fullmatch("a\\ b", "ab", PCRE2_EXTENDED)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"]), max_size=30))
+def test_any_text_escaped_matches_only_itself(text: str) -> None:
+    pattern = escape_regex(text)
+    assert "\x00" not in pattern  # MongoDB refuses a pattern holding NUL
+    assert not pattern.startswith("$")
+    matches_literally(pattern, text)

@@ -82,6 +82,9 @@ class Param:
         name: The parameter name (for items, ``"[]"``).
         type: One of ``string int long double decimal bool date objectId field array object``.
         default: The coerced default, or ``MISSING``.
+        matcher: ``pattern`` compiled with JSON Schema meaning, or ``None``.
+        regex: Declared ``"regex": true`` (strings only): the value is a regular expression,
+            inserted unescaped where a placeholder stands in one (see :meth:`in_regex`).
     """
 
     name: str
@@ -96,7 +99,8 @@ class Param:
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
-    regex: re.Pattern[str] | None = field(default=None, repr=False)
+    matcher: re.Pattern[str] | None = field(default=None, repr=False)
+    regex: bool = False
     min_items: int | None = None
     max_items: int | None = None
     items: Param | None = None
@@ -138,10 +142,10 @@ class Param:
                 properties[prop] = cls.from_json(prop, decl)
             except Invalid as exc:
                 raise exc.under(f".properties.{prop}") from None
-        regex = None
+        matcher = None
         if "pattern" in raw:
             try:
-                regex = compile_pattern(raw["pattern"])
+                matcher = compile_pattern(raw["pattern"])
             except re.error as exc:
                 raise Invalid(f"invalid regular expression: {exc}", where=".pattern") from None
         base = cls(
@@ -153,7 +157,8 @@ class Param:
             min_length=raw.get("minLength"),
             max_length=raw.get("maxLength"),
             pattern=raw.get("pattern"),
-            regex=regex,
+            matcher=matcher,
+            regex=raw.get("regex", False),
             min_items=raw.get("minItems"),
             max_items=raw.get("maxItems"),
             items=items,
@@ -211,6 +216,36 @@ class Param:
         if isinstance(value, datetime.datetime):
             return value.isoformat().replace("+00:00", "Z")
         return str(value)
+
+    def in_regex(self, value: Any) -> Any:
+        """A coerced value as it stands where a regular expression is expected.
+
+        A string is escaped to match itself literally, unless the parameter is declared
+        ``"regex": true``; other values (and ``None``) are left as they are.
+        """
+        if type(value) is str and not self.regex:
+            return escape_regex(value)
+        return value
+
+    def to_regex_text(self, value: Any) -> str:
+        """The text form of a coerced scalar value embedded in a regular expression's text."""
+        text = self.to_text(value)
+        return text if self.regex else escape_regex(text)
+
+
+# PCRE reads a backslash before any character that is not a letter or digit as that character.
+# re.escape puts one before every character special in a pattern (and only those, since 3.7),
+# whitespace and # included, for the x option. Beyond that: MongoDB refuses a pattern holding NUL,
+# so NUL is spelled \x00; and in PCRE's extended mode these Unicode characters are white space,
+# ignored unless escaped.
+_PCRE_EXTRA = str.maketrans(
+    {"\x00": "\\x00", **{char: "\\" + char for char in "\x85\u200e\u200f\u2028\u2029"}}
+)
+
+
+def escape_regex(text: str) -> str:
+    """A regular expression matching ``text`` literally, in Python's ``re`` and MongoDB's PCRE."""
+    return re.escape(text).translate(_PCRE_EXTRA)
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
@@ -352,7 +387,7 @@ def _check_text(param: Param, value: str) -> None:
             raise _unfit(
                 param, value, f"holds a lone surrogate at index {exc.start}, not valid UTF-8"
             ) from None
-    if param.regex is not None and not param.regex.search(value):
+    if param.matcher is not None and not param.matcher.search(value):
         raise _unfit(param, value, f"{_show(value)} does not match pattern {param.pattern!r}")
 
 

@@ -6,6 +6,9 @@ with the template, the parameter values, or another render.
 Absence: a parameter missing from ``values`` (an optional one left out) removes the object member or
 array element that is exactly its placeholder; an object or array that becomes empty because of such
 removals disappears from its parent in turn. Containers written empty in the file stay.
+
+In a regular expression (see :mod:`pipereg.template`), a string value is escaped
+(:meth:`Param.in_regex`).
 """
 
 from __future__ import annotations
@@ -62,10 +65,14 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
         kept = [item for item in items if item is not ABSENT]
         return ABSENT if items and not kept else kept
     if kind is Slot:
-        return fresh(values[node.name]) if node.name in values else ABSENT
+        if node.name not in values:
+            return ABSENT
+        value = values[node.name]
+        return fresh(params[node.name].in_regex(value) if node.regex else value)
     if kind is Text:
+        text_of = Param.to_regex_text if node.regex else Param.to_text
         return "".join(
-            part if type(part) is str else params[part.name].to_text(values[part.name])
+            part if type(part) is str else text_of(params[part.name], values[part.name])
             for part in node.parts
         )
     if kind is Regex:  # the one mutable BSON literal type

@@ -3,7 +3,12 @@
 In the tree, a string that is exactly ``<<name>>`` becomes a :class:`Slot`, a string with text
 around placeholders a :class:`Text`, an object key ``<<name>>`` a :class:`FieldKey`, and Extended
 JSON literals their BSON values. Everything else stays as parsed. Rendering walks this tree; it
-never scans strings again, and it never scans parameter values at all.
+never scans strings again, and it never scans parameter values for placeholders.
+
+A slot or text also records whether it stands in a regular expression (it is the value of
+``$regex``, or of ``regex`` in ``$regexMatch``, ``$regexFind`` and ``$regexFindAll``): there both
+renderers escape a string value to match itself literally, unless its parameter is declared
+``"regex": true``.
 
 Placeholder syntax: ``<<name>>`` with ``name`` matching ``[A-Za-z_][A-Za-z0-9_]*``. A literal ``<<``
 is written ``<<<<``.
@@ -36,20 +41,33 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 
 SiteKind = Literal["value", "text", "key"]
+_REGEX_OPERATORS = frozenset({"$regexMatch", "$regexFind", "$regexFindAll"})
 
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A whole JSON value that is one placeholder: replaced by the typed parameter value."""
+    """A whole JSON value that is one placeholder: replaced by the typed parameter value.
+
+    Attributes:
+        name: The parameter.
+        regex: It stands where a regular expression is expected: a string value is escaped.
+    """
 
     name: str
+    regex: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A string with placeholders embedded in text: rendered by joining the parts."""
+    """A string with placeholders embedded in text: rendered by joining the parts.
+
+    Attributes:
+        parts: Literal text and placeholders (whose own flags are unused), in order.
+        regex: The text is a regular expression: each placeholder's text is escaped.
+    """
 
     parts: tuple[str | Slot, ...]
+    regex: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +79,12 @@ class FieldKey:
 
 @dataclass(frozen=True)
 class Site:
-    """Where a placeholder stands in the file."""
+    """Where a placeholder stands in the file, and whether that is in a regular expression."""
 
     name: str
     kind: SiteKind
     path: JsonPath
+    regex: bool = False
 
 
 @dataclass
@@ -140,9 +159,20 @@ def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
     return False
 
 
-def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool = False) -> Any:
+def _node(
+    node: Any,
+    path: JsonPath,
+    out: Template,
+    base: int,
+    *,
+    stages: bool = False,
+    regex: bool = False,
+    regex_args: bool = False,
+) -> Any:
+    # regex: node is a regular expression; regex_args: node holds the arguments of $regexMatch,
+    # $regexFind or $regexFindAll, whose "regex" member is one.
     if isinstance(node, str):
-        return _string(node, path, out) if "<<" in node else node
+        return _string(node, path, out, regex=regex) if "<<" in node else node
     if len(path) - base > MAX_DEPTH:
         out.findings.append(
             Finding(path, "PR051", f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids")
@@ -173,7 +203,14 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
                 result[key] = value  # the common case: no path built, no call made
                 continue
             member = (*path, key)
-            result[_key(key, member, out)] = _node(value, member, out, base)
+            result[_key(key, member, out)] = _node(
+                value,
+                member,
+                out,
+                base,
+                regex=key == "$regex" or (regex_args and key == "regex"),
+                regex_args=key in _REGEX_OPERATORS,
+            )
         return result
     if type(node) is int and not INT64[0] <= node <= INT64[1]:
         out.findings.append(Finding(path, "PR050", f"{node} does not fit a 64-bit integer"))
@@ -221,11 +258,13 @@ def _key(key: str, member: JsonPath, out: Template) -> Any:
     return parsed if isinstance(parsed, str) else key
 
 
-def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -> Any:
+def _string(
+    text: str, path: JsonPath, out: Template, *, in_key: bool = False, regex: bool = False
+) -> Any:
     whole = _WHOLE.match(text)
     if whole:
-        out.sites.append(Site(whole.group(1), "value", path))
-        return Slot(whole.group(1))
+        out.sites.append(Site(whole.group(1), "value", path, regex))
+        return Slot(whole.group(1), regex=regex)
     parts: list[str | Slot] = []
     literal_text: list[str] = []
     pos = 0
@@ -268,14 +307,14 @@ def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -
         if text_before:
             parts.append(text_before)
         parts.append(Slot(name))
-        out.sites.append(Site(name, "text", path))
+        out.sites.append(Site(name, "text", path, regex))
         pos = end + 2
     rest = "".join(literal_text)
     if not parts:
         return rest
     if rest:
         parts.append(rest)
-    return Text(tuple(parts))
+    return Text(tuple(parts), regex=regex)
 
 
 def walk_keys(node: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, Any]]:
