@@ -296,6 +296,18 @@ ACCEPTED: list[tuple[str, str, Any, Any]] = [
     ("placeholder-text", "s", "<<n>>", "<<n>>"),
     ("escape-text", "s", "<<<<n>>", "<<<<n>>"),
     ("dollar-text-in-query", "s", "$where", "$where"),
+    (
+        "field-path-text-in-expression",
+        "filter",
+        {"region": "$password"},
+        {"region": {"$literal": "$password"}},
+    ),
+    (
+        "variable-text-in-expression",
+        "filter",
+        {"region": "$$ROOT"},
+        {"region": {"$literal": "$$ROOT"}},
+    ),
     ("nul-in-string", "s", "a\x00b", "a\x00b"),
     ("placeholder-item", "tags", ["<<s>>"], {"$in": ["<<s>>"]}),
     ("placeholder-in-object", "filter", {"region": "<<s>>"}, {"region": "<<s>>"}),

@@ -274,44 +274,6 @@ def test_documents_that_are_not_literals_stay_documents(node: Any, expected: Any
     assert tree(node) == expected
 
 
-def regex_flags(node: Any) -> list[tuple[str, bool]]:
-    """Each slot's name and whether it stands in a regular expression, depth first."""
-    if isinstance(node, Slot):
-        return [(node.name, node.regex)]
-    if isinstance(node, Text):
-        return [(part.name, node.regex) for part in node.parts if isinstance(part, Slot)]
-    if isinstance(node, dict):
-        return [flag for value in node.values() for flag in regex_flags(value)]
-    if isinstance(node, list):
-        return [flag for item in node for flag in regex_flags(item)]
-    return []
-
-
-@pytest.mark.parametrize(
-    ("node", "expected"),
-    [
-        pytest.param({"a": {"$regex": "<<p>>"}}, [("p", True)], id="regex-operator"),
-        pytest.param({"a": {"$regex": "^<<p>>-<<q>>$"}}, [("p", True), ("q", True)], id="text"),
-        pytest.param({"a": {"$not": {"$regex": "<<p>>"}}}, [("p", True)], id="under-not"),
-        pytest.param(
-            {"$regexMatch": {"input": "<<i>>", "regex": "<<p>>", "options": "<<o>>"}},
-            [("i", False), ("p", True), ("o", False)],
-            id="regex-match",
-        ),
-        pytest.param({"$regexFind": {"regex": "<<p>>"}}, [("p", True)], id="regex-find"),
-        pytest.param({"$regexFindAll": {"regex": "x<<p>>"}}, [("p", True)], id="regex-find-all"),
-        pytest.param({"a": {"regex": "<<p>>"}}, [("p", False)], id="regex-key-elsewhere"),
-        pytest.param(
-            {"$regexMatch": {"regex": {"$concat": ["<<p>>"]}}}, [("p", False)], id="built-regex"
-        ),
-        pytest.param({"a": {"$regex": ["<<p>>"]}}, [("p", False)], id="not-a-string"),
-        pytest.param({"a": "<<p>>", "b": {"$eq": "^<<q>>"}}, [("p", False), ("q", False)]),
-    ],
-)
-def test_placeholders_in_a_regex_are_marked(node: Any, expected: list[tuple[str, bool]]) -> None:
-    assert regex_flags(tree(node)) == expected
-
-
 @pytest.mark.parametrize(
     "node",
     [

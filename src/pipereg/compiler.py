@@ -23,7 +23,7 @@ from bson.regex import Regex
 
 from pipereg.errors import ParameterError
 from pipereg.params import Param, fresh
-from pipereg.render import ABSENT, render_options, render_stages
+from pipereg.render import ABSENT, literal_strings, render_options, render_stages
 from pipereg.template import FieldKey, Slot, StageList, Text, can_vanish
 
 StagesFunction = Callable[[dict[str, Any]], list[dict[str, Any]]]
@@ -65,6 +65,7 @@ class _Generator:
             "_fresh": fresh,
             "_dup": _duplicate_field,
             "_key": key,
+            "_lit": literal_strings,
         }
         self.lines: list[str] = []
         self.counter = 0
@@ -158,6 +159,8 @@ class _Generator:
                 escape = self.escapes[node.name] = self._name("_rx")
                 self.namespace[escape] = param.in_regex
             var = f"{escape}({var})"
+        if node.expr and param.may_read_as_path:
+            return f"_lit({var})"  # copies containers, as _copy would
         return self._copy(node.name, var)
 
     def _text(self, node: Text) -> str:
@@ -170,7 +173,8 @@ class _Generator:
                 if var is None:
                     var = self.texts[part.name, node.regex] = f"t{len(self.texts)}"
                 parts.append(var)
-        return " + ".join(parts)
+        joined = " + ".join(parts)
+        return f"_lit({joined})" if node.expr else joined
 
     # --- containers -------------------------------------------------------------------------
 

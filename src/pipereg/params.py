@@ -209,6 +209,21 @@ class Param:
             return f"array of {self.items.type_name}"
         return self.type
 
+    @property
+    def may_read_as_path(self) -> bool:
+        """Whether a value may hold a string starting with ``$``.
+
+        An aggregation expression reads such a string as a field path or a variable, so renderers
+        wrap it in ``$literal`` there. ``field`` values never start with ``$``.
+        """
+        if self.type == "string":
+            return True
+        if self.type == "array":
+            return self.items is not None and self.items.may_read_as_path
+        if self.type == "object":
+            return any(prop.may_read_as_path for prop in self.properties.values())
+        return False
+
     def to_text(self, value: Any) -> str:
         """The text form of a coerced scalar value, for placeholders embedded in strings."""
         if isinstance(value, bool):

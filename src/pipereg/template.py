@@ -5,10 +5,14 @@ around placeholders a :class:`Text`, an object key ``<<name>>`` a :class:`FieldK
 JSON literals their BSON values. Everything else stays as parsed. Rendering walks this tree; it
 never scans strings again, and it never scans parameter values for placeholders.
 
-A slot or text also records whether it stands in a regular expression (it is the value of
-``$regex``, or of ``regex`` in ``$regexMatch``, ``$regexFind`` and ``$regexFindAll``): there both
-renderers escape a string value to match itself literally, unless its parameter is declared
-``"regex": true``.
+Slots and texts also record where they stand, so that both renderers treat a value alike:
+
+- in a regular expression (the value of ``$regex``, or of ``regex`` in ``$regexMatch``,
+  ``$regexFind`` and ``$regexFindAll``), a string value is escaped to match itself literally,
+  unless its parameter is declared ``"regex": true``;
+- in an aggregation expression (``$project``, ``$group``, ``$expr``, ``let``, ...), a string
+  starting with ``$`` would be read as a field path or a variable, so each one in a value is
+  wrapped in ``$literal``. Query filters, names and options take strings as written.
 
 Placeholder syntax: ``<<name>>`` with ``name`` matching ``[A-Za-z_][A-Za-z0-9_]*``. A literal ``<<``
 is written ``<<<<``.
@@ -23,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipereg import contexts
 from pipereg.errors import Finding
 from pipereg.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
 from pipereg.parse import JsonPath
@@ -41,7 +46,6 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 
 SiteKind = Literal["value", "text", "key"]
-_REGEX_OPERATORS = frozenset({"$regexMatch", "$regexFind", "$regexFindAll"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +55,13 @@ class Slot:
     Attributes:
         name: The parameter.
         regex: It stands where a regular expression is expected: a string value is escaped.
+        expr: It stands in an aggregation expression: strings starting with ``$`` in the value
+            are wrapped in ``$literal``.
     """
 
     name: str
     regex: bool = False
+    expr: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +71,13 @@ class Text:
     Attributes:
         parts: Literal text and placeholders (whose own flags are unused), in order.
         regex: The text is a regular expression: each placeholder's text is escaped.
+        expr: The text stands in an aggregation expression and starts with a placeholder: if
+            the rendered text starts with ``$``, it is wrapped in ``$literal``.
     """
 
     parts: tuple[str | Slot, ...]
     regex: bool = False
+    expr: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +125,8 @@ def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
     """
     template = Template(tree=None)
     if not stages or type(node) is not list:
-        template.tree = _node(node, path, template, len(path), stages=stages)
+        context = contexts.STAGE if stages else contexts.OPTIONS
+        template.tree = _node(node, path, template, len(path), context, stages=stages)
         return template
     # The C encoder's text tells, at a fraction of a walk's cost, whether stages hold anything
     # to compile: stages without placeholders, Extended JSON literals, numbers BSON cannot hold
@@ -164,15 +175,16 @@ def _node(
     path: JsonPath,
     out: Template,
     base: int,
+    context: str,
     *,
     stages: bool = False,
     regex: bool = False,
-    regex_args: bool = False,
 ) -> Any:
-    # regex: node is a regular expression; regex_args: node holds the arguments of $regexMatch,
-    # $regexFind or $regexFindAll, whose "regex" member is one.
+    # context: how the server reads node (see pipereg.contexts); regex: node is a regex.
     if isinstance(node, str):
-        return _string(node, path, out, regex=regex) if "<<" in node else node
+        if "<<" not in node:
+            return node
+        return _string(node, path, out, regex=regex, expr=context in contexts.EXPRESSIONS)
     if len(path) - base > MAX_DEPTH:
         out.findings.append(
             Finding(path, "PR051", f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids")
@@ -181,8 +193,9 @@ def _node(
     if isinstance(node, list):
         if stages:
             return StageList(_stage(item, (*path, i), out, base) for i, item in enumerate(node))
+        inner = contexts.item_context(context)
         return [
-            item if _plain(item) else _node(item, (*path, i), out, base)
+            item if _plain(item) else _node(item, (*path, i), out, base, inner)
             for i, item in enumerate(node)
         ]
     if isinstance(node, dict):
@@ -208,8 +221,8 @@ def _node(
                 member,
                 out,
                 base,
-                regex=key == "$regex" or (regex_args and key == "regex"),
-                regex_args=key in _REGEX_OPERATORS,
+                contexts.member_context(context, key),
+                regex=contexts.is_regex(context, key),
             )
         return result
     if type(node) is int and not INT64[0] <= node <= INT64[1]:
@@ -237,14 +250,16 @@ def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
         ((name, body),) = stage.items()
         if name in _SUB_PIPELINES and type(body) is dict:
             at = (*path, name)
+            context = contexts.member_context(contexts.STAGE, name)
             built: dict[Any, Any] = {}
             for key, value in body.items():
                 nested = type(value) is list and (name == "$facet" or key == "pipeline")
+                inner = contexts.member_context(context, key)
                 built[_key(key, (*at, key), out)] = _node(
-                    value, (*at, key), out, base, stages=nested
+                    value, (*at, key), out, base, inner, stages=nested
                 )
             return {name: built}
-    return _node(stage, path, out, base)
+    return _node(stage, path, out, base, contexts.STAGE)
 
 
 def _key(key: str, member: JsonPath, out: Template) -> Any:
@@ -259,12 +274,18 @@ def _key(key: str, member: JsonPath, out: Template) -> Any:
 
 
 def _string(
-    text: str, path: JsonPath, out: Template, *, in_key: bool = False, regex: bool = False
+    text: str,
+    path: JsonPath,
+    out: Template,
+    *,
+    in_key: bool = False,
+    regex: bool = False,
+    expr: bool = False,
 ) -> Any:
     whole = _WHOLE.match(text)
     if whole:
         out.sites.append(Site(whole.group(1), "value", path, regex))
-        return Slot(whole.group(1), regex=regex)
+        return Slot(whole.group(1), regex=regex, expr=expr)
     parts: list[str | Slot] = []
     literal_text: list[str] = []
     pos = 0
@@ -314,7 +335,8 @@ def _string(
         return rest
     if rest:
         parts.append(rest)
-    return Text(tuple(parts), regex=regex)
+    # Text that starts with literal "$" is a field path the file wrote on purpose ("$<<f>>").
+    return Text(tuple(parts), regex=regex, expr=expr and type(parts[0]) is Slot)
 
 
 def walk_keys(node: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, Any]]:
