@@ -158,6 +158,7 @@ REJECTED: list[tuple[str, str, Any, str, str]] = [
     ("huge-int", "n", 10**5000, "n", "<an integer of 16610 bits> is out of range for int"),
     ("huge-negative-long", "l", -(10**5000), "l", "<a negative integer of 16610 bits>"),
     ("huge-int-for-string", "s", 10**5000, "s", "expected string, got int <an integer of"),
+    ("huge-int-in-a-tuple", "d", (None, 10**5000), "d", "got tuple <tuple without a repr>"),
     ("decimal-too-precise", "dec", "1." + "1" * 40, "dec", "does not fit a decimal128 exactly"),
     # Dates: Python (and so pipereg) has years 1 to 9999, in UTC.
     ("year-zero", "when", "0000-01-01", "when", "years run from 0001 to 9999"),

@@ -71,7 +71,12 @@ def _show(value: Any) -> str:
         return f"<{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits>"
     if isinstance(value, datetime.datetime):
         return value.isoformat()
-    return clip(repr(value))
+    try:
+        text = repr(value)
+    except Exception:  # a caller's value must not replace the error it is in
+        # Such as a huge integer inside a list, or nesting past the recursion limit.
+        return f"<{type(value).__name__} without a repr>"
+    return clip(text)
 
 
 @dataclass(frozen=True, eq=False)
