@@ -28,8 +28,8 @@ from bson import Decimal128, Int64, ObjectId
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import pipeline_file
-from pipereg import ParameterError, Pipeline, Registry
+from helpers import WriteTree, pipeline_file
+from pipereg import ParameterError, Pipeline, PipelineDAO, Registry
 from pipereg.params import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, escape_regex
 
 UTC = datetime.timezone.utc
@@ -485,3 +485,34 @@ def test_any_text_escaped_matches_only_itself(text: str) -> None:
     assert "\x00" not in pattern  # MongoDB refuses a pattern holding NUL
     assert not pattern.startswith("$")
     matches_literally(pattern, text)
+
+
+# --- on an engine --------------------------------------------------------------------------------
+
+ENGINE_FILE: dict[str, Any] = pipeline_file(
+    {
+        "find": {
+            "collection": "people",
+            "params": {"prefix": {"type": "string"}, "label": {"type": "string"}},
+            "stages": [
+                {"$match": {"name": {"$regex": "^<<prefix>>"}}},
+                {"$project": {"_id": 0, "name": 1, "label": "<<label>>"}},
+            ],
+        }
+    }
+)
+
+
+def test_on_an_engine_values_stay_values(write_tree: WriteTree) -> None:
+    import mongomock
+
+    registry = Registry.from_paths(write_tree({"engine.json": ENGINE_FILE}))
+    database: Any = mongomock.MongoClient()["db"]
+    database["people"].insert_many(
+        [{"name": "anna", "secret": "s3"}, {"name": ".*x", "secret": "s3"}]
+    )
+    rows = PipelineDAO(database, registry).fetch_all(
+        "engine.find", {"prefix": ".*", "label": "$secret"}
+    )
+    # The regex matched the literal ".*" only, and "$secret" did not read the secret field.
+    assert rows == [{"name": ".*x", "label": "$secret"}]
