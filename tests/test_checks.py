@@ -1,4 +1,4 @@
-"""Lint rules on regular-expression parameters (pipereg.checks), as pass and fail cases.
+"""Lint rules on where parameters stand (pipereg.checks), as pass and fail cases.
 
 They are warnings: the files load, and ``registry.warnings`` (and ``pipereg lint``) report them.
 """
@@ -42,6 +42,12 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         one([{"$match": {"name": {"$regex": "<<p>>"}, "code": "<<p>>"}}], {"p": PATTERN}),
         "$.pipelines.p.stages[0].$match.code",
     ),
+    (
+        "PR035",
+        one([{"$group": {"_id": "$<<f>>"}}], {"f": {"type": "field", "default": "a"}}),
+        one([{"$group": {"_id": "$<<f>>"}}], {"f": {"type": "string", "default": "a"}}),
+        "$.pipelines.p.stages[0].$group._id",
+    ),
 ]
 
 
@@ -60,6 +66,25 @@ def test_escaped_strings_in_a_regex_need_no_max_length(write_tree: WriteTree) ->
     # Decided: no warning. An escaped value matches as literal text, in linear time, and the
     # default limit bounds it.
     assert warnings(write_tree, one(IN_REGEX, {"p": {"type": "string"}})) == []
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        pytest.param({"$match": {"a": "$<<s>>", "b": "<<t>>"}}, id="query-compares-text"),
+        pytest.param({"$set": {"a": "x$<<s>>", "b": "<<t>>"}}, id="dollar-inside-text"),
+        pytest.param({"$set": {"a": "$a.<<s>>", "b": "<<t>>"}}, id="after-a-dot"),
+        pytest.param({"$set": {"a": "$<<t>>$<<s>>"}}, id="after-another-placeholder"),
+    ],
+)
+def test_text_after_dollar_is_a_path_only_at_its_start_in_expressions(
+    write_tree: WriteTree, stage: dict[str, Any]
+) -> None:
+    # "x$<<s>>" is text, not a path; after "$a." a "$..." value makes an invalid path, an error
+    # on the server rather than a read of another field.
+    params = {"s": {"type": "string", "default": "b"}, "t": {"type": "field", "default": "a"}}
+    document = one([stage], params)
+    assert warnings(write_tree, document) == []
 
 
 @pytest.mark.parametrize("kind", ["int", "field", "date", "array", "object"])

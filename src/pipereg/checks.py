@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "PR032": "server-side JavaScript ($where, $function, $accumulator)",
     "PR033": "a regex parameter has no maxLength",
     "PR034": "a regex parameter stands outside a regular expression",
+    "PR035": "a placeholder after $ in an expression is not a field parameter",
     "PR040": "two definitions of one pipeline key",
     "PR041": "invalid module name",
     "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
@@ -115,6 +116,15 @@ def _placeholders(
                 "PR023",
                 f"<<{site.name}>> is embedded in text but {reason}; only scalar parameters that "
                 "are required or have a default can be embedded",
+            )
+        elif site.field_path and param.type != "field":
+            yield Finding(
+                site.path,
+                "PR035",
+                f"<<{site.name}>> follows '$', so its value names a field (or, starting with '$', "
+                "a variable such as $$ROOT); declare it type field, which checks the path, "
+                f"not {param.type}",
+                "warning",
             )
         elif site.kind == "key" and param.type != "field":
             yield Finding(

@@ -89,12 +89,22 @@ class FieldKey:
 
 @dataclass(frozen=True)
 class Site:
-    """Where a placeholder stands in the file, and whether that is in a regular expression."""
+    """Where a placeholder stands in the file.
+
+    Attributes:
+        name: The parameter.
+        kind: A whole ``value``, embedded in ``text``, or an object ``key``.
+        path: Its JSON path in the file.
+        regex: It stands in a regular expression.
+        field_path: It follows the ``$`` or ``$$`` that starts a text in an aggregation
+            expression (``"$<<f>>"``), so its value names a field or a variable.
+    """
 
     name: str
     kind: SiteKind
     path: JsonPath
     regex: bool = False
+    field_path: bool = False
 
 
 @dataclass
@@ -325,10 +335,12 @@ def _string(
             return text
         text_before = "".join(literal_text)
         literal_text = []
+        # "$<<f>>" and "$$<<v>>" name a field or a variable with the value.
+        field_path = expr and not parts and text_before in ("$", "$$")
         if text_before:
             parts.append(text_before)
         parts.append(Slot(name))
-        out.sites.append(Site(name, "text", path, regex))
+        out.sites.append(Site(name, "text", path, regex, field_path))
         pos = end + 2
     rest = "".join(literal_text)
     if not parts:
