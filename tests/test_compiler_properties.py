@@ -1,4 +1,9 @@
-"""Property tests: for random templates and parameters, compiled == reference, types included."""
+"""Property tests: for random templates and parameters, compiled == reference, types included.
+
+Templates include slots and texts that stand in a regular expression (escaped unless the
+parameter is declared ``"regex": true``) or in an aggregation expression (strings starting with
+``$`` wrapped in ``$literal``).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ PARAMS = {
         "flag": {"type": "bool", "optional": True, "nullable": True},
         "sort": {"type": "field", "optional": True},
         "key": {"type": "field"},
+        "pat": {"type": "string", "regex": True, "default": "a.*"},
+        "names": {"type": "array", "items": {"type": "string"}, "optional": True},
         "obj": {
             "type": "object",
             "optional": True,
@@ -34,7 +41,7 @@ PARAMS = {
         },
     }.items()
 }
-EMBEDDABLE = ["n", "s", "when"]  # scalar and always present
+EMBEDDABLE = ["n", "s", "when", "key", "pat"]  # scalar and always present
 FIELDS = ["sort", "key"]
 
 scalars = st.one_of(
@@ -45,12 +52,17 @@ scalars = st.one_of(
     st.text(max_size=8),
     st.datetimes(timezones=st.just(UTC)),
 )
-slots = st.sampled_from(sorted(PARAMS)).map(Slot)
-texts = st.lists(
-    st.one_of(st.text(min_size=1, max_size=4), st.sampled_from(EMBEDDABLE).map(Slot)),
-    min_size=1,
-    max_size=4,
-).map(lambda parts: Text(tuple(parts)))
+slots = st.builds(Slot, st.sampled_from(sorted(PARAMS)), regex=st.booleans(), expr=st.booleans())
+texts = st.builds(
+    lambda parts, regex, expr: Text(tuple(parts), regex=regex, expr=expr),
+    st.lists(
+        st.one_of(st.text(min_size=1, max_size=4), st.sampled_from(EMBEDDABLE).map(Slot)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.booleans(),
+    st.booleans(),
+)
 keys = st.one_of(
     st.text(alphabet="abcxyz_", min_size=1, max_size=3),
     st.sampled_from(FIELDS).map(FieldKey),
@@ -71,15 +83,20 @@ stages = st.lists(
 
 @st.composite
 def given_params(draw: st.DrawFn) -> dict[str, Any]:
-    values: dict[str, Any] = {"n": draw(st.integers(-5, 5)), "s": draw(st.text(max_size=5))}
+    # Half the strings start with $, which expression positions must wrap in $literal.
+    strings = st.one_of(st.sampled_from(["$x", "$$ROOT", "$"]), st.text(max_size=5))
+    values: dict[str, Any] = {"n": draw(st.integers(-5, 5)), "s": draw(strings)}
     values["key"] = draw(st.sampled_from(["a", "x", "deep.path"]))
+    if draw(st.booleans()):
+        values["pat"] = draw(st.sampled_from(["^x$", "(a|b)+", "a b", "$x"]))
     optional = {
         "when": st.datetimes(timezones=st.just(UTC)),
-        "opt": st.text(max_size=5),
+        "opt": strings,
         "ids": st.lists(st.integers(-3, 3), max_size=3),
         "flag": st.one_of(st.none(), st.booleans()),
         "sort": st.sampled_from(["a", "b", "x"]),
-        "obj": st.fixed_dictionaries({"a": st.integers(0, 3)}, optional={"b": st.text(max_size=3)}),
+        "obj": st.fixed_dictionaries({"a": st.integers(0, 3)}, optional={"b": strings}),
+        "names": st.lists(strings, max_size=3),
     }
     for name, strategy in optional.items():
         if draw(st.booleans()):
@@ -114,6 +131,32 @@ def test_compiled_options_equal_the_reference(
     compiled = compile_options(template, PARAMS, "p.k")
     assert outcome(compiled, values) == outcome(
         lambda v: render_options(template, v, PARAMS, "p.k"), values
+    )
+
+
+# A focused strategy for where values stand: one member whose value is a slot or a text that
+# starts with a placeholder, in or out of a regex and an expression, so that the rarely drawn
+# combinations of the random trees above are drawn every time.
+positioned = st.one_of(
+    slots,
+    st.builds(
+        lambda first, rest, regex, expr: Text((Slot(first), *rest), regex=regex, expr=expr),
+        st.sampled_from(EMBEDDABLE),
+        st.lists(st.one_of(st.text(max_size=3), st.sampled_from(EMBEDDABLE).map(Slot)), max_size=2),
+        st.booleans(),
+        st.booleans(),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(positioned, min_size=1, max_size=3), given_params())
+def test_positioned_values_render_alike(nodes: list[Any], params: dict[str, Any]) -> None:
+    tree = StageList([{"$set": {f"m{i}": node for i, node in enumerate(nodes)}}])
+    values = coerce_params("p.k", PARAMS, params)
+    compiled = compile_stages(tree, PARAMS, "p.k")
+    assert outcome(compiled, values) == outcome(
+        lambda v: render_stages(tree, v, PARAMS, "p.k"), values
     )
 
 

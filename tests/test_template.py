@@ -263,7 +263,7 @@ def test_extended_json_literals_inside_arrays() -> None:
         ),
         pytest.param(
             {"$regex": "<<p>>", "$options": "i"},
-            {"$regex": Slot("p"), "$options": "i"},
+            {"$regex": Slot("p", regex=True), "$options": "i"},
             id="regex-with-placeholder",
         ),
         pytest.param({"$regex": "^a"}, {"$regex": "^a"}, id="regex-alone"),

@@ -33,6 +33,9 @@ CODES: dict[str, str] = {
     "PR030": "unknown aggregation stage",
     "PR031": "$out or $merge is not the last stage",
     "PR032": "server-side JavaScript ($where, $function, $accumulator)",
+    "PR033": "a regex parameter has no maxLength",
+    "PR034": "a regex parameter stands outside a regular expression",
+    "PR035": "a placeholder after $ in an expression is not a field parameter",
     "PR040": "two definitions of one pipeline key",
     "PR041": "invalid module name",
     "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
@@ -78,6 +81,8 @@ def check_pipeline(
     """
     at = (*base, "stages")
     yield from _placeholders(params, sites, base)
+    if any(param.regex for param in params.values()):
+        yield from _patterns(params, sites, base)
     yield from _stages(stages, at, top_level=True)
     if any(f'"{key}"' in text for key in _JAVASCRIPT):
         yield from _javascript(stages, at)
@@ -112,6 +117,15 @@ def _placeholders(
                 f"<<{site.name}>> is embedded in text but {reason}; only scalar parameters that "
                 "are required or have a default can be embedded",
             )
+        elif site.field_path and param.type != "field":
+            yield Finding(
+                site.path,
+                "PR035",
+                f"<<{site.name}>> follows '$', so its value names a field (or, starting with '$', "
+                "a variable such as $$ROOT); declare it type field, which checks the path, "
+                f"not {param.type}",
+                "warning",
+            )
         elif site.kind == "key" and param.type != "field":
             yield Finding(
                 site.path,
@@ -123,6 +137,32 @@ def _placeholders(
         if name not in used:
             yield Finding(
                 (*base, "params", name), "PR021", f"parameter {name!r} is declared but never used"
+            )
+
+
+def _patterns(params: Mapping[str, Param], sites: list[Site], base: JsonPath) -> Iterator[Finding]:
+    # Parameters declared "regex": true put a caller's pattern in front of the server's regex
+    # engine. Escaped values need no such care: they match as literal text.
+    for name, param in params.items():
+        if param.regex and param.max_length is None:
+            yield Finding(
+                (*base, "params", name, "regex"),
+                "PR033",
+                f"{name!r} takes a caller's regular expression but sets no maxLength; a long "
+                "pattern with nested repetition can take the server seconds per document "
+                "(ReDoS): set maxLength, and a pattern that admits only what you need",
+                "warning",
+            )
+    for site in sites:
+        declared = params.get(site.name)
+        if declared is not None and declared.regex and not site.regex and site.kind != "key":
+            yield Finding(
+                site.path,
+                "PR034",
+                f"<<{site.name}>> is declared regex: true, but stands here outside a regular "
+                "expression (the value of $regex, or regex in $regexMatch, $regexFind, "
+                "$regexFindAll), where its value is taken as plain text",
+                "warning",
             )
 
 

@@ -23,7 +23,7 @@ from bson.regex import Regex
 
 from pipereg.errors import ParameterError
 from pipereg.params import Param, fresh
-from pipereg.render import ABSENT, render_options, render_stages
+from pipereg.render import ABSENT, literal_strings, render_options, render_stages
 from pipereg.template import FieldKey, Slot, StageList, Text, can_vanish
 
 StagesFunction = Callable[[dict[str, Any]], list[dict[str, Any]]]
@@ -65,11 +65,14 @@ class _Generator:
             "_fresh": fresh,
             "_dup": _duplicate_field,
             "_key": key,
+            "_lit": literal_strings,
         }
         self.lines: list[str] = []
         self.counter = 0
         self.locals: dict[str, str] = {}  # param name -> local variable holding its value
-        self.texts: dict[str, str] = {}  # param name -> local variable holding its text form
+        # (param name, in a regex) -> local variable holding its text form
+        self.texts: dict[tuple[str, bool], str] = {}
+        self.escapes: dict[str, str] = {}  # param name -> its bound Param.in_regex
 
     def build(self, root: Any, *, top_list: bool) -> Any:
         body: list[str] = []
@@ -80,10 +83,12 @@ class _Generator:
             result = self._dict(root, top=True, indent=1)
         prologue = [f"    {var} = v[{name!r}]" for name, var in self.locals.items()]
         prologue += [
-            f"    {var} = _tx_{i}(v[{name!r}])" for i, (name, var) in enumerate(self.texts.items())
+            f"    {var} = _tx_{i}(v[{name!r}])"
+            for i, ((name, _), var) in enumerate(self.texts.items())
         ]
-        for i, name in enumerate(self.texts):
-            self.namespace[f"_tx_{i}"] = self.params[name].to_text
+        for i, (name, in_regex) in enumerate(self.texts):
+            param = self.params[name]
+            self.namespace[f"_tx_{i}"] = param.to_regex_text if in_regex else param.to_text
         source = "\n".join(["def render(v):", *prologue, *body, f"    return {result}"])
         code = compile(source, f"<pipereg:{self.key}>", "exec")
         # Safe: the source holds repr() of plain values and generated names only.
@@ -140,10 +145,23 @@ class _Generator:
         if kind is list:
             return self._list(node, top=False, indent=indent)
         if kind is Slot:
-            return self._copy(node.name, self._value_local(node.name))
+            return self._slot(node, self._value_local(node.name))
         if kind is Text:
             return self._text(node)
         return self._constant(node)
+
+    def _slot(self, node: Slot, var: str) -> str:
+        """The expression for a slot's rendered value, given the variable holding its value."""
+        param = self.params[node.name]
+        if node.regex and param.type in ("string", "field") and not param.regex:
+            escape = self.escapes.get(node.name)
+            if escape is None:
+                escape = self.escapes[node.name] = self._name("_rx")
+                self.namespace[escape] = param.in_regex
+            var = f"{escape}({var})"
+        if node.expr and param.may_read_as_path:
+            return f"_lit({var})"  # copies containers, as _copy would
+        return self._copy(node.name, var)
 
     def _text(self, node: Text) -> str:
         parts = []
@@ -151,11 +169,12 @@ class _Generator:
             if isinstance(part, str):
                 parts.append(repr(part))
             else:
-                var = self.texts.get(part.name)
+                var = self.texts.get((part.name, node.regex))
                 if var is None:
-                    var = self.texts[part.name] = f"t{len(self.texts)}"
+                    var = self.texts[part.name, node.regex] = f"t{len(self.texts)}"
                 parts.append(var)
-        return " + ".join(parts)
+        joined = " + ".join(parts)
+        return f"_lit({joined})" if node.expr else joined
 
     # --- containers -------------------------------------------------------------------------
 
@@ -217,7 +236,7 @@ class _Generator:
             pad = "    " * indent
             var = self._name("_s")
             self.lines.append(f"{pad}{var} = v.get({node.name!r}, _A)")
-            copied = self._copy(node.name, var)
+            copied = self._slot(node, var)
             if copied != var:
                 self.lines.append(f"{pad}if {var} is not _A: {var} = {copied}")
             return var, True

@@ -26,6 +26,10 @@ UTC = datetime.timezone.utc
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 FIELD_MAX_LENGTH = 512
+# Limits for declarations that set none: generous enough never to bite real use, but a caller
+# can never make one render hold an unbounded string or list.
+DEFAULT_MAX_LENGTH = 1 << 20  # characters (1 MiB)
+DEFAULT_MAX_ITEMS = 100_000
 SCALAR_TYPES = frozenset(
     {"string", "int", "long", "double", "decimal", "bool", "date", "objectId", "field"}
 )
@@ -57,7 +61,22 @@ class Invalid(Exception):
 
 def describe(value: Any) -> str:
     """A short description of a value for error messages: its type and a clipped repr."""
-    return f"{type(value).__name__} {clip(repr(value))}"
+    return f"{type(value).__name__} {_show(value)}"
+
+
+def _show(value: Any) -> str:
+    # Values in messages are clipped: a caller's megabyte string must not become the message.
+    # An integer past a few thousand digits has no repr at all (sys.get_int_max_str_digits).
+    if _is_int(value) and value.bit_length() > 128:
+        return f"<{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits>"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    try:
+        text = repr(value)
+    except Exception:  # a caller's value must not replace the error it is in
+        # Such as a huge integer inside a list, or nesting past the recursion limit.
+        return f"<{type(value).__name__} without a repr>"
+    return clip(text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +87,9 @@ class Param:
         name: The parameter name (for items, ``"[]"``).
         type: One of ``string int long double decimal bool date objectId field array object``.
         default: The coerced default, or ``MISSING``.
+        matcher: ``pattern`` compiled with JSON Schema meaning, or ``None``.
+        regex: Declared ``"regex": true`` (strings only): the value is a regular expression,
+            inserted unescaped where a placeholder stands in one (see :meth:`in_regex`).
     """
 
     name: str
@@ -82,7 +104,8 @@ class Param:
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
-    regex: re.Pattern[str] | None = field(default=None, repr=False)
+    matcher: re.Pattern[str] | None = field(default=None, repr=False)
+    regex: bool = False
     min_items: int | None = None
     max_items: int | None = None
     items: Param | None = None
@@ -124,10 +147,10 @@ class Param:
                 properties[prop] = cls.from_json(prop, decl)
             except Invalid as exc:
                 raise exc.under(f".properties.{prop}") from None
-        regex = None
+        matcher = None
         if "pattern" in raw:
             try:
-                regex = compile_pattern(raw["pattern"])
+                matcher = compile_pattern(raw["pattern"])
             except re.error as exc:
                 raise Invalid(f"invalid regular expression: {exc}", where=".pattern") from None
         base = cls(
@@ -139,7 +162,8 @@ class Param:
             min_length=raw.get("minLength"),
             max_length=raw.get("maxLength"),
             pattern=raw.get("pattern"),
-            regex=regex,
+            matcher=matcher,
+            regex=raw.get("regex", False),
             min_items=raw.get("minItems"),
             max_items=raw.get("maxItems"),
             items=items,
@@ -190,6 +214,21 @@ class Param:
             return f"array of {self.items.type_name}"
         return self.type
 
+    @property
+    def may_read_as_path(self) -> bool:
+        """Whether a value may hold a string starting with ``$``.
+
+        An aggregation expression reads such a string as a field path or a variable, so renderers
+        wrap it in ``$literal`` there. ``field`` values never start with ``$``.
+        """
+        if self.type == "string":
+            return True
+        if self.type == "array":
+            return self.items is not None and self.items.may_read_as_path
+        if self.type == "object":
+            return any(prop.may_read_as_path for prop in self.properties.values())
+        return False
+
     def to_text(self, value: Any) -> str:
         """The text form of a coerced scalar value, for placeholders embedded in strings."""
         if isinstance(value, bool):
@@ -197,6 +236,36 @@ class Param:
         if isinstance(value, datetime.datetime):
             return value.isoformat().replace("+00:00", "Z")
         return str(value)
+
+    def in_regex(self, value: Any) -> Any:
+        """A coerced value as it stands where a regular expression is expected.
+
+        A string is escaped to match itself literally, unless the parameter is declared
+        ``"regex": true``; other values (and ``None``) are left as they are.
+        """
+        if type(value) is str and not self.regex:
+            return escape_regex(value)
+        return value
+
+    def to_regex_text(self, value: Any) -> str:
+        """The text form of a coerced scalar value embedded in a regular expression's text."""
+        text = self.to_text(value)
+        return text if self.regex else escape_regex(text)
+
+
+# PCRE reads a backslash before any character that is not a letter or digit as that character.
+# re.escape puts one before every character special in a pattern (and only those, since 3.7),
+# whitespace and # included, for the x option. Beyond that: MongoDB refuses a pattern holding NUL,
+# so NUL is spelled \x00; and in PCRE's extended mode these Unicode characters are white space,
+# ignored unless escaped.
+_PCRE_EXTRA = str.maketrans(
+    {"\x00": "\\x00", **{char: "\\" + char for char in "\x85\u200e\u200f\u2028\u2029"}}
+)
+
+
+def escape_regex(text: str) -> str:
+    """A regular expression matching ``text`` literally, in Python's ``re`` and MongoDB's PCRE."""
+    return re.escape(text).translate(_PCRE_EXTRA)
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
@@ -296,12 +365,6 @@ def _ordered(value: Any) -> Any:
     return value.to_decimal() if isinstance(value, Decimal128) else value
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return repr(value)
-
-
 def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:
     expected = param.type_name
     return Invalid(
@@ -318,8 +381,11 @@ def _is_int(value: Any) -> bool:
 def _coerce_string(param: Param, value: Any) -> str:
     if not isinstance(value, str):
         raise _wrong(param, value)
-    _check_text(param, value)
-    return str(value)
+    # The text itself: str() of a str subclass may say something else (a (str, Enum) member's
+    # str() is its qualified name), and every check must see what renders.
+    text = str.__str__(value)
+    _check_text(param, text)
+    return text
 
 
 def _check_text(param: Param, value: str) -> None:
@@ -327,8 +393,22 @@ def _check_text(param: Param, value: str) -> None:
         raise _unfit(param, value, f"is shorter than {param.min_length} characters")
     if param.max_length is not None and len(value) > param.max_length:
         raise _unfit(param, value, f"is longer than {param.max_length} characters")
-    if param.regex is not None and not param.regex.search(value):
-        raise _unfit(param, value, f"{value!r} does not match pattern {param.pattern!r}")
+    if param.max_length is None and len(value) > DEFAULT_MAX_LENGTH:
+        raise _unfit(
+            param,
+            value,
+            f"is longer than {DEFAULT_MAX_LENGTH} characters, the limit for a {param.type} "
+            "parameter without maxLength",
+        )
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _unfit(
+                param, value, f"holds a lone surrogate at index {exc.start}, not valid UTF-8"
+            ) from None
+    if param.matcher is not None and not param.matcher.search(value):
+        raise _unfit(param, value, f"{_show(value)} does not match pattern {param.pattern!r}")
 
 
 def _unfit(param: Param, value: Any, problem: str) -> Invalid:
@@ -342,7 +422,7 @@ def _coerce_int(param: Param, value: Any) -> int:
     number = int(value)
     if not INT32[0] <= number <= INT32[1]:
         raise Invalid(
-            f"{number} is out of range for int (32-bit); declare the parameter long",
+            f"{_show(number)} is out of range for int (32-bit); declare the parameter long",
             expected="int",
             actual=describe(value),
         )
@@ -353,7 +433,7 @@ def _coerce_long(param: Param, value: Any) -> Int64:
     if not _is_int(value):
         raise _wrong(param, value)
     if not INT64[0] <= value <= INT64[1]:
-        raise Invalid(f"{value} is out of range for long (64-bit)", actual=describe(value))
+        raise Invalid(f"{_show(value)} is out of range for long (64-bit)", actual=describe(value))
     return Int64(value)
 
 
@@ -365,7 +445,7 @@ def _coerce_double(param: Param, value: Any) -> float:
             number = math.inf
         if not math.isfinite(number) or int(number) != value:
             raise Invalid(
-                f"{value} cannot be represented exactly as a double",
+                f"{_show(value)} cannot be represented exactly as a double",
                 expected="double",
                 actual=describe(value),
             )
@@ -373,7 +453,11 @@ def _coerce_double(param: Param, value: Any) -> float:
     if not isinstance(value, float):
         raise _wrong(param, value)
     if not math.isfinite(value):
-        raise Invalid(f"{value} is not a finite number", expected="double", actual=describe(value))
+        raise Invalid(
+            f"{value} is not a finite number (NaN and Infinity are rejected)",
+            expected="double",
+            actual=describe(value),
+        )
     return float(value)
 
 
@@ -392,12 +476,16 @@ def _coerce_decimal(param: Param, value: Any) -> Decimal128:
     else:
         raise _wrong(param, value)
     if not number.is_finite():
-        raise Invalid(f"{value} is not a finite number", expected="decimal", actual=describe(value))
+        raise Invalid(
+            f"{_show(value)} is not a finite number (NaN and Infinity are rejected)",
+            expected="decimal",
+            actual=describe(value),
+        )
     try:
         result = Decimal128(number)
     except (decimal.Inexact, decimal.Overflow, decimal.InvalidOperation):
         raise Invalid(
-            f"{value} does not fit a decimal128 exactly", actual=describe(value)
+            f"{_show(value)} does not fit a decimal128 exactly", actual=describe(value)
         ) from None
     return result
 
@@ -423,7 +511,7 @@ def _coerce_date(param: Param, value: Any) -> datetime.datetime:
         return moment.astimezone(UTC)
     except OverflowError:
         raise Invalid(
-            f"{value!r} is out of range once converted to UTC",
+            f"{_show(value)} is out of range once converted to UTC",
             expected="date",
             actual=describe(value),
         ) from None
@@ -436,10 +524,16 @@ _DATE = re.compile(
     r"(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?([Zz]|[+-]\d{2}:\d{2})?)?\Z"
 )
 
+# Python's datetime, and so every date pipereg renders, has years 1 to 9999 (BSON could hold more).
+_LONG_YEAR = re.compile(r"[+-]?\d{5,}-\d{2}-\d{2}")
+_YEARS = "years run from 0001 to 9999"
+
 
 def _parse_date(param: Param, value: str) -> datetime.datetime:
     match = _DATE.match(value)
     if not match:
+        if _LONG_YEAR.match(value):
+            raise _wrong(param, value, f"; {_YEARS}")
         raise _wrong(param, value, "; not an ISO-8601 date (such as 2024-03-01T10:00:00Z)")
     day, minutes, seconds, fraction, offset = match.groups()
     text = day
@@ -449,6 +543,8 @@ def _parse_date(param: Param, value: str) -> datetime.datetime:
             text += "." + fraction.ljust(6, "0")  # 3.10 reads exactly 3 or 6 digits
         if offset:
             text += "+00:00" if offset in ("Z", "z") else offset
+    if day.startswith("0000"):
+        raise _wrong(param, value, f"; {_YEARS}")
     try:
         return datetime.datetime.fromisoformat(text)
     except ValueError as exc:
@@ -469,23 +565,29 @@ def _coerce_object_id(param: Param, value: Any) -> ObjectId:
 def _coerce_field(param: Param, value: Any) -> str:
     if not isinstance(value, str):
         raise _wrong(param, value)
-    if not value:
+    text = str.__str__(value)  # see _coerce_string
+    if not text:
         raise Invalid("a field path cannot be empty", actual=describe(value))
-    if value.startswith("$"):
-        raise Invalid(f"a field path cannot start with '$' (got {value!r})", actual=describe(value))
-    if "\x00" in value:
+    if len(text) > FIELD_MAX_LENGTH:
+        raise Invalid(
+            f"a field path is at most {FIELD_MAX_LENGTH} characters, got {len(text)}",
+            actual=describe(value),
+        )
+    if text.startswith("$"):
+        raise Invalid(
+            f"a field path cannot start with '$' (got {_show(text)})", actual=describe(value)
+        )
+    if "\x00" in text:
         raise Invalid("a field path cannot contain NUL", actual=describe(value))
-    segments = value.split(".")
+    segments = text.split(".")
     if "" in segments:
-        raise Invalid(f"field path {value!r} has an empty segment", actual=describe(value))
+        raise Invalid(f"field path {_show(text)} has an empty segment", actual=describe(value))
     if any(segment.startswith("$") for segment in segments):
         raise Invalid(
-            f"field path {value!r} has a segment starting with '$'", actual=describe(value)
+            f"field path {_show(text)} has a segment starting with '$'", actual=describe(value)
         )
-    if len(value) > FIELD_MAX_LENGTH:
-        raise Invalid(f"a field path is at most {FIELD_MAX_LENGTH} characters")
-    _check_text(param, value)
-    return str(value)
+    _check_text(param, text)
+    return text
 
 
 def _coerce_array(param: Param, value: Any) -> list[Any]:
@@ -495,6 +597,13 @@ def _coerce_array(param: Param, value: Any) -> list[Any]:
         raise _unfit(param, value, f"has {len(value)} items, fewer than {param.min_items}")
     if param.max_items is not None and len(value) > param.max_items:
         raise _unfit(param, value, f"has {len(value)} items, more than {param.max_items}")
+    if param.max_items is None and len(value) > DEFAULT_MAX_ITEMS:
+        raise _unfit(
+            param,
+            value,
+            f"has {len(value)} items, more than {DEFAULT_MAX_ITEMS}, the limit for an array "
+            "parameter without maxItems",
+        )
     items = param.items
     assert items is not None  # the schema requires items for arrays
     result = []
@@ -513,9 +622,9 @@ def _coerce_object(param: Param, value: Any) -> dict[str, Any]:
         if not isinstance(key, str):
             raise Invalid(f"object keys must be strings, got {describe(key)}")
         if key.startswith("$"):
-            raise Invalid(f"key {key!r} starts with '$': operators cannot be passed as values")
+            raise Invalid(f"key {_show(key)} starts with '$': operators cannot be passed as values")
         if key not in param.properties:
-            raise Invalid(f"unknown key {key!r}{did_you_mean(key, param.properties)}")
+            raise Invalid(f"unknown key {_show(key)}{did_you_mean(key, param.properties)}")
     result: dict[str, Any] = {}
     # The caller's key order is kept (it matters in $sort and exact matches); defaults follow.
     order = [*value, *(name for name in param.properties if name not in value)]
@@ -579,7 +688,7 @@ def coerce_params(
         if name not in declared:
             raise ParameterError(
                 pipeline,
-                str(name),
+                clip(str(name), 100),  # a caller's name, of any length
                 f"unknown parameter{did_you_mean(str(name), declared)}",
                 actual=describe(given[name]),
             )

@@ -6,6 +6,10 @@ with the template, the parameter values, or another render.
 Absence: a parameter missing from ``values`` (an optional one left out) removes the object member or
 array element that is exactly its placeholder; an object or array that becomes empty because of such
 removals disappears from its parent in turn. Containers written empty in the file stay.
+
+Where a value stands (see :mod:`pipereg.template`): in a regular expression, a string value is
+escaped (:meth:`Param.in_regex`); in an aggregation expression, every string starting with ``$``
+in a value becomes ``{"$literal": ...}`` (:func:`literal_strings`).
 """
 
 from __future__ import annotations
@@ -62,15 +66,39 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
         kept = [item for item in items if item is not ABSENT]
         return ABSENT if items and not kept else kept
     if kind is Slot:
-        return fresh(values[node.name]) if node.name in values else ABSENT
+        if node.name not in values:
+            return ABSENT
+        value = values[node.name]
+        if node.regex:
+            value = params[node.name].in_regex(value)
+        return literal_strings(value) if node.expr else fresh(value)
     if kind is Text:
-        return "".join(
-            part if type(part) is str else params[part.name].to_text(values[part.name])
+        text_of = Param.to_regex_text if node.regex else Param.to_text
+        text = "".join(
+            part if type(part) is str else text_of(params[part.name], values[part.name])
             for part in node.parts
         )
+        return literal_strings(text) if node.expr else text
     if kind is Regex:  # the one mutable BSON literal type
         return Regex(node.pattern, node.flags)
     return node
+
+
+def literal_strings(value: Any) -> Any:
+    """A fresh copy of ``value`` in which every string starting with ``$`` is ``$literal``.
+
+    An aggregation expression reads ``"$x"`` as a field path and ``"$$x"`` as a variable; a
+    parameter's string must stay the string it is. Each string is wrapped where it stands, so
+    this works in an array literal and in an operator's argument list alike.
+    """
+    kind = type(value)
+    if kind is str:
+        return {"$literal": value} if value.startswith("$") else value
+    if kind is list:
+        return [literal_strings(item) for item in value]
+    if kind is dict:
+        return {key: literal_strings(item) for key, item in value.items()}
+    return value
 
 
 def _field_param(node: dict[Any, Any]) -> str:

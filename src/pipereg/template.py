@@ -3,7 +3,16 @@
 In the tree, a string that is exactly ``<<name>>`` becomes a :class:`Slot`, a string with text
 around placeholders a :class:`Text`, an object key ``<<name>>`` a :class:`FieldKey`, and Extended
 JSON literals their BSON values. Everything else stays as parsed. Rendering walks this tree; it
-never scans strings again, and it never scans parameter values at all.
+never scans strings again, and it never scans parameter values for placeholders.
+
+Slots and texts also record where they stand, so that both renderers treat a value alike:
+
+- in a regular expression (the value of ``$regex``, or of ``regex`` in ``$regexMatch``,
+  ``$regexFind`` and ``$regexFindAll``), a string value is escaped to match itself literally,
+  unless its parameter is declared ``"regex": true``;
+- in an aggregation expression (``$project``, ``$group``, ``$expr``, ``let``, ...), a string
+  starting with ``$`` would be read as a field path or a variable, so each one in a value is
+  wrapped in ``$literal``. Query filters, names and options take strings as written.
 
 Placeholder syntax: ``<<name>>`` with ``name`` matching ``[A-Za-z_][A-Za-z0-9_]*``. A literal ``<<``
 is written ``<<<<``.
@@ -18,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipereg import contexts
 from pipereg.errors import Finding
 from pipereg.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
 from pipereg.parse import JsonPath
@@ -40,16 +50,34 @@ SiteKind = Literal["value", "text", "key"]
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A whole JSON value that is one placeholder: replaced by the typed parameter value."""
+    """A whole JSON value that is one placeholder: replaced by the typed parameter value.
+
+    Attributes:
+        name: The parameter.
+        regex: It stands where a regular expression is expected: a string value is escaped.
+        expr: It stands in an aggregation expression: strings starting with ``$`` in the value
+            are wrapped in ``$literal``.
+    """
 
     name: str
+    regex: bool = False
+    expr: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A string with placeholders embedded in text: rendered by joining the parts."""
+    """A string with placeholders embedded in text: rendered by joining the parts.
+
+    Attributes:
+        parts: Literal text and placeholders (whose own flags are unused), in order.
+        regex: The text is a regular expression: each placeholder's text is escaped.
+        expr: The text stands in an aggregation expression and starts with a placeholder: if
+            the rendered text starts with ``$``, it is wrapped in ``$literal``.
+    """
 
     parts: tuple[str | Slot, ...]
+    regex: bool = False
+    expr: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +89,22 @@ class FieldKey:
 
 @dataclass(frozen=True)
 class Site:
-    """Where a placeholder stands in the file."""
+    """Where a placeholder stands in the file.
+
+    Attributes:
+        name: The parameter.
+        kind: A whole ``value``, embedded in ``text``, or an object ``key``.
+        path: Its JSON path in the file.
+        regex: It stands in a regular expression.
+        field_path: It follows the ``$`` or ``$$`` that starts a text in an aggregation
+            expression (``"$<<f>>"``), so its value names a field or a variable.
+    """
 
     name: str
     kind: SiteKind
     path: JsonPath
+    regex: bool = False
+    field_path: bool = False
 
 
 @dataclass
@@ -96,7 +135,8 @@ def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
     """
     template = Template(tree=None)
     if not stages or type(node) is not list:
-        template.tree = _node(node, path, template, len(path), stages=stages)
+        context = contexts.STAGE if stages else contexts.OPTIONS
+        template.tree = _node(node, path, template, len(path), context, stages=stages)
         return template
     # The C encoder's text tells, at a fraction of a walk's cost, whether stages hold anything
     # to compile: stages without placeholders, Extended JSON literals, numbers BSON cannot hold
@@ -140,9 +180,21 @@ def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
     return False
 
 
-def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool = False) -> Any:
+def _node(
+    node: Any,
+    path: JsonPath,
+    out: Template,
+    base: int,
+    context: str,
+    *,
+    stages: bool = False,
+    regex: bool = False,
+) -> Any:
+    # context: how the server reads node (see pipereg.contexts); regex: node is a regex.
     if isinstance(node, str):
-        return _string(node, path, out) if "<<" in node else node
+        if "<<" not in node:
+            return node
+        return _string(node, path, out, regex=regex, expr=context in contexts.EXPRESSIONS)
     if len(path) - base > MAX_DEPTH:
         out.findings.append(
             Finding(path, "PR051", f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids")
@@ -151,8 +203,9 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
     if isinstance(node, list):
         if stages:
             return StageList(_stage(item, (*path, i), out, base) for i, item in enumerate(node))
+        inner = contexts.item_context(context)
         return [
-            item if _plain(item) else _node(item, (*path, i), out, base)
+            item if _plain(item) else _node(item, (*path, i), out, base, inner)
             for i, item in enumerate(node)
         ]
     if isinstance(node, dict):
@@ -173,7 +226,14 @@ def _node(node: Any, path: JsonPath, out: Template, base: int, *, stages: bool =
                 result[key] = value  # the common case: no path built, no call made
                 continue
             member = (*path, key)
-            result[_key(key, member, out)] = _node(value, member, out, base)
+            result[_key(key, member, out)] = _node(
+                value,
+                member,
+                out,
+                base,
+                contexts.member_context(context, key),
+                regex=contexts.is_regex(context, key),
+            )
         return result
     if type(node) is int and not INT64[0] <= node <= INT64[1]:
         out.findings.append(Finding(path, "PR050", f"{node} does not fit a 64-bit integer"))
@@ -200,14 +260,16 @@ def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
         ((name, body),) = stage.items()
         if name in _SUB_PIPELINES and type(body) is dict:
             at = (*path, name)
+            context = contexts.member_context(contexts.STAGE, name)
             built: dict[Any, Any] = {}
             for key, value in body.items():
                 nested = type(value) is list and (name == "$facet" or key == "pipeline")
+                inner = contexts.member_context(context, key)
                 built[_key(key, (*at, key), out)] = _node(
-                    value, (*at, key), out, base, stages=nested
+                    value, (*at, key), out, base, inner, stages=nested
                 )
             return {name: built}
-    return _node(stage, path, out, base)
+    return _node(stage, path, out, base, contexts.STAGE)
 
 
 def _key(key: str, member: JsonPath, out: Template) -> Any:
@@ -221,11 +283,19 @@ def _key(key: str, member: JsonPath, out: Template) -> Any:
     return parsed if isinstance(parsed, str) else key
 
 
-def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -> Any:
+def _string(
+    text: str,
+    path: JsonPath,
+    out: Template,
+    *,
+    in_key: bool = False,
+    regex: bool = False,
+    expr: bool = False,
+) -> Any:
     whole = _WHOLE.match(text)
     if whole:
-        out.sites.append(Site(whole.group(1), "value", path))
-        return Slot(whole.group(1))
+        out.sites.append(Site(whole.group(1), "value", path, regex))
+        return Slot(whole.group(1), regex=regex, expr=expr)
     parts: list[str | Slot] = []
     literal_text: list[str] = []
     pos = 0
@@ -265,17 +335,20 @@ def _string(text: str, path: JsonPath, out: Template, *, in_key: bool = False) -
             return text
         text_before = "".join(literal_text)
         literal_text = []
+        # "$<<f>>" and "$$<<v>>" name a field or a variable with the value.
+        field_path = expr and not parts and text_before in ("$", "$$")
         if text_before:
             parts.append(text_before)
         parts.append(Slot(name))
-        out.sites.append(Site(name, "text", path))
+        out.sites.append(Site(name, "text", path, regex, field_path))
         pos = end + 2
     rest = "".join(literal_text)
     if not parts:
         return rest
     if rest:
         parts.append(rest)
-    return Text(tuple(parts))
+    # Text that starts with literal "$" is a field path the file wrote on purpose ("$<<f>>").
+    return Text(tuple(parts), regex=regex, expr=expr and type(parts[0]) is Slot)
 
 
 def walk_keys(node: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, Any]]:

@@ -1,0 +1,102 @@
+"""Lint rules on where parameters stand (pipereg.checks), as pass and fail cases.
+
+They are warnings: the files load, and ``registry.warnings`` (and ``pipereg lint``) report them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from helpers import WriteTree, pipeline_file
+from pipereg import PipelineLoadError, Registry
+from pipereg.checks import CODES
+
+
+def one(stages: list[Any], params: dict[str, Any]) -> dict[str, Any]:
+    return pipeline_file({"p": {"collection": "c", "params": params, "stages": stages}})
+
+
+def warnings(write_tree: WriteTree, document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    registry = Registry.from_paths(write_tree({"m.json": document}))
+    assert "m.p" in registry
+    return [(w.code, w.severity, w.json_path) for w in registry.warnings]
+
+
+PATTERN = {"type": "string", "regex": True, "maxLength": 40}
+UNBOUNDED = {"type": "string", "regex": True}
+IN_REGEX = [{"$match": {"name": {"$regex": "<<p>>"}}}]
+
+# (code, passing file, failing file, where the failing file's warning is)
+RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    (
+        "PR033",
+        one(IN_REGEX, {"p": PATTERN}),
+        one(IN_REGEX, {"p": UNBOUNDED}),
+        "$.pipelines.p.params.p.regex",
+    ),
+    (
+        "PR034",
+        one([{"$set": {"m": {"$regexMatch": {"input": "$n", "regex": "^<<p>>"}}}}], {"p": PATTERN}),
+        one([{"$match": {"name": {"$regex": "<<p>>"}, "code": "<<p>>"}}], {"p": PATTERN}),
+        "$.pipelines.p.stages[0].$match.code",
+    ),
+    (
+        "PR035",
+        one([{"$group": {"_id": "$<<f>>"}}], {"f": {"type": "field", "default": "a"}}),
+        one([{"$group": {"_id": "$<<f>>"}}], {"f": {"type": "string", "default": "a"}}),
+        "$.pipelines.p.stages[0].$group._id",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "passing", "failing", "where"), RULES, ids=[rule[0] for rule in RULES]
+)
+def test_rule(
+    write_tree: WriteTree, code: str, passing: dict[str, Any], failing: Any, where: str
+) -> None:
+    assert code in CODES
+    assert warnings(write_tree, passing) == []
+    assert warnings(write_tree, failing) == [(code, "warning", where)]
+
+
+def test_escaped_strings_in_a_regex_need_no_max_length(write_tree: WriteTree) -> None:
+    # Decided: no warning. An escaped value matches as literal text, in linear time, and the
+    # default limit bounds it.
+    assert warnings(write_tree, one(IN_REGEX, {"p": {"type": "string"}})) == []
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        pytest.param({"$match": {"a": "$<<s>>", "b": "<<t>>"}}, id="query-compares-text"),
+        pytest.param({"$set": {"a": "x$<<s>>", "b": "<<t>>"}}, id="dollar-inside-text"),
+        pytest.param({"$set": {"a": "$a.<<s>>", "b": "<<t>>"}}, id="after-a-dot"),
+        pytest.param({"$set": {"a": "$<<t>>$<<s>>"}}, id="after-another-placeholder"),
+    ],
+)
+def test_text_after_dollar_is_a_path_only_at_its_start_in_expressions(
+    write_tree: WriteTree, stage: dict[str, Any]
+) -> None:
+    # "x$<<s>>" is text, not a path; after "$a." a "$..." value makes an invalid path, an error
+    # on the server rather than a read of another field.
+    params = {"s": {"type": "string", "default": "b"}, "t": {"type": "field", "default": "a"}}
+    document = one([stage], params)
+    assert warnings(write_tree, document) == []
+
+
+@pytest.mark.parametrize("kind", ["int", "field", "date", "array", "object"])
+def test_regex_applies_to_strings_only(write_tree: WriteTree, kind: str) -> None:
+    declaration: dict[str, Any] = {"type": kind, "regex": True}
+    if kind == "array":
+        declaration["items"] = {"type": "string"}
+    if kind == "object":
+        declaration["properties"] = {}
+    root = write_tree({"m.json": one(IN_REGEX, {"p": declaration})})
+    with pytest.raises(PipelineLoadError) as info:
+        Registry.from_paths(root)
+    assert [(p.code, p.json_path, p.message) for p in info.value.problems] == [
+        ("PR010", "$.pipelines.p.params.p.regex", "'regex' applies only to type string")
+    ]
