@@ -91,21 +91,20 @@ def load_file(source: SourceFile) -> LoadedFile:
 
 def locate(findings: Iterable[Finding], path: str, positions: Positions) -> list[Problem]:
     """Turn findings into problems with line and column from the file's text."""
-    problems = []
-    for finding in findings:
-        line, column = positions.locate(finding.at)
-        problems.append(
-            Problem(
-                path,
-                line,
-                column,
-                format_json_path(finding.at),
-                finding.code,
-                finding.message,
-                finding.severity,
-            )
+    found = list(findings)
+    places = positions.locate_all(finding.at for finding in found)
+    return [
+        Problem(
+            path,
+            line,
+            column,
+            format_json_path(finding.at),
+            finding.code,
+            finding.message,
+            finding.severity,
         )
-    return problems
+        for finding, (line, column) in zip(found, places, strict=True)
+    ]
 
 
 def _pipeline(
