@@ -17,13 +17,14 @@ from typing import Any
 import click
 
 from pipereg import extjson
-from pipereg.discovery import default_roots, discover_paths
+from pipereg.discovery import SIZE_VAR, default_roots, discover_paths
 from pipereg.errors import PipelineLoadError, PipeRegError
 from pipereg.params import MISSING, Param
 from pipereg.pipeline import Pipeline
 from pipereg.registry import Registry, load_sources
 
 USAGE_ERROR = 2
+_MAX_FILE_BYTES = "pipereg.max_file_bytes"  # ctx.meta key, seen by every command
 
 
 class InputError(click.ClickException):
@@ -54,16 +55,24 @@ def _input_errors() -> Iterator[None]:
     type=click.Path(),
     help="A pipeline root (repeatable). Default: $PIPEREG_PATH, else ./pipelines.",
 )
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(min=1),
+    envvar=SIZE_VAR,
+    metavar="N",
+    help=f"Refuse pipeline files larger than N bytes. Default: ${SIZE_VAR}, else 10 MiB.",
+)
 @click.version_option(package_name="pipereg")
 @click.pass_context
-def main(ctx: click.Context, paths: tuple[str, ...]) -> None:
+def main(ctx: click.Context, paths: tuple[str, ...], max_file_bytes: int | None) -> None:
     """Lint, list, show, render and run MongoDB aggregation pipelines kept in JSON files."""
     ctx.obj = list(paths) or default_roots()
+    ctx.meta[_MAX_FILE_BYTES] = max_file_bytes
 
 
 def _registry(ctx: click.Context) -> Registry:
     with _input_errors():
-        return Registry.from_paths(*ctx.obj)
+        return Registry.from_paths(*ctx.obj, max_file_bytes=ctx.meta[_MAX_FILE_BYTES])
 
 
 # --- lint -------------------------------------------------------------------------------------
@@ -76,7 +85,7 @@ def _registry(ctx: click.Context) -> Registry:
 def lint(ctx: click.Context, targets: tuple[str, ...], fmt: str) -> None:
     """Check pipeline files: JSON, schema and semantic rules. Exit 1 on any finding."""
     files, problems = discover_paths(list(targets) or ctx.obj)
-    loaded, problems = load_sources(files, problems)
+    loaded, problems = load_sources(files, problems, max_file_bytes=ctx.meta[_MAX_FILE_BYTES])
     if fmt == "json":
         records = [
             {

@@ -5,11 +5,16 @@ or a package's resources for pipelines shipped inside a wheel. A file's module n
 below its root with ``/`` as ``.`` and no ``.json`` (``billing/invoices.json`` is
 ``billing.invoices``). Hidden files and folders (starting with ``.``) are skipped, symlinked folders
 are followed once, and a file reached through two roots is read once.
+
+Reading is bounded: a file larger than the size limit (:func:`size_limit`) is refused from its
+size, before any byte is read, and anything but a regular file (a named pipe, a device) is refused
+without waiting on it.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,11 +27,28 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     from importlib.abc import Traversable
 
-from pipereg.errors import Problem
+from pipereg.errors import PipelineLoadError, Problem
 
 ENV_VAR = "PIPEREG_PATH"
 DEFAULT_ROOT = "pipelines"
 SUFFIX = ".json"
+SIZE_VAR = "PIPEREG_MAX_FILE_BYTES"
+# Pipeline files are hand-written: the bundled ones are a few kilobytes. 10 MiB leaves room for
+# generated files while keeping a stray dump or a disk image from being parsed into memory.
+DEFAULT_MAX_FILE_BYTES = 10 * 2**20
+
+
+class FileTooLarge(Exception):
+    """A file is larger than the size limit; ``size`` is ``None`` when only a bounded read told."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+
+class NotRegularFile(OSError):
+    """A ``*.json`` entry that is a folder, a named pipe, a device or a socket: never read."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +65,54 @@ class SourceFile:
     module: str
     resource: Traversable
 
-    def read(self) -> bytes:
-        """The file's bytes."""
-        return self.resource.read_bytes()
+    def read(self, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+        """The file's bytes, at most ``max_bytes`` of them.
+
+        Raises:
+            FileTooLarge: the file is larger than ``max_bytes`` (told from its size, unread).
+            OSError: the file cannot be read, or is not a regular file (:class:`NotRegularFile`).
+        """
+        if isinstance(self.resource, Path):
+            return _read_path(self.resource, max_bytes)
+        with self.resource.open("rb") as stream:  # a zip member, say: no size to ask for
+            data: bytes = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise FileTooLarge(None, max_bytes)
+        return data
+
+
+# Opening a named pipe for reading waits for a writer; O_NONBLOCK makes the open return at once,
+# and the fstat below then refuses it. It changes nothing for regular files.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _read_path(path: Path, max_bytes: int) -> bytes:
+    # One open file answers both questions (what is it, how big), so a file replaced between
+    # discovery and reading is judged by what is actually read.
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
+            raise NotRegularFile(f"not a regular file ({kind})")
+        if info.st_size > max_bytes:
+            raise FileTooLarge(info.st_size, max_bytes)
+        with os.fdopen(fd, "rb") as stream:
+            fd = -1  # closed with the stream
+            data = stream.read(max_bytes + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > max_bytes:  # it grew since the fstat
+        raise FileTooLarge(None, max_bytes)
+    return data
 
 
 def default_roots() -> list[str]:
@@ -53,6 +120,28 @@ def default_roots() -> list[str]:
     env = os.environ.get(ENV_VAR, "")
     entries = [entry for entry in env.split(os.pathsep) if entry]
     return entries or [DEFAULT_ROOT]
+
+
+def size_limit(max_file_bytes: int | None = None) -> int:
+    """The largest pipeline file to read, in bytes.
+
+    ``max_file_bytes`` if given, else ``PIPEREG_MAX_FILE_BYTES`` if set, else 10 MiB.
+
+    Raises:
+        ValueError: ``max_file_bytes`` is not a positive integer.
+        PipelineLoadError: ``PIPEREG_MAX_FILE_BYTES`` is not a positive integer (PR004).
+    """
+    if max_file_bytes is not None:
+        if type(max_file_bytes) is not int or max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be a positive int, not {max_file_bytes!r}")
+        return max_file_bytes
+    text = os.environ.get(SIZE_VAR, "").strip()
+    if not text:
+        return DEFAULT_MAX_FILE_BYTES
+    if text.isdigit() and text.isascii() and int(text) >= 1:
+        return int(text)
+    message = f"{text!r} is not a size in bytes (a whole number, at least 1)"
+    raise PipelineLoadError([Problem(SIZE_VAR, 0, 0, "", "PR004", message)])
 
 
 def discover_paths(

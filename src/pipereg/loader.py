@@ -1,9 +1,11 @@
 """Parsed and checked: one pipeline file's bytes to :class:`~pipereg.pipeline.Pipeline` objects.
 
-The steps, in order: decode and parse strictly (:mod:`pipereg.parse`), validate against the JSON
-Schema (:mod:`pipereg.schema`), build parameter declarations (:mod:`pipereg.params`) and templates
-(:mod:`pipereg.template`), then run the semantic rules (:mod:`pipereg.checks`). Every problem is
-collected and located by line, column and JSON path; a file with any error yields no pipelines.
+The steps, in order: read (refusing a file over the size limit unread), decode and parse strictly
+(:mod:`pipereg.parse`), validate against the JSON Schema (:mod:`pipereg.schema`), build parameter
+declarations (:mod:`pipereg.params`) and templates (:mod:`pipereg.template`), then run the semantic
+rules (:mod:`pipereg.checks`). Every problem is collected and located by line, column and JSON
+path; a file with any error yields no pipelines.
+
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipereg import checks, schema, template
-from pipereg.discovery import SourceFile
+from pipereg.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
 from pipereg.errors import Finding, Problem
 from pipereg.params import Invalid, Param
 from pipereg.parse import ParseFailure, Positions, decode_text, format_json_path, parse_json
@@ -39,11 +41,27 @@ class LoadedFile:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def load_file(source: SourceFile) -> LoadedFile:
-    """Load, validate and compile every pipeline in one file."""
+def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFile:
+    """Load, validate and compile every pipeline in one file.
+
+    A file larger than ``max_file_bytes`` (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a
+    PR004 problem, told from its size before any byte is read.
+
+    Raises:
+        ValueError: ``max_file_bytes`` is not a positive integer.
+        PipelineLoadError: ``PIPEREG_MAX_FILE_BYTES`` is set, but not to a positive integer.
+    """
     result = LoadedFile(source, source.module)
     try:
-        data = source.read()
+        data = source.read(size_limit(max_file_bytes))
+    except FileTooLarge as exc:
+        size = f" {exc.size:,} bytes," if exc.size is not None else ""
+        message = (
+            f"file is{size} over the limit of {exc.limit:,} bytes "
+            f"(set by max_file_bytes, {SIZE_VAR} or pipereg --max-file-bytes)"
+        )
+        result.problems.append(Problem(source.path, 0, 0, "", "PR004", message))
+        return result
     except OSError as exc:
         result.problems.append(
             Problem(source.path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")

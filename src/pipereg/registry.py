@@ -33,11 +33,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def load_sources(
-    files: Sequence[SourceFile], problems: Sequence[Problem] = ()
+    files: Sequence[SourceFile],
+    problems: Sequence[Problem] = (),
+    *,
+    max_file_bytes: int | None = None,
 ) -> tuple[list[LoadedFile], list[Problem]]:
-    """Load every file and check keys across files; returns the files and all problems found."""
+    """Load every file and check keys across files; returns the files and all problems found.
+
+    ``max_file_bytes`` bounds each file (see :func:`~pipereg.loader.load_file`).
+    """
     with _collector_paused():
-        loaded = [load_file(source) for source in files]
+        loaded = [load_file(source, max_file_bytes) for source in files]
     found = list(problems)
     owners: dict[str, LoadedFile] = {}
     for result in loaded:
@@ -71,20 +77,34 @@ class Registry:
         self.warnings: tuple[Problem, ...] = tuple(warnings)
 
     @classmethod
-    def from_paths(cls, *paths: str | os.PathLike[str]) -> Registry:
-        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines)."""
+    def from_paths(
+        cls, *paths: str | os.PathLike[str], max_file_bytes: int | None = None
+    ) -> Registry:
+        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines).
+
+        A file over ``max_file_bytes`` (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a
+        problem, refused from its size without being read.
+        """
         files, problems = discover_paths(paths or default_roots())
-        return cls._build(files, problems)
+        return cls._build(files, problems, max_file_bytes)
 
     @classmethod
-    def from_package(cls, package: str) -> Registry:
-        """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``."""
+    def from_package(cls, package: str, *, max_file_bytes: int | None = None) -> Registry:
+        """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``.
+
+        ``max_file_bytes`` is as for :meth:`from_paths`.
+        """
         files, problems = discover_package(package)
-        return cls._build(files, problems)
+        return cls._build(files, problems, max_file_bytes)
 
     @classmethod
-    def _build(cls, files: Sequence[SourceFile], problems: Sequence[Problem]) -> Registry:
-        loaded, found = load_sources(files, problems)
+    def _build(
+        cls,
+        files: Sequence[SourceFile],
+        problems: Sequence[Problem],
+        max_file_bytes: int | None = None,
+    ) -> Registry:
+        loaded, found = load_sources(files, problems, max_file_bytes=max_file_bytes)
         errors = [p for p in found if p.severity == "error"]
         if errors:
             raise PipelineLoadError(errors)
