@@ -281,6 +281,51 @@ def test_an_unreadable_file_is_located_for_real(write_tree: WriteTree) -> None:
     assert "Permission denied" in problem.message
 
 
+def test_an_unreadable_folder_is_a_problem_not_a_gap(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"ok.json": GOOD, "locked/hidden.json": GOOD})
+    real_iterdir = Path.iterdir
+
+    def iterdir(self: Path) -> Any:
+        return deny() if self.name == "locked" else real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    problem = only(load_error(root))
+    assert (problem.path, problem.code, problem.line) == (str(root / "locked"), "PR003", 0)
+    assert problem.message == "cannot read folder: Permission denied"
+    # An unreadable root says so, and not also that it holds no files.
+    problem = only(load_error(root / "locked"))
+    assert (problem.path, problem.message) == (
+        str(root / "locked"),
+        "cannot read folder: Permission denied",
+    )
+
+
+@pytest.mark.usefixtures("chmod_blocks")
+def test_an_unreadable_folder_is_a_problem_for_real(write_tree: WriteTree) -> None:
+    root = write_tree({"ok.json": GOOD, "locked/hidden.json": GOOD})
+    (root / "locked").chmod(0)
+    try:
+        problem = only(load_error(root))
+    finally:
+        (root / "locked").chmod(stat.S_IRWXU)
+    assert (problem.path, problem.code) == (str(root / "locked"), "PR003")
+    assert "Permission denied" in problem.message
+
+
+def test_a_folder_named_x_json_is_walked_not_read(write_tree: WriteTree, tmp_path: Path) -> None:
+    root = write_tree({"x.json/inner.json": "{"})
+    problem = only(load_error(root))
+    assert (problem.path, problem.code) == (str(root / "x.json" / "inner.json"), "PR001")
+    (tmp_path / "only" / "x.json").mkdir(parents=True)
+    problem = only(load_error(tmp_path / "only"))
+    assert (problem.code, problem.message) == (
+        "PR003",
+        "no pipeline files (*.json) below this root",
+    )
+
+
 def test_a_file_replaced_by_a_folder_after_discovery_is_located(write_tree: WriteTree) -> None:
     root = write_tree({"m.json": GOOD})
     files, problems = discover_paths([root])

@@ -4,7 +4,8 @@ Roots are explicit paths, else ``PIPEREG_PATH`` (``os.pathsep``-separated), else
 or a package's resources for pipelines shipped inside a wheel. A file's module name is its path
 below its root with ``/`` as ``.`` and no ``.json`` (``billing/invoices.json`` is
 ``billing.invoices``). Hidden files and folders (starting with ``.``) are skipped, symlinked folders
-are followed once, and a file reached through two roots is read once.
+are followed once, and a file reached through two roots is read once. A folder that cannot be
+listed is a problem, not a silent gap.
 
 Reading is bounded: a file larger than the size limit (:func:`size_limit`) is refused from its
 size, before any byte is read, and anything but a regular file (a named pipe, a device) is refused
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -154,22 +155,28 @@ def discover_paths(
     for root in roots:
         shown = os.fspath(root)
         path = Path(root)
-        if path.is_file():
+
+        def problem(parts: tuple[str, ...], message: str, shown: str = shown) -> None:
+            problems.append(Problem(os.path.join(shown, *parts), 0, 0, "", "PR003", message))
+
+        try:
+            is_file, is_dir = path.is_file(), path.is_dir()
+        except OSError as exc:  # a parent folder that cannot be searched, say
+            problem((), f"pipeline root cannot be read: {exc.strerror or exc}")
+            continue
+        if is_file:
             if _claim(path, seen):
                 files.append(SourceFile(shown, path.name.removesuffix(SUFFIX), path))
-        elif path.is_dir():
-            found = list(_walk(path, (), {os.path.realpath(path)}))
-            if not found:
-                problems.append(
-                    Problem(shown, 0, 0, "", "PR003", "no pipeline files (*.json) below this root")
-                )
+        elif is_dir:
+            before = len(problems)
+            found = list(_walk(path, (), {os.path.realpath(path)}, problem))
+            if not found and len(problems) == before:
+                problem((), "no pipeline files (*.json) below this root")
             for parts, resource in found:
                 if _claim(cast(Path, resource), seen):
                     files.append(SourceFile(os.path.join(shown, *parts), _module(parts), resource))
         else:
-            problems.append(
-                Problem(shown, 0, 0, "", "PR003", "pipeline root does not exist or is not readable")
-            )
+            problem((), "pipeline root does not exist or is not readable")
     return files, problems
 
 
@@ -179,30 +186,48 @@ def discover_package(package: str) -> tuple[list[SourceFile], list[Problem]]:
         root = resources.files(package)
     except (ModuleNotFoundError, TypeError) as exc:
         return [], [Problem(f"package:{package}", 0, 0, "", "PR003", f"cannot open package: {exc}")]
-    return [
+    problems: list[Problem] = []
+
+    def problem(parts: tuple[str, ...], message: str) -> None:
+        shown = "/".join((f"package:{package}", *parts))
+        problems.append(Problem(shown, 0, 0, "", "PR003", message))
+
+    files = [
         SourceFile(f"package:{package}/{'/'.join(parts)}", _module(parts), resource)
-        for parts, resource in _walk(root, (), None)
-    ], []
+        for parts, resource in _walk(root, (), None, problem)
+    ]
+    return files, problems
 
 
 def _walk(
-    folder: Traversable, parts: tuple[str, ...], visited: set[str] | None
+    folder: Traversable,
+    parts: tuple[str, ...],
+    visited: set[str] | None,
+    problem: Callable[[tuple[str, ...], str], None],
 ) -> Iterator[tuple[tuple[str, ...], Traversable]]:
+    # A folder that cannot be listed would silently drop its pipelines (and their keys) from the
+    # registry, so it is a problem. A file that vanishes or cannot be read is reported when read.
     try:
         children = sorted(folder.iterdir(), key=lambda child: child.name)
-    except OSError:
-        return  # an unreadable folder yields nothing; a missing file is reported when read
+    except OSError as exc:
+        problem(parts, f"cannot read folder: {exc.strerror or exc}")
+        return
     for child in children:
         name = child.name
         if name.startswith(".") or name == "__pycache__":
             continue
-        if child.is_dir():
+        try:
+            is_dir = child.is_dir()
+        except OSError as exc:
+            problem((*parts, name), f"cannot read: {exc.strerror or exc}")
+            continue
+        if is_dir:
             if visited is not None:
                 real = os.path.realpath(cast(Path, child))
                 if real in visited:
                     continue  # a symlink loop, or a folder reached twice
                 visited.add(real)
-            yield from _walk(child, (*parts, name), visited)
+            yield from _walk(child, (*parts, name), visited, problem)
         elif name.endswith(SUFFIX):
             yield (*parts, name), child
 
