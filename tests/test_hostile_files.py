@@ -146,6 +146,25 @@ def test_nesting_10000_levels_is_refused_where_it_passes_100_levels(
     assert (problem.line, problem.column) == (line, column + 95)
 
 
+def test_declarations_deep_enough_to_exhaust_the_checks_are_refused(
+    write_tree: WriteTree,
+) -> None:
+    # Parses (300 levels), but the schema validator recurses several frames per level.
+    declaration: dict[str, Any] = {"type": "int", "bogus": 1}
+    for _ in range(300):
+        declaration = {"type": "array", "items": declaration}
+    document = pipeline_file(
+        {"p": {"collection": "c", "params": {"x": declaration}, "stages": [{"$match": {}}]}}
+    )
+    text = json.dumps(document)
+    problem = only(load_error(write_tree({"m.json": text})))
+    assert problem.code == "PR051"
+    assert "nested too deeply to check" in problem.message
+    # Level 101: the "type" of the declaration 96 "items" below x (4 levels down).
+    assert problem.json_path == "$.pipelines.p.params.x" + ".items" * 96 + ".type"
+    assert (problem.line, problem.column) == place(text, '"type"', 97)
+
+
 def test_a_100_mb_file_is_refused_from_its_size_without_being_read(
     write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,6 +233,165 @@ def test_the_size_limit_applies_to_zipped_packages(
     problem = only(info.value)
     assert (problem.path, problem.code) == ("package:zipped_pipelines/orders.json", "PR004")
     assert problem.message.startswith("file is over the limit of 100 bytes")
+
+
+def test_a_5_mb_string_loads_and_a_5_mb_key_gives_a_bounded_message(
+    write_tree: WriteTree,
+) -> None:
+    big = "x" * (5 * 10**6)
+    root = write_tree({"m.json": GOOD.replace(MATCH, f'"a": "{big}"')})
+    assert Registry.from_paths(root).get("m.p").render()[0]["$match"]["a"] == big
+    text = GOOD.replace('"version": 1', f'"version": 1, "{big}": 1')
+    problem = only(load_error(write_tree({"m.json": text})))
+    assert (problem.code, (problem.line, problem.column)) == ("PR010", place(text, f'"{big}"'))
+    assert problem.json_path == "$." + "x" * 97 + "..."
+    assert problem.message.startswith("unknown key 'xxx")
+    assert "characters cut]..." in problem.message
+    assert len(str(problem)) < 1500
+
+
+def test_a_million_keys_in_one_object_load(write_tree: WriteTree) -> None:
+    # Short keys keep the file under the 10 MiB limit; it loads in about 1.5 seconds. (Its
+    # first render, which compiles the stage, takes longer: not a load concern.)
+    keys = [f"{i:05x}" for i in range(10**6)]
+    text = GOOD.replace(MATCH, ",".join(f'"{key}":0' for key in keys))
+    assert len(text) < 10 * MiB
+    registry = Registry.from_paths(write_tree({"m.json": text}))
+    assert len(registry.get("m.p").definition["stages"][0]["$match"]) == 10**6
+
+
+def test_identical_problems_are_reported_once(write_tree: WriteTree) -> None:
+    text = GOOD.replace(MATCH, '"a": "' + "<<nope>>" * 10_000 + '"')
+    problem = only(load_error(write_tree({"m.json": text})))
+    assert (problem.code, problem.json_path) == ("PR020", A_PATH)
+
+
+# --- valid JSON, invalid pipeline file --------------------------------------------------------
+
+
+def one(stages: list[Any], params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    pipeline: dict[str, Any] = {"collection": "c", "stages": stages, **extra}
+    if params is not None:
+        pipeline["params"] = params
+    return pipeline_file({"p": pipeline})
+
+
+def located(write_tree: WriteTree, document: dict[str, Any] | str) -> tuple[str, list[Problem]]:
+    """The file's text and its problems, each checked to name the file."""
+    text = document if isinstance(document, str) else json.dumps(document, indent=2)
+    root = write_tree({"m.json": text})
+    problems = list(load_error(root).problems)
+    assert {p.path for p in problems} == {str(root / "m.json")}
+    return text, problems
+
+
+def test_duplicate_keys_are_located_at_each_repeat(write_tree: WriteTree) -> None:
+    text = GOOD.replace('"c",', '"c", "collection": "d",').replace(MATCH, '"a": 1, "a": 2')
+    _, problems = located(write_tree, text)
+    assert [(p.code, p.json_path, (p.line, p.column)) for p in problems] == [
+        ("PR002", "$.pipelines.p.collection", place(text, '"collection"', 2)),
+        ("PR002", A_PATH, place(text, '"a"', 2)),
+    ]
+
+
+def test_unknown_keys_are_located_with_a_suggestion(write_tree: WriteTree) -> None:
+    text, problems = located(write_tree, one([{"$match": {}}], colection="c"))
+    assert [(p.code, p.json_path, (p.line, p.column), p.message) for p in problems] == [
+        (
+            "PR010",
+            "$.pipelines.p.colection",
+            place(text, '"colection"'),
+            "unknown key 'colection' (did you mean 'collection'?)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "json_path", "says"),
+    [
+        ({"version": "1", "pipelines": {}}, "$.version", 'expected integer, got string "1"'),
+        ({"version": 1, "pipelines": []}, "$.pipelines", "expected object, got array"),
+        (one([{"$match": {}}], collection=5), "$.pipelines.p.collection", "expected string"),
+        (
+            pipeline_file({"p": {"collection": "c", "stages": {}}}),
+            "$.pipelines.p.stages",
+            "expected array, got object",
+        ),
+        (one([5]), "$.pipelines.p.stages[0]", "a stage is an object with exactly one key"),
+        (one([{"$match": {}}], description=5), "$.pipelines.p.description", "expected string"),
+        (
+            one([{"$match": {"a": "<<x>>"}}], {"x": {"type": 3}}),
+            "$.pipelines.p.params.x.type",
+            "3 is not one of string, int",
+        ),
+        (
+            one([{"$match": {"a": "<<x>>"}}], {"x": {"type": "array", "items": "int"}}),
+            "$.pipelines.p.params.x.items",
+            'expected object, got string "int"',
+        ),
+        (
+            one([{"$match": {}}], options={"maxTimeMS": "x"}),
+            "$.pipelines.p.options.maxTimeMS",
+            "expected a non-negative integer",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) and value.startswith("$") else "",
+)
+def test_wrong_types_anywhere_in_the_schema_are_located(
+    write_tree: WriteTree, document: dict[str, Any], json_path: str, says: str
+) -> None:
+    text, problems = located(write_tree, document)
+    problem = next(p for p in problems if p.json_path == json_path)
+    assert problem.code == "PR010"
+    assert says in problem.message
+    # Located at the member's key (its last occurrence in the text), or at the array item.
+    anchor = "5" if json_path.endswith("[0]") else f'"{json_path.rsplit(".", 1)[-1]}"'
+    assert (problem.line, problem.column) == place(text, anchor, text.count(anchor))
+
+
+@pytest.mark.parametrize(
+    ("placeholder", "says"),
+    [
+        ("<<>>", "invalid placeholder <<>>"),
+        ("<<a b>>", "invalid placeholder <<a b>>"),
+        ("<<$x>>", "invalid placeholder <<$x>>"),
+        ("<<x", "unclosed placeholder in '<<x'"),
+    ],
+)
+def test_malformed_placeholders_are_located(
+    write_tree: WriteTree, placeholder: str, says: str
+) -> None:
+    text, problems = located(write_tree, one([{"$match": {"a": placeholder}}]))
+    assert [(p.code, p.json_path, (p.line, p.column)) for p in problems] == [
+        ("PR025", A_PATH, place(text, '"a"'))
+    ]
+    assert says in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("declaration", "json_path", "says"),
+    [
+        ({"type": "int", "default": "ten"}, ".default", "expected int, got str 'ten'"),
+        ({"type": "string", "enum": ["a"], "default": "b"}, ".default", "'b' is not one of"),
+        ({"type": "int", "minimum": 5, "default": 1}, ".default", "less than the minimum 5"),
+        (
+            {"type": "array", "items": {"type": "int"}, "default": ["x"]},
+            ".default[0]",
+            "expected int, got str 'x'",
+        ),
+    ],
+)
+def test_defaults_that_break_their_own_declaration_are_located(
+    write_tree: WriteTree, declaration: dict[str, Any], json_path: str, says: str
+) -> None:
+    text, problems = located(write_tree, one([{"$match": {"a": "<<x>>"}}], {"x": declaration}))
+    assert [(p.code, p.json_path) for p in problems] == [
+        ("PR022", "$.pipelines.p.params.x" + json_path)
+    ]
+    assert says in problems[0].message
+    # At the "default" key, or at the item (the last "x" in the text: the name comes first).
+    anchor = '"x"' if json_path.endswith("]") else '"default"'
+    assert (problems[0].line, problems[0].column) == place(text, anchor, text.count(anchor))
 
 
 # --- discovery --------------------------------------------------------------------------------
@@ -394,6 +572,50 @@ def test_a_file_reached_through_two_roots_is_read_once(
 
 def cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
+
+
+def sparse_100_mb(root: Path) -> None:
+    with (root / "big.json").open("wb") as sparse:
+        sparse.truncate(100 * MiB)
+
+
+CLI_CASES: dict[str, dict[str, Any]] = {
+    "encoding": {"bom.json": b"\xef\xbb\xbf" + GOOD.encode(), "ok.json": GOOD},
+    "size": {"ok.json": GOOD},  # and big.json, sparse
+    "depth": {"deep.json": deep_text(10_000)},
+    "schema": {"m.json": json.dumps(one([{"$mtach": {}}], colection="c"))},
+    "placeholder": {"m.json": json.dumps(one([{"$match": {"a": "<<x"}}]))},
+    "discovery": {"ok.json": GOOD, "x.json/gone.json": GOOD, "b.json": "{"},  # x.json unlistable
+}
+
+
+@pytest.mark.parametrize("category", list(CLI_CASES))
+def test_the_command_line_prints_one_line_per_problem_and_never_a_traceback(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch, category: str
+) -> None:
+    root = write_tree(CLI_CASES[category])
+    if category == "size":
+        sparse_100_mb(root)
+    if category == "discovery":
+        real_iterdir = Path.iterdir
+        monkeypatch.setattr(
+            Path, "iterdir", lambda self: deny() if self.name == "x.json" else real_iterdir(self)
+        )
+    expected = [str(p) for p in load_error(root).problems]
+
+    lint = cli("--path", str(root), "lint")
+    assert lint.exit_code == 1, lint.output
+    assert lint.stdout.splitlines() == expected
+    assert all(line.startswith(str(root)) for line in expected)
+
+    listing = cli("--path", str(root), "list")
+    assert listing.exit_code == 2
+    assert listing.stdout == ""
+    assert listing.stderr.splitlines() == ["pipereg: cannot load pipelines:", *expected]
+
+    for result in (lint, listing):
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_the_command_line_size_limit_option_and_variable(

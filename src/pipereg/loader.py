@@ -5,7 +5,6 @@ The steps, in order: read (refusing a file over the size limit unread), decode a
 declarations (:mod:`pipereg.params`) and templates (:mod:`pipereg.template`), then run the semantic
 rules (:mod:`pipereg.checks`). Every problem is collected and located by line, column and JSON
 path; a file with any error yields no pipelines.
-
 """
 
 from __future__ import annotations
@@ -20,10 +19,21 @@ from pipereg import checks, schema, template
 from pipereg.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
 from pipereg.errors import Finding, Problem
 from pipereg.params import Invalid, Param
-from pipereg.parse import ParseFailure, Positions, decode_text, format_json_path, parse_json
+from pipereg.parse import (
+    NESTING_LIMIT,
+    ParseFailure,
+    Positions,
+    decode_text,
+    format_json_path,
+    parse_json,
+)
 from pipereg.pipeline import Pipeline
 
 _MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*\Z")
+# Longest message kept whole, and what is kept of a longer one: its start and its end.
+_MESSAGE_SHOWN = 1000
+_MESSAGE_HEAD = 600
+_MESSAGE_TAIL = 200
 
 
 @dataclass
@@ -74,37 +84,60 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
         result.problems.extend(failure.problems)
         return result
     positions = Positions(text)
+    try:
+        findings = _check(result, document)
+    except RecursionError:
+        # The checks walk the document recursively (the schema validator among them), so a file
+        # nested deeply enough exhausts the stack: declarations 200 levels deep, say. Refuse it,
+        # pointing at where it gets too deep, instead of crashing the whole load.
+        result.pipelines.clear()
+        deep = positions.first("deep")
+        at, (line, column) = deep if deep is not None else ((), (1, 1))
+        message = f"nested too deeply to check (more than {NESTING_LIMIT} levels here)"
+        result.problems.append(
+            Problem(source.path, line, column, format_json_path(at), "PR051", message)
+        )
+        return result
+    # One placeholder written a thousand times in a string gives a thousand identical findings;
+    # one says it all (and locating a million of them would take a while).
+    located = dict.fromkeys(locate(dict.fromkeys(findings), source.path, positions))
+    result.problems.extend(sorted(located, key=lambda p: (p.line, p.column)))
+    if not result.ok:
+        result.pipelines.clear()
+    return result
+
+
+def _check(result: LoadedFile, document: Any) -> list[Finding]:
+    # Validate a parsed document, and build its pipelines into ``result`` as far as it is valid.
     findings = schema.validate(document)
     # A schema error inside one pipeline blocks only that pipeline's semantic checks, so one run
     # reports as much as it can; an error elsewhere in the file blocks them all.
     broken = {f.at[1] for f in findings if len(f.at) > 1 and f.at[0] == "pipelines"}
     file_level = any(len(f.at) < 2 or f.at[0] != "pipelines" for f in findings)
-    if not file_level:
-        result.module = document.get("module", source.module)
-        if not _MODULE.match(result.module):
-            findings.append(
-                Finding(
-                    (),
-                    "PR041",
-                    f"the file's path gives module name {result.module!r}, which is not "
-                    'dot-separated letters, digits, _ and -; rename the file or set "module"',
-                )
+    if file_level:
+        return findings
+    source = result.source
+    result.module = document.get("module", source.module)
+    if not _MODULE.match(result.module):
+        findings.append(
+            Finding(
+                (),
+                "PR041",
+                f"the file's path gives module name {result.module!r}, which is not "
+                'dot-separated letters, digits, _ and -; rename the file or set "module"',
             )
-        for at, version in _versions(document):
-            if type(version) is not int:  # JSON Schema counts 1.0 as an integer
-                findings.append(Finding(at, "PR010", f"version must be an integer, not {version}"))
-        for name, definition in document["pipelines"].items():
-            if name in broken:
-                continue
-            pipeline, found = _pipeline(result.module, name, definition, document, source.path)
-            findings.extend(found)
-            if pipeline is not None:
-                result.pipelines.append(pipeline)
-    located = locate(findings, source.path, positions)
-    result.problems.extend(sorted(located, key=lambda p: (p.line, p.column)))
-    if not result.ok:
-        result.pipelines.clear()
-    return result
+        )
+    for at, version in _versions(document):
+        if type(version) is not int:  # JSON Schema counts 1.0 as an integer
+            findings.append(Finding(at, "PR010", f"version must be an integer, not {version}"))
+    for name, definition in document["pipelines"].items():
+        if name in broken:
+            continue
+        pipeline, found = _pipeline(result.module, name, definition, document, source.path)
+        findings.extend(found)
+        if pipeline is not None:
+            result.pipelines.append(pipeline)
+    return findings
 
 
 def locate(findings: Iterable[Finding], path: str, positions: Positions) -> list[Problem]:
@@ -118,11 +151,20 @@ def locate(findings: Iterable[Finding], path: str, positions: Positions) -> list
             column,
             format_json_path(finding.at),
             finding.code,
-            finding.message,
+            _bounded(finding.message),
             finding.severity,
         )
         for finding, (line, column) in zip(found, places, strict=True)
     ]
+
+
+def _bounded(message: str) -> str:
+    # Rules quote what they found, and a hostile file can make that a key or a string of
+    # megabytes; a problem stays one readable line.
+    if len(message) <= _MESSAGE_SHOWN:
+        return message
+    cut = len(message) - _MESSAGE_HEAD - _MESSAGE_TAIL
+    return f"{message[:_MESSAGE_HEAD]}...[{cut:,} characters cut]...{message[-_MESSAGE_TAIL:]}"
 
 
 def _pipeline(
