@@ -6,6 +6,7 @@ Run briefly in CI (120 examples each); for a longer session set ``PIPEREG_FUZZ_E
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from typing import Any
@@ -30,6 +31,10 @@ class _Bytes:
 
     def read_bytes(self) -> bytes:
         return self.data
+
+    def open(self, mode: str = "rb") -> io.BytesIO:
+        assert mode == "rb"
+        return io.BytesIO(self.data)
 
 
 def load(data: bytes) -> None:

@@ -561,3 +561,17 @@ def test_watch_options_need_watch_and_the_test_option_is_hidden(root: Path) -> N
     help_text = CliRunner().invoke(main, ["lint", "--help"]).output
     assert "--watch " in help_text
     assert "--watch-cycles" not in help_text
+
+
+def test_reload_keeps_the_size_limit_the_registry_was_built_with(tmp_path: Path) -> None:
+    root = tmp_path / "limited"
+    root.mkdir()
+    small = {"version": 1, "pipelines": {"p": {"collection": "c", "stages": [{"$count": "n"}]}}}
+    (root / "m.json").write_text(json.dumps(small))
+    registry = Registry.from_paths(root, max_file_bytes=200)
+    padded = {**small, "description": "x" * 500}
+    (root / "m.json").write_text(json.dumps(padded))
+    with pytest.raises(PipelineLoadError) as info:
+        registry.reload()
+    assert [p.code for p in info.value.problems] == ["PR004"]
+    assert registry.keys() == ["m.p"]  # the last good load is still served

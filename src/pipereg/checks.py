@@ -19,6 +19,7 @@ CODES: dict[str, str] = {
     "PR001": "the file is not valid JSON (or not UTF-8)",
     "PR002": "duplicate key in one JSON object",
     "PR003": "the file could not be read",
+    "PR004": "the file is larger than the size limit",
     "PR010": "the file does not match the pipeline-file JSON Schema",
     "PR020": "placeholder names an undeclared parameter",
     "PR021": "declared parameter is never used",

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from pipereg import extjson
-from pipereg.discovery import default_roots, discover_paths
+from pipereg.discovery import SIZE_VAR, default_roots, discover_paths
 from pipereg.errors import PipelineLoadError, PipeRegError
 from pipereg.params import MISSING, Param
 from pipereg.pipeline import Pipeline
@@ -27,6 +27,7 @@ from pipereg.registry import Registry, load_sources
 from pipereg.watch import Poller
 
 USAGE_ERROR = 2
+_MAX_FILE_BYTES = "pipereg.max_file_bytes"  # ctx.meta key, seen by every command
 
 
 class InputError(click.ClickException):
@@ -57,16 +58,24 @@ def _input_errors() -> Iterator[None]:
     type=click.Path(),
     help="A pipeline root (repeatable). Default: $PIPEREG_PATH, else ./pipelines.",
 )
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(min=1),
+    envvar=SIZE_VAR,
+    metavar="N",
+    help=f"Refuse pipeline files larger than N bytes. Default: ${SIZE_VAR}, else 10 MiB.",
+)
 @click.version_option(package_name="pipereg")
 @click.pass_context
-def main(ctx: click.Context, paths: tuple[str, ...]) -> None:
+def main(ctx: click.Context, paths: tuple[str, ...], max_file_bytes: int | None) -> None:
     """Lint, list, show, render and run MongoDB aggregation pipelines kept in JSON files."""
     ctx.obj = list(paths) or default_roots()
+    ctx.meta[_MAX_FILE_BYTES] = max_file_bytes
 
 
 def _registry(ctx: click.Context) -> Registry:
     with _input_errors():
-        return Registry.from_paths(*ctx.obj)
+        return Registry.from_paths(*ctx.obj, max_file_bytes=ctx.meta[_MAX_FILE_BYTES])
 
 
 # --- lint -------------------------------------------------------------------------------------
@@ -99,30 +108,31 @@ def lint(
 ) -> None:
     """Check pipeline files: JSON, schema and semantic rules. Exit 1 on any finding."""
     roots = list(targets) or ctx.obj
+    limit = ctx.meta[_MAX_FILE_BYTES]
     if not watch:
         if interval is not None or watch_cycles is not None:
             given = "--interval" if interval is not None else "--watch-cycles"
             raise click.UsageError(f"{given} needs --watch")
-        ctx.exit(_lint(roots, fmt))
+        ctx.exit(_lint(roots, fmt, limit))
     # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
     poller = Poller(functools.partial(discover_paths, roots))
-    status = _lint(roots, fmt)
+    status = _lint(roots, fmt, limit)
     lints = 1
     try:
         while watch_cycles is None or lints < watch_cycles:
             time.sleep(interval or 1.0)
             if poller.changed():
                 click.echo("pipereg: files changed, linting again", err=True)
-                status = _lint(roots, fmt)
+                status = _lint(roots, fmt, limit)
                 lints += 1
     except KeyboardInterrupt:
         pass  # Ctrl-C is how --watch ends: no traceback, no "Aborted!"
     ctx.exit(status)
 
 
-def _lint(roots: Sequence[str], fmt: str) -> int:
+def _lint(roots: Sequence[str], fmt: str, max_file_bytes: int | None) -> int:
     files, problems = discover_paths(roots)
-    loaded, problems = load_sources(files, problems)
+    loaded, problems = load_sources(files, problems, max_file_bytes=max_file_bytes)
     if fmt == "json":
         records = [
             {

@@ -1,8 +1,9 @@
 """JSON text to Python values, strictly, with positions for error messages.
 
 Parsing uses the standard library's C scanner on the fast path. Positions are only needed when a
-file has a problem, so :class:`Positions` re-scans the text lazily, on the first lookup, and only
-for such files.
+file has a problem, so :class:`Positions` re-scans the text lazily, and only for such files. The
+re-scan is iterative and keeps no index of the whole document: a hostile file (thousands of levels
+deep, millions of keys) costs time linear in its size and memory linear in its depth.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Sequence
+import sys
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pipereg.errors import Problem
+from pipereg.errors import Problem, clip
 
 # The C string scanner behind json.loads: public in the module, absent from typeshed.
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -23,6 +26,19 @@ JsonPath = tuple[str | int, ...]
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _NUMBER_OR_LITERAL = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null|NaN|-?Infinity")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NEWLINE = re.compile(r"\n")
+# An escape that may decode to half of a UTF-16 surrogate pair; json keeps an unpaired one as is.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# MongoDB's limit on nesting (BSON documents); deeper values are what a too-deep error points at.
+NESTING_LIMIT = 100
+# The re-scan stops below this depth: nothing there can be located more usefully than its
+# ancestors, and stopping keeps a file nested millions of levels deep from costing memory.
+_SCAN_DEPTH = 1000
+# Longest key shown whole in a JSON path.
+_KEY_SHOWN = 100
+# Python refuses to read longer integers (sys.set_int_max_str_digits); 0 means no limit.
+_INT_DIGITS: int = getattr(sys, "get_int_max_str_digits", lambda: 0)()
 
 
 class ParseFailure(Exception):
@@ -38,15 +54,20 @@ class _DuplicateKey(Exception):
 
 
 def format_json_path(path: JsonPath) -> str:
-    """Render a path as ``$.pipelines.daily.stages[2].$match`` (quoted where a key needs it)."""
+    """Render a path as ``$.pipelines.daily.stages[2].$match`` (quoted where a key needs it).
+
+    A key longer than 100 characters is cut short with ``...``; a key that is not valid Unicode
+    (an unpaired surrogate) is shown escaped.
+    """
     out = ["$"]
     for part in path:
         if isinstance(part, int):
             out.append(f"[{part}]")
         elif _IDENTIFIER.match(part):
-            out.append(f".{part}")
+            out.append(f".{clip(part, _KEY_SHOWN)}")
         else:
-            out.append(f"[{json.dumps(part, ensure_ascii=False)}]")
+            ascii_only = _SURROGATE.search(part) is not None
+            out.append(f"[{json.dumps(clip(part, _KEY_SHOWN), ensure_ascii=ascii_only)}]")
     return "".join(out)
 
 
@@ -69,33 +90,48 @@ _DECODER = json.JSONDecoder(
 def decode_text(data: bytes, path: str) -> str:
     """Decode a file's bytes as UTF-8, rejecting byte-order marks and other encodings clearly."""
 
-    def fail(message: str) -> ParseFailure:
-        return ParseFailure([Problem(path, 1, 1, "", "PR001", message)])
+    def fail(message: str, at: int = 0) -> ParseFailure:
+        line = data.count(b"\n", 0, at) + 1
+        column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+        return ParseFailure([Problem(path, line, column, "", "PR001", message)])
 
     if data.startswith(b"\xef\xbb\xbf"):
         raise fail("file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise fail("file is UTF-32; save it as UTF-8")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise fail("file is UTF-16; save it as UTF-8")
+    # JSON text never holds a raw NUL (strings escape it as \u0000), so one means a binary file
+    # or a UTF-16/32 file without a byte-order mark; saying so beats "Expecting value".
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise fail(f"NUL byte at byte {nul}: a binary file, or UTF-16 or UTF-32 text?", nul)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ParseFailure(
-            [Problem(path, line, column, "", "PR001", f"not valid UTF-8 (byte {exc.start})")]
-        ) from exc
+        byte = data[exc.start]
+        hint = "; a binary file?" if exc.start == 0 else ""
+        raise fail(f"not valid UTF-8 (byte {exc.start} is 0x{byte:02x}){hint}", exc.start) from exc
 
 
 def parse_json(text: str, path: str) -> Any:
-    """Parse one strict JSON document: no duplicate keys, no NaN or Infinity.
+    """Parse one strict JSON document: no duplicate keys, no NaN or Infinity, valid Unicode.
 
     Raises:
         ParseFailure: with every duplicate key, or the first syntax error, located.
     """
+
+    def located(code: str, kind: str, message: str) -> ParseFailure:
+        first = Positions(text).first(kind)
+        if first is None:
+            return ParseFailure([Problem(path, 1, 1, "", code, message)])
+        at, (line, column) = first
+        return ParseFailure([Problem(path, line, column, format_json_path(at), code, message)])
+
     if not text.strip():
         raise ParseFailure([Problem(path, 1, 1, "", "PR001", "file is empty")])
     try:
-        return _DECODER.decode(text)
+        document = _DECODER.decode(text)
     except _DuplicateKey:
         duplicates = Positions(text).duplicates
         problems = [
@@ -109,113 +145,244 @@ def parse_json(text: str, path: str) -> Any:
         raise ParseFailure(
             [Problem(path, exc.lineno, exc.colno, "", "PR001", f"invalid JSON: {exc.msg}")]
         ) from exc
-    except ValueError as exc:  # NaN or Infinity, raised by _reject_constant
-        raise ParseFailure([Problem(path, 1, 1, "", "PR001", f"invalid JSON: {exc}")]) from exc
     except RecursionError as exc:
-        raise ParseFailure(
-            [Problem(path, 1, 1, "", "PR001", "invalid JSON: nested too deeply")]
+        raise located(
+            "PR001",
+            "deep",
+            f"nested too deeply to parse (more than {NESTING_LIMIT} levels here; "
+            f"MongoDB allows {NESTING_LIMIT})",
         ) from exc
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python refuses to read a huge integer
+            raise located(
+                "PR050",
+                "integer",
+                f"an integer of more than {_INT_DIGITS} digits; BSON holds 64-bit integers",
+            ) from exc
+        # NaN or Infinity, raised by _reject_constant
+        raise located("PR001", "constant", f"invalid JSON: {exc}") from exc
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_surrogates(document, text, path)
+    return document
+
+
+# A node's place as its key or index and its parent's place: paths without copying prefixes.
+_Link = tuple[str | int, Any] | None
+
+
+def _reject_surrogates(document: Any, text: str, path: str) -> None:
+    # "\ud800" alone is valid JSON syntax but not Unicode: UTF-8 (hence BSON, and the schema
+    # validator) cannot encode it, so it would fail far from the file. Refuse it here, located.
+    # Each node links to its parent; a path is only spelled out for a string that is refused.
+    found: list[JsonPath] = []
+
+    def spell(link: _Link) -> JsonPath:
+        parts: list[str | int] = []
+        while link is not None:
+            parts.append(link[0])
+            link = link[1]
+        return tuple(reversed(parts))
+
+    stack: list[tuple[Any, _Link]] = [(document, None)]
+    while stack:
+        node, link = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                found.append(spell(link))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if _SURROGATE.search(key):
+                    found.append(spell((key, link)))
+                stack.append((value, (key, link)))
+        elif isinstance(node, list):
+            stack.extend((item, (i, link)) for i, item in enumerate(node))
+    if found:
+        message = "an unpaired UTF-16 surrogate escape (\\ud800-\\udfff) is not valid Unicode"
+        problems = [
+            Problem(path, line, column, format_json_path(at), "PR001", message)
+            for at, (line, column) in zip(found, Positions(text).locate_all(found), strict=True)
+        ]
+        raise ParseFailure(sorted(set(problems), key=lambda p: (p.line, p.column)))
+
+
+class _Target:
+    """A node of the tree of paths to locate: its children, and where it was found."""
+
+    __slots__ = ("children", "pos")
+
+    def __init__(self) -> None:
+        self.children: dict[str | int, _Target] = {}
+        self.pos = -1
 
 
 class Positions:
-    """Line and column of every key and value in a JSON text, computed on first use."""
+    """Line and column of keys and values in a JSON text, found by re-scanning it on demand."""
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._index: dict[JsonPath, int] | None = None
-        self._duplicates: list[tuple[JsonPath, str, int]] = []
-
-    def _scan(self) -> dict[JsonPath, int]:
-        if self._index is None:
-            self._index = {}
-            # A best effort: positions found before a failure are kept.
-            with contextlib.suppress(ValueError, IndexError, RecursionError):
-                self._value(0, ())
-        return self._index
+        self._line_starts: list[int] | None = None
+        self._scan: _Scan | None = None
 
     @property
     def duplicates(self) -> list[tuple[JsonPath, str, tuple[int, int]]]:
         """Every repeated key: the object's path plus the key, the key, and its line and column."""
-        self._scan()
-        return [(at, key, self._line_col(pos)) for at, key, pos in self._duplicates]
+        scan = self._full_scan()
+        return [(at, key, self._line_col(pos)) for at, key, pos in scan.duplicates]
+
+    def first(self, kind: str) -> tuple[JsonPath, tuple[int, int]] | None:
+        """Path, line and column of the first value of a kind, if any.
+
+        Kinds: ``"deep"`` (nested more than 100 levels), ``"constant"`` (``NaN`` or
+        ``Infinity``), ``"integer"`` (more digits than Python reads).
+        """
+        found = self._full_scan().firsts.get(kind)
+        return None if found is None else (found[0], self._line_col(found[1]))
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
-        """Line and column of ``path`` (its key, for object members), or of its nearest ancestor."""
-        index = self._scan()
-        for end in range(len(path), -1, -1):
-            pos = index.get(path[:end])
-            if pos is not None:
-                return self._line_col(pos)
-        return (1, 1)
+        """Line and column of ``path`` (its key, for object members), or of its nearest ancestor.
+
+        Each call re-scans the text: use :meth:`locate_all` for many paths.
+        """
+        return self.locate_all([path])[0]
+
+    def locate_all(self, paths: Iterable[JsonPath]) -> list[tuple[int, int]]:
+        """:meth:`locate` for many paths, in one scan of the text."""
+        root = _Target()
+        routes: list[list[_Target]] = []
+        for path in paths:
+            node = root
+            route = [node]
+            for part in path:
+                node = node.children.setdefault(part, _Target())
+                route.append(node)
+            routes.append(route)
+        if routes:
+            _Scan(self._text, root).run()
+        located = []
+        for route in routes:
+            pos = next((node.pos for node in reversed(route) if node.pos >= 0), 0)
+            located.append(self._line_col(pos))
+        return located
+
+    def _full_scan(self) -> _Scan:
+        if self._scan is None:
+            self._scan = _Scan(self._text, None)
+            self._scan.run()
+        return self._scan
 
     def _line_col(self, pos: int) -> tuple[int, int]:
-        line = self._text.count("\n", 0, pos) + 1
-        return line, pos - (self._text.rfind("\n", 0, pos) + 1) + 1
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self._text))]
+        line = bisect_right(self._line_starts, pos)
+        return line, pos - self._line_starts[line - 1] + 1
 
-    def _skip(self, pos: int) -> int:
-        match = _WHITESPACE.match(self._text, pos)
-        return match.end() if match else pos
 
-    def _value(self, pos: int, path: JsonPath) -> int:
-        text = self._text
-        pos = self._skip(pos)
-        index = self._index
-        assert index is not None
-        index.setdefault(path, pos)
+def _skip(text: str, pos: int) -> int:
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+class _Scan:
+    """One pass over a JSON text: the positions of wanted paths, repeated keys, notable values.
+
+    Iterative on purpose: a recursive scan is what a deeply nested file breaks. A best effort:
+    what was found before a syntax error, or above the depth cut, stands.
+    """
+
+    def __init__(self, text: str, root: _Target | None) -> None:
+        self.text = text
+        self.duplicates: list[tuple[JsonPath, str, int]] = []
+        self.firsts: dict[str, tuple[JsonPath, int]] = {}
+        self.route: list[str | int] = []  # keys and indexes down to the current value
+        self.parents: list[_Target | None] = []  # per open container: its node, if wanted
+        self.keys: list[set[str] | None] = []  # per open container: keys seen (None: array)
+        self.target = root  # the current value's node, if wanted
+        self.pos = 0
+        self.key = 0  # where the current value is located: its key, for an object member
+
+    def run(self) -> None:
+        """Scan the whole text (or up to its first syntax error, or the depth cut)."""
+        with contextlib.suppress(ValueError, IndexError):
+            while True:
+                entered = self._value()
+                if entered is None or (not entered and not self._next()):
+                    return
+
+    def _value(self) -> bool | None:
+        # At the start of a value: note it, then step into a container (True: a child value
+        # comes next) or over a scalar or an empty container (False). None: stop here.
+        text, route = self.text, self.route
+        pos = self.pos = _skip(text, self.pos)
+        if not self.parents or self.keys[-1] is None:
+            self.key = pos  # not a member: located at the value itself
+        if self.target is not None:
+            self.target.pos = self.key
+        if len(route) > NESTING_LIMIT and "deep" not in self.firsts:
+            self.firsts["deep"] = (tuple(route), self.key)
         char = text[pos]
-        if char == "{":
-            return self._object(pos + 1, path)
-        if char == "[":
-            return self._array(pos + 1, path)
         if char == '"':
-            return scanstring(text, pos + 1)[1]
-        match = _NUMBER_OR_LITERAL.match(text, pos)
-        if not match:
-            raise ValueError(pos)
-        return match.end()
+            self.pos = scanstring(text, pos + 1)[1]
+        elif char in "{[":
+            if len(route) >= _SCAN_DEPTH:
+                return None
+            self.pos = _skip(text, pos + 1)
+            if text[self.pos] == ("}" if char == "{" else "]"):
+                self.pos += 1
+                return False
+            self.parents.append(self.target)
+            self.keys.append(set() if char == "{" else None)
+            self._enter(0)
+            return True
+        else:
+            match = _NUMBER_OR_LITERAL.match(text, pos)
+            if match is None:
+                return None
+            self._note(match.group())
+            self.pos = match.end()
+        return False
 
-    def _object(self, pos: int, path: JsonPath) -> int:
-        text = self._text
-        index = self._index
-        assert index is not None
-        seen: set[str] = set()
-        pos = self._skip(pos)
-        if text[pos] == "}":
-            return pos + 1
-        while True:
-            pos = self._skip(pos)
-            key_pos = pos
-            key, pos = scanstring(text, pos + 1)
-            if key in seen:
-                self._duplicates.append(((*path, key), key, key_pos))
-            seen.add(key)
-            member = (*path, key)
-            index[member] = key_pos
-            pos = self._skip(pos)
-            pos = self._skip(pos + 1)  # the colon
-            pos = self._skip(self._value_at(pos, member))
-            if text[pos] == "}":
-                return pos + 1
-            pos += 1  # the comma
+    def _next(self) -> bool:
+        # After a value: move to the next member or item, closing containers on the way.
+        text = self.text
+        while self.parents:
+            self.pos = _skip(text, self.pos)
+            char = text[self.pos]
+            if char == ",":
+                self.pos = _skip(text, self.pos + 1)
+                last = self.route.pop()
+                self._enter(int(last) + 1 if self.keys[-1] is None else 0)
+                return True
+            if char not in "}]":
+                return False
+            self.parents.pop()
+            self.keys.pop()
+            self.route.pop()
+            self.pos += 1
+        return False  # the top-level value ended
 
-    def _value_at(self, pos: int, path: JsonPath) -> int:
-        # Members are indexed at their key; the value start must not overwrite that.
-        index = self._index
-        assert index is not None
-        key_pos = index[path]
-        end = self._value(pos, path)
-        index[path] = key_pos
-        return end
+    def _enter(self, index: int) -> None:
+        # Step to the next child of the innermost container: item ``index``, or the member
+        # whose key starts at self.pos.
+        parent, seen = self.parents[-1], self.keys[-1]
+        if seen is None:
+            self.route.append(index)
+            self.target = None if parent is None else parent.children.get(index)
+            return
+        text, pos = self.text, self.pos
+        key, end = scanstring(text, pos + 1)
+        if key in seen:
+            self.duplicates.append(((*self.route, key), key, pos))
+        seen.add(key)
+        self.route.append(key)
+        self.target = None if parent is None else parent.children.get(key)
+        self.key = pos
+        end = _skip(text, end)
+        if text[end] != ":":
+            raise ValueError(end)
+        self.pos = end + 1
 
-    def _array(self, pos: int, path: JsonPath) -> int:
-        text = self._text
-        pos = self._skip(pos)
-        if text[pos] == "]":
-            return pos + 1
-        item = 0
-        while True:
-            pos = self._skip(self._value(pos, (*path, item)))
-            if text[pos] == "]":
-                return pos + 1
-            pos += 1
-            item += 1
+    def _note(self, token: str) -> None:
+        if token in ("NaN", "Infinity", "-Infinity"):
+            self.firsts.setdefault("constant", (tuple(self.route), self.key))
+        elif _INT_DIGITS and len(token) > _INT_DIGITS and token.lstrip("-").isdigit():
+            self.firsts.setdefault("integer", (tuple(self.route), self.key))

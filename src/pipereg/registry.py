@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipereg.discovery import SourceFile, default_roots, discover_package, discover_paths
+from pipereg.discovery import (
+    SourceFile,
+    default_roots,
+    discover_package,
+    discover_paths,
+    size_limit,
+)
 from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
 from pipereg.loader import LoadedFile, load_file
 from pipereg.pipeline import Pipeline
@@ -36,11 +42,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def load_sources(
-    files: Sequence[SourceFile], problems: Sequence[Problem] = ()
+    files: Sequence[SourceFile],
+    problems: Sequence[Problem] = (),
+    *,
+    max_file_bytes: int | None = None,
 ) -> tuple[list[LoadedFile], list[Problem]]:
-    """Load every file and check keys across files; returns the files and all problems found."""
+    """Load every file and check keys across files; returns the files and all problems found.
+
+    ``max_file_bytes`` bounds each file (see :func:`~pipereg.loader.load_file`).
+    """
     with _collector_paused():
-        loaded = [load_file(source) for source in files]
+        loaded = [load_file(source, max_file_bytes) for source in files]
     found = list(problems)
     owners: dict[str, LoadedFile] = {}
     for result in loaded:
@@ -73,8 +85,10 @@ def _snapshot(pipelines: Mapping[str, Pipeline], warnings: Sequence[Problem]) ->
     return _Snapshot(dict(sorted(pipelines.items())), tuple(warnings))
 
 
-def _load(files: Sequence[SourceFile], problems: Sequence[Problem]) -> _Snapshot:
-    loaded, found = load_sources(files, problems)
+def _load(
+    files: Sequence[SourceFile], problems: Sequence[Problem], max_file_bytes: int | None
+) -> _Snapshot:
+    loaded, found = load_sources(files, problems, max_file_bytes=max_file_bytes)
     errors = [p for p in found if p.severity == "error"]
     if errors:
         raise PipelineLoadError(errors)
@@ -148,29 +162,39 @@ class Registry:
         self._snapshot = _snapshot(pipelines, warnings)
         # How to find the files again, for reload(); None for a registry built from a mapping.
         self._discover: Discover | None = None
+        self._max_file_bytes: int | None = None
         self._reload_lock = threading.Lock()
 
     @classmethod
-    def from_paths(cls, *paths: str | os.PathLike[str]) -> Registry:
-        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines)."""
-        # The roots are fixed now: a reload reads the same roots even if PIPEREG_PATH changes.
-        return cls._from_source(functools.partial(discover_paths, list(paths or default_roots())))
+    def from_paths(
+        cls, *paths: str | os.PathLike[str], max_file_bytes: int | None = None
+    ) -> Registry:
+        """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines).
+
+        A file over ``max_file_bytes`` (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a
+        problem, refused from its size without being read.
+        """
+        # The roots and the limit are fixed now: a reload reads the same roots with the same
+        # limit even if PIPEREG_PATH or PIPEREG_MAX_FILE_BYTES change.
+        discover = functools.partial(discover_paths, list(paths or default_roots()))
+        return cls._from_source(discover, size_limit(max_file_bytes))
 
     @classmethod
-    def from_package(cls, package: str) -> Registry:
-        """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``."""
-        return cls._from_source(functools.partial(discover_package, package))
+    def from_package(cls, package: str, *, max_file_bytes: int | None = None) -> Registry:
+        """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``.
+
+        ``max_file_bytes`` bounds each file as in :meth:`from_paths`.
+        """
+        discover = functools.partial(discover_package, package)
+        return cls._from_source(discover, size_limit(max_file_bytes))
 
     @classmethod
-    def _from_source(cls, discover: Discover) -> Registry:
-        registry = cls._build(*discover())
+    def _from_source(cls, discover: Discover, max_file_bytes: int) -> Registry:
+        snapshot = _load(*discover(), max_file_bytes)
+        registry = cls(snapshot.pipelines, snapshot.warnings)
         registry._discover = discover
+        registry._max_file_bytes = max_file_bytes
         return registry
-
-    @classmethod
-    def _build(cls, files: Sequence[SourceFile], problems: Sequence[Problem]) -> Registry:
-        snapshot = _load(files, problems)
-        return cls(snapshot.pipelines, snapshot.warnings)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -197,7 +221,7 @@ class Registry:
         discover = self._require_source("reload")
         with self._reload_lock:
             old = self._snapshot
-            new = _load(*discover())  # raises before anything is swapped
+            new = _load(*discover(), self._max_file_bytes)  # raises before anything is swapped
             self._snapshot = new
         return _report(old, new)
 
