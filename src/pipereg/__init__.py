@@ -14,7 +14,14 @@ from pipereg.errors import (
 )
 from pipereg.params import Param
 from pipereg.pipeline import Pipeline
-from pipereg.registry import Registry, default_registry, get_pipeline, set_default_registry
+from pipereg.registry import (
+    Registry,
+    ReloadReport,
+    default_registry,
+    get_pipeline,
+    set_default_registry,
+)
+from pipereg.watch import Watch
 
 __all__ = [
     "AsyncPipelineDAO",
@@ -26,7 +33,9 @@ __all__ = [
     "PipelineLoadError",
     "Problem",
     "Registry",
+    "ReloadReport",
     "UnknownPipelineError",
+    "Watch",
     "default_registry",
     "get_pipeline",
     "set_default_registry",
