@@ -8,14 +8,16 @@ a note naming the pipeline: ``pipereg: while running orders.daily_revenue@3 (fin
 the driver builds its cursor (PyMongo, Motor and mongomock each their own class), so pipereg cannot
 subclass it, and dunder methods such as ``__next__`` cannot be patched on one instance. Errors of
 later batches (``getMore``) and of a connection lost mid-cursor would otherwise reach the caller
-without the note. Each wrapper method delegates inside ``try``/``except``, which costs nothing
-until an error is raised. The methods the drivers share are written out, so type checkers see
-them; any other attribute is read from the driver's cursor at run time, or through ``.cursor``.
+without the note. Each wrapper method delegates inside ``try``/``except``, free until an error is
+raised; iterating costs a generator resume (sync) or a coroutine (async) per document. The methods
+the drivers share are written out, so type checkers see them; any other attribute is read from
+the driver's cursor at run time, or through ``.cursor``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -66,8 +68,20 @@ class PipelineCursor:
         alive: bool = self.cursor.alive
         return alive
 
-    def __iter__(self) -> PipelineCursor:
-        return self
+    def __iter__(self) -> Iterator[Document]:
+        # A generator rather than self: a `for` loop then costs one generator resume per document
+        # instead of a Python-level __next__ call (about a third of the overhead, measured). It
+        # keeps no document of its own, so `for`, next() and a later `for` share one position.
+        return self._documents()
+
+    def _documents(self) -> Iterator[Document]:
+        # Not `yield from`: closing this generator (a `for` left early) would close the cursor.
+        try:
+            for document in self.cursor:  # noqa: UP028 - see above
+                yield document
+        except Exception as error:
+            annotate(error, self.pipeline)
+            raise
 
     def __next__(self) -> Document:
         try:
@@ -168,7 +182,10 @@ class AsyncPipelineCursor:
 
     async def __anext__(self) -> Document:
         try:
-            document: Document = await self.cursor.__anext__()
+            # next(), not __anext__(): PyMongo Async's __anext__ only awaits next(), and skipping
+            # that layer leaves this coroutine as the wrapper's whole cost (Motor's and
+            # mongomock-motor's __anext__ is next).
+            document: Document = await self.cursor.next()
         except StopAsyncIteration:
             raise
         except Exception as error:

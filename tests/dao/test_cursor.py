@@ -38,6 +38,26 @@ async def test_other_attributes_are_read_from_the_drivers_cursor(engine):
     await engine.iterate(cursor)
 
 
+async def test_a_loop_left_early_leaves_the_cursor_open_where_it_stopped(engine):
+    # batchSize 2: the third document is still on the server after the first batch.
+    cursor = await engine.run(engine.dao().aggregate("shop.orders_since", SINCE, batchSize=2))
+
+    if engine.is_async:
+        async for document in cursor:
+            first = document
+            break
+        second = await cursor.next()
+        rest = [document async for document in cursor]
+    else:
+        for document in cursor:
+            first = document
+            break
+        second = next(cursor)
+        rest = list(cursor)
+
+    assert [d["order_no"] for d in (first, second, *rest)] == [1, 2, 4]
+
+
 async def test_batch_size_returns_the_same_cursor(engine, request):
     if engine.name == "motor":
         # Motor's cursor takes a batch size only before it starts, and the adapter starts it
@@ -74,18 +94,23 @@ async def test_leaving_the_with_block_closes_the_cursor_on_the_server(wire_engin
 class Broken:
     """A driver cursor whose every call fails, as one whose connection is gone."""
 
-    def __next__(self) -> Any:
-        raise ConnectionError("next failed")
+    def __iter__(self) -> Any:
+        return self
 
-    async def __anext__(self) -> Any:
+    def __next__(self) -> Any:
         raise ConnectionError("next failed")
 
     def close(self) -> Any:
         raise ConnectionError("close failed")
 
 
-class BrokenAsync(Broken):
-    async def close(self) -> None:  # type: ignore[override]
+class BrokenAsync:
+    """The same, for an asyncio driver."""
+
+    async def next(self) -> Any:
+        raise ConnectionError("next failed")
+
+    async def close(self) -> None:
         raise ConnectionError("close failed")
 
 
@@ -102,10 +127,14 @@ def test_errors_of_next_and_close_gain_the_note(registry):
 
     with pytest.raises(ConnectionError, match="next failed") as on_next:
         next(cursor)
+    with pytest.raises(ConnectionError, match="next failed") as in_for:
+        for _ in cursor:
+            pass
     with pytest.raises(ConnectionError, match="close failed") as on_close, cursor:
         pass
 
     assert on_next.value.__notes__ == [_note(registry)]
+    assert in_for.value.__notes__ == [_note(registry)]
     assert on_close.value.__notes__ == [_note(registry)]
 
 
