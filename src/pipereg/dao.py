@@ -4,17 +4,19 @@ Both DAOs share one preparation step (:func:`prepare_call`); they differ only in
 Options merge file < call (``let`` variables merge by name; a call option of None counts as not
 given), and the ``comment`` sent to the server starts with the pipeline's tag
 (``pipereg:<key>@<version> fp:<fingerprint>``) so profiler and slow-query logs name the pipeline.
-A driver error keeps its own type and gains a note naming the pipeline, its version and fingerprint.
+A driver error keeps its own type and gains a note naming the pipeline, its version and fingerprint
+(:func:`pipereg.cursor.annotate`), from the command, from ``fetch_all``/``fetch_one``, and from the
+cursor ``aggregate()`` returns.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pipereg.adapters import AsyncDriver, SyncDriver, async_driver_for, sync_driver_for
+from pipereg.cursor import AsyncPipelineCursor, PipelineCursor, annotate
 from pipereg.pipeline import Pipeline
 from pipereg.registry import Registry, default_registry
 
@@ -54,24 +56,6 @@ def prepare_call(
     return Call(pipeline, pipeline.collection, stages, merged)
 
 
-def annotate(error: BaseException, call: Call) -> None:
-    """Add a note naming the pipeline to a driver error, keeping its type for ``except`` clauses."""
-    pipeline = call.pipeline
-    note = (
-        f"pipereg: while running {pipeline.key}@{pipeline.version} "
-        f"(fingerprint {pipeline.fingerprint[:12]}, collection {call.collection!r}, "
-        f"file {pipeline.path})"
-    )
-    if sys.version_info >= (3, 11):
-        error.add_note(note)
-    else:  # pragma: no cover - Python 3.10 has no add_note; keep the same attribute
-        notes = getattr(error, "__notes__", None)
-        if not isinstance(notes, list):
-            notes = []
-            error.__notes__ = notes  # type: ignore[attr-defined]
-        notes.append(note)
-
-
 def _limit_one(call: Call) -> Call:
     # fetch_one needs one document: let the server stop early (a write stage must stay last).
     if call.stages and next(iter(call.stages[-1])) in ("$out", "$merge"):
@@ -99,9 +83,12 @@ class PipelineDAO:
         """The registry given, else the process-wide default one."""
         return self._registry if self._registry is not None else default_registry()
 
-    def aggregate(self, key: str, params: Mapping[str, Any] | None = None, **options: Any) -> Any:
-        """Run the pipeline and return the driver's cursor."""
-        return self._start(prepare_call(self.registry, key, params, options))
+    def aggregate(
+        self, key: str, params: Mapping[str, Any] | None = None, **options: Any
+    ) -> PipelineCursor:
+        """Run the pipeline and return the driver's cursor, wrapped to annotate its errors."""
+        call = prepare_call(self.registry, key, params, options)
+        return PipelineCursor(self._start(call), call.pipeline)
 
     def fetch_all(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
@@ -112,7 +99,7 @@ class PipelineDAO:
         try:
             return self._driver.fetch_all(cursor)
         except Exception as error:
-            annotate(error, call)
+            annotate(error, call.pipeline)
             raise
 
     def fetch_one(
@@ -124,14 +111,14 @@ class PipelineDAO:
         try:
             return self._driver.fetch_one(cursor)
         except Exception as error:
-            annotate(error, call)
+            annotate(error, call.pipeline)
             raise
 
     def _start(self, call: Call) -> Any:
         try:
             return self._driver.aggregate(self.database, call.collection, call.stages, call.options)
         except Exception as error:
-            annotate(error, call)
+            annotate(error, call.pipeline)
             raise
 
 
@@ -157,9 +144,10 @@ class AsyncPipelineDAO:
 
     async def aggregate(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
-    ) -> Any:
-        """Run the pipeline and return the driver's cursor."""
-        return await self._start(prepare_call(self.registry, key, params, options))
+    ) -> AsyncPipelineCursor:
+        """Run the pipeline and return the driver's cursor, wrapped to annotate its errors."""
+        call = prepare_call(self.registry, key, params, options)
+        return AsyncPipelineCursor(await self._start(call), call.pipeline)
 
     async def fetch_all(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
@@ -170,7 +158,7 @@ class AsyncPipelineDAO:
         try:
             return await self._driver.fetch_all(cursor)
         except Exception as error:
-            annotate(error, call)
+            annotate(error, call.pipeline)
             raise
 
     async def fetch_one(
@@ -182,7 +170,7 @@ class AsyncPipelineDAO:
         try:
             return await self._driver.fetch_one(cursor)
         except Exception as error:
-            annotate(error, call)
+            annotate(error, call.pipeline)
             raise
 
     async def _start(self, call: Call) -> Any:
@@ -191,5 +179,5 @@ class AsyncPipelineDAO:
                 self.database, call.collection, call.stages, call.options
             )
         except Exception as error:
-            annotate(error, call)
+            annotate(error, call.pipeline)
             raise

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gc
 import inspect
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -337,3 +339,54 @@ async def _seed_and_spy(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(collection_class, "aggregate", aggregate)
+
+
+# Engines on any server, for tests that need client options, a server of their own or a dead one.
+
+OpenWireEngine = Callable[..., AbstractAsyncContextManager[Engine]]
+
+
+@pytest.fixture
+def open_wire_engine() -> OpenWireEngine:
+    """Opens an unseeded :class:`Engine` of one wire driver on ``uri``, with client options.
+
+    Called as ``open_wire_engine(kind, uri, registry, drop=True, **client_options)``; the fresh
+    database is dropped afterwards unless ``drop`` is false (for a server the test stopped or
+    that never answered). No ``aggregate_calls`` spy.
+    """
+    return _open_wire_engine
+
+
+@asynccontextmanager
+async def _open_wire_engine(
+    kind: str, uri: str, registry: Registry, *, drop: bool = True, **client_options: Any
+) -> AsyncIterator[Engine]:
+    name = f"pipereg_test_{uuid.uuid4().hex[:12]}"
+    client: Any
+    if kind == "pymongo":
+        from pymongo import MongoClient
+
+        client = MongoClient(uri, tz_aware=True, **client_options)
+    elif kind == "pymongo-async":
+        from pymongo import AsyncMongoClient
+
+        client = AsyncMongoClient(uri, tz_aware=True, **client_options)
+    else:
+        from motor.motor_asyncio import AsyncIOMotorClient
+
+        client = AsyncIOMotorClient(uri, tz_aware=True, **client_options)
+    engine = Engine(kind, client[name], kind != "pymongo", registry)
+    try:
+        yield engine
+    finally:
+        if drop:
+            await engine.run(client.drop_database(name))
+        await engine.run(client.close())  # a coroutine for PyMongo Async only
+        if kind == "pymongo-async":
+            # PyMongo Async 4.20 does not close the socket of a monitor's connect that close()
+            # cancels (PYTHON-5867), as happens when the server is unreachable; the socket then
+            # waits in a reference cycle. Collect it here, quietly, rather than let it surface as
+            # a ResourceWarning in whichever test runs next.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                gc.collect()
