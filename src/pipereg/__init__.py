@@ -4,6 +4,7 @@
 >>> stages = get_pipeline("orders.daily_revenue", {"since": "2024-03-01"})
 """
 
+from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
 from pipereg.dao import AsyncPipelineDAO, PipelineDAO
 from pipereg.errors import (
     ParameterError,
@@ -24,11 +25,13 @@ from pipereg.registry import (
 from pipereg.watch import Watch
 
 __all__ = [
+    "AsyncPipelineCursor",
     "AsyncPipelineDAO",
     "Param",
     "ParameterError",
     "PipeRegError",
     "Pipeline",
+    "PipelineCursor",
     "PipelineDAO",
     "PipelineLoadError",
     "Problem",
