@@ -390,3 +390,17 @@ async def _open_wire_engine(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 gc.collect()
+
+
+@pytest.fixture
+def mockup() -> Iterator[Any]:
+    """A MockupDB server that answers ``hello`` (claiming MongoDB 7.0, as PyMongo 4.20 needs);
+    the test answers everything else."""
+    from mockupdb import MockupDB
+
+    server = MockupDB(auto_ismaster={"maxWireVersion": 21})
+    server.run()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -21,17 +21,6 @@ from pipereg import PipelineDAO, Registry
 
 
 @pytest.fixture
-def mockup() -> Iterator[MockupDB]:
-    """A MockupDB server that answers ``hello``; the test answers everything else."""
-    server = MockupDB(auto_ismaster={"maxWireVersion": 21})
-    server.run()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def dao(mockup: MockupDB, registry: Registry) -> Iterator[PipelineDAO]:
     """A DAO on database ``shop`` of a PyMongo client connected to ``mockup``."""
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(

@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mockupdb import MockupDB, OpMsg
+from mockupdb import OpMsg
 from pymongo import monitoring
 from pymongo.errors import (
     AutoReconnect,
@@ -293,17 +293,6 @@ async def test_server_stopped_during_fetch_all(open_wire_engine, own_server, fau
 
 
 # A getMore error reply seen by MockupDB, through the cursor aggregate() returns (PyMongo sync).
-
-
-@pytest.fixture
-def mockup() -> Iterator[MockupDB]:
-    """A MockupDB server that answers ``hello`` (claiming MongoDB 7.0, as PyMongo 4.20 needs)."""
-    server = MockupDB(auto_ismaster={"maxWireVersion": 21})
-    server.run()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("how", HOWS)
