@@ -105,15 +105,10 @@ def _coerce_string(param: Param, value: Any) -> str:
 def _check_text(param: Param, value: str) -> None:
     if param.min_length is not None and len(value) < param.min_length:
         raise _unfit(param, value, f"is shorter than {param.min_length} characters")
-    if param.max_length is not None and len(value) > param.max_length:
-        raise _unfit(param, value, f"is longer than {param.max_length} characters")
-    if param.max_length is None and len(value) > DEFAULT_MAX_LENGTH:
-        raise _unfit(
-            param,
-            value,
-            f"is longer than {DEFAULT_MAX_LENGTH} characters, the limit for a {param.type} "
-            "parameter without maxLength",
-        )
+    most = param.max_length if param.max_length is not None else DEFAULT_MAX_LENGTH
+    if len(value) > most:
+        why = "" if param.max_length is not None else _default_limit(param, "maxLength")
+        raise _unfit(param, value, f"is longer than {most} characters{why}")
     if not value.isascii():
         try:
             value.encode("utf-8")
@@ -304,20 +299,20 @@ def _coerce_field(param: Param, value: Any) -> str:
     return text
 
 
+def _default_limit(param: Param, keyword: str) -> str:
+    article = "an" if param.type[0] in "aeiou" else "a"
+    return f", the limit for {article} {param.type} parameter without {keyword}"
+
+
 def _coerce_array(param: Param, value: Any) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise _wrong(param, value)
     if param.min_items is not None and len(value) < param.min_items:
         raise _unfit(param, value, f"has {len(value)} items, fewer than {param.min_items}")
-    if param.max_items is not None and len(value) > param.max_items:
-        raise _unfit(param, value, f"has {len(value)} items, more than {param.max_items}")
-    if param.max_items is None and len(value) > DEFAULT_MAX_ITEMS:
-        raise _unfit(
-            param,
-            value,
-            f"has {len(value)} items, more than {DEFAULT_MAX_ITEMS}, the limit for an array "
-            "parameter without maxItems",
-        )
+    most = param.max_items if param.max_items is not None else DEFAULT_MAX_ITEMS
+    if len(value) > most:
+        why = "" if param.max_items is not None else _default_limit(param, "maxItems")
+        raise _unfit(param, value, f"has {len(value)} items, more than {most}{why}")
     items = param.items
     assert items is not None  # the schema requires items for arrays
     result = []
