@@ -499,7 +499,7 @@ class LintWatch:
     outlives ``WAIT``."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from pipereg import cli
+        from pipereg.cli import lint as cli
 
         self.first_done = first_done = threading.Event()
 

@@ -1,0 +1,90 @@
+"""The ``pipereg`` group and what every command shares: one-line input errors, the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from pipereg import extjson
+from pipereg.discovery import SIZE_VAR, default_roots
+from pipereg.errors import PipelineLoadError, PipeRegError
+from pipereg.registry import Registry
+
+USAGE_ERROR = 2
+MAX_FILE_BYTES = "pipereg.max_file_bytes"  # ctx.meta key, seen by every command
+
+
+class InputError(click.ClickException):
+    """A bad key, parameter, file or option: one line on stderr, exit 2."""
+
+    exit_code = USAGE_ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"pipereg: {self.format_message()}", err=True)
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Turns pipereg's errors into :class:`InputError`: a message, no traceback."""
+    try:
+        yield
+    except PipelineLoadError as exc:
+        lines = "\n".join(str(p) for p in exc.problems)
+        raise InputError(f"cannot load pipelines:\n{lines}") from exc
+    except PipeRegError as exc:
+        raise InputError(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(),
+    help="A pipeline root (repeatable). Default: $PIPEREG_PATH, else ./pipelines.",
+)
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(min=1),
+    envvar=SIZE_VAR,
+    metavar="N",
+    help=f"Refuse pipeline files larger than N bytes. Default: ${SIZE_VAR}, else 10 MiB.",
+)
+@click.version_option(package_name="pipereg")
+@click.pass_context
+def main(ctx: click.Context, paths: tuple[str, ...], max_file_bytes: int | None) -> None:
+    """Lint, list, show, render and run MongoDB aggregation pipelines kept in JSON files."""
+    ctx.obj = list(paths) or default_roots()
+    ctx.meta[MAX_FILE_BYTES] = max_file_bytes
+
+
+def roots(ctx: click.Context) -> list[str]:
+    """The pipeline roots given by ``--path``, ``$PIPEREG_PATH`` or the default."""
+    return list(ctx.obj)
+
+
+def load_registry(ctx: click.Context) -> Registry:
+    """Every pipeline under the roots, loaded; a load failure is an :class:`InputError`."""
+    with input_errors():
+        return Registry.from_paths(*roots(ctx), max_file_bytes=ctx.meta[MAX_FILE_BYTES])
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
+    """Prints rows as left-aligned columns."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        click.echo((indent + "  ".join(cells)).rstrip())
+
+
+def compact_json(value: Any) -> str:
+    """A value as one line of relaxed Extended JSON."""
+    return extjson.dumps(value, indent=None)

@@ -1,0 +1,89 @@
+"""``pipereg list`` and ``pipereg show``: what pipelines there are and what each one takes."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from pipereg.cli.app import compact_json, input_errors, load_registry, table
+from pipereg.params import MISSING, Param
+
+
+@click.command("list")
+@click.pass_context
+def list_(ctx: click.Context) -> None:
+    """List every pipeline: key, collection, version, parameters."""
+    rows = [("KEY", "COLLECTION", "VERSION", "PARAMS")]
+    for pipeline in load_registry(ctx):
+        signature = ", ".join(_signature(name, p) for name, p in pipeline.params.items())
+        rows.append((pipeline.key, pipeline.collection, str(pipeline.version), signature))
+    table(rows)
+
+
+def _signature(name: str, param: Param) -> str:
+    if param.default is not MISSING:
+        return f"{name}={compact_json(param.default)}"
+    return f"{name}?" if param.optional else name
+
+
+@click.command()
+@click.argument("key")
+@click.pass_context
+def show(ctx: click.Context, key: str) -> None:
+    """Show a pipeline's definition and parameter table."""
+    registry = load_registry(ctx)
+    with input_errors():
+        pipeline = registry.get(key)
+    click.echo(
+        f"{pipeline.key}  version {pipeline.version}  fingerprint {pipeline.fingerprint[:12]}"
+    )
+    if pipeline.description:
+        click.echo(pipeline.description)
+    click.echo(f"file: {pipeline.path}\ncollection: {pipeline.collection}")
+    if pipeline.params:
+        click.echo("\nparameters:")
+        rows: list[tuple[str, ...]] = [
+            ("NAME", "TYPE", "REQUIRED", "DEFAULT", "CONSTRAINTS", "DESCRIPTION")
+        ]
+        for name, param in pipeline.params.items():
+            rows.append(_param_row(name, param))
+        table(rows, indent="  ")
+    if pipeline.options:
+        click.echo(f"\noptions: {compact_json(dict(pipeline.options))}")
+    click.echo("\nstages:")
+    click.echo(json.dumps(pipeline.definition["stages"], indent=2, ensure_ascii=False))
+
+
+def _param_row(name: str, param: Param) -> tuple[str, ...]:
+    if param.default is not MISSING:
+        required = "no"
+        default = compact_json(param.default)
+    else:
+        required = "optional" if param.optional else "yes"
+        default = "-"
+    if param.nullable:
+        required += ", nullable"
+    constraints = []
+    if param.enum is not None:
+        constraints.append("one of " + "|".join(compact_json(v) for v in param.enum))
+    for label, value in (
+        ("min", param.minimum),
+        ("max", param.maximum),
+        ("minLength", param.min_length),
+        ("maxLength", param.max_length),
+        ("minItems", param.min_items),
+        ("maxItems", param.max_items),
+    ):
+        if value is not None:
+            constraints.append(f"{label} {compact_json(value)}")
+    if param.pattern is not None:
+        constraints.append(f"pattern {param.pattern}")
+    return (
+        name,
+        param.type_name,
+        required,
+        default,
+        ", ".join(constraints) or "-",
+        param.description,
+    )
