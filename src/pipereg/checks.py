@@ -41,6 +41,15 @@ CODES: dict[str, str] = {
     "PR041": "invalid module name",
     "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
     "PR051": "nested deeper than MongoDB allows",
+    "PR060": "$include names an unknown fragment",
+    "PR061": "fragments include each other in a cycle",
+    "PR062": "a required fragment parameter is not bound",
+    "PR063": "a fragment parameter's binding does not fit its declaration",
+    "PR064": "with binds a parameter the fragment does not declare",
+    "PR065": "a document fragment included as stages, or a stages fragment as an object",
+    "PR066": "a fragment is never included",
+    "PR067": "two definitions of one fragment key",
+    "PR068": "malformed $include",
 }
 
 STAGES = frozenset(

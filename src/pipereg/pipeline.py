@@ -40,7 +40,9 @@ class Pipeline:
         params: Declarations by name, in file order.
         options: Aggregate options as written in the file (placeholders unrendered).
         path: The file it came from.
-        definition: The pipeline's JSON exactly as written in the file.
+        definition: The pipeline's JSON as written in the file, with every ``$include``
+            replaced by the fragment it names (what runs, so fingerprints follow fragments).
+        includes: The keys of the fragments it uses, directly or through other fragments.
     """
 
     key: str
@@ -55,6 +57,7 @@ class Pipeline:
     definition: Mapping[str, Any] = field(repr=False)
     stage_tree: list[Any] = field(repr=False)
     option_tree: Mapping[str, Any] = field(repr=False)
+    includes: tuple[str, ...] = ()
 
     @functools.cached_property
     def fingerprint(self) -> str:
