@@ -524,9 +524,12 @@ class _Walk:
                 self.fail(at, "PR063", f"{label} is bound to <<{outer.name}>>, but {mismatch}")
                 return None
             return _Rename(outer.name)
-        if "<<" in json.dumps(value):
+        if "<<" in json.dumps(value).replace("<<<<", ""):
             self.fail(
-                at, "PR063", f"{label} must be bound to a whole <<placeholder>> or a constant"
+                at,
+                "PR063",
+                f"{label} must be bound to a whole <<placeholder>> or a constant "
+                "(a literal << in a constant is written <<<<)",
             )
             return None
         try:
@@ -568,9 +571,11 @@ def _from_json(value: Any) -> Any:
     if type(value) is dict:
         if is_wrapper(value):
             return literal(value)
-        return {k: _from_json(v) for k, v in value.items()}
+        return {k.replace("<<<<", "<<"): _from_json(v) for k, v in value.items()}
     if type(value) is list:
         return [_from_json(v) for v in value]
+    if type(value) is str:
+        return value.replace("<<<<", "<<")  # written escaped, like any text in the file
     return value
 
 
