@@ -418,6 +418,18 @@ def test_an_optional_param_left_out_vanishes_but_not_from_text(write_tree: Write
     assert "'p' is left out, but it is embedded in text" in problem.message
 
 
+def test_an_optional_param_must_be_removable_where_it_stands(write_tree: WriteTree) -> None:
+    fragments = {
+        "name": {
+            "params": {"prefix": {"type": "string", "optional": True}},
+            "document": {"$concat": ["<<prefix>>", "$name"]},
+        }
+    }
+    stages = [{"$project": {"n": {"$include": "name", "with": {"prefix": "x"}}}}]
+    problem = only(write_tree, {"orders.json": {**orders(stages), "fragments": fragments}})
+    assert (problem.code, problem.json_path) == ("PR027", "$.fragments.name.document.$concat[0]")
+
+
 def test_unused_fragments_are_warnings_unless_included_from_another_module(
     write_tree: WriteTree,
 ) -> None:

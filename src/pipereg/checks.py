@@ -246,6 +246,15 @@ def _removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterato
                 )
 
 
+def check_removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    """PR027 alone, on a template tree whose placeholders are all declared in ``params``.
+
+    For fragments: an optional fragment parameter left out of an include is removed at load by
+    the same rule, so its body must allow that wherever it is inlined.
+    """
+    return _removals(node, params, path)
+
+
 def _arrays(
     node: Any, path: JsonPath, key: str | None
 ) -> Iterator[tuple[JsonPath, str | None, list[Any]]]:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from bson import Decimal128, Int64, ObjectId, json_util
 
-from pipereg import template
+from pipereg import checks, template
 from pipereg.errors import Finding, did_you_mean
 from pipereg.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.params import MISSING, Invalid, Param
@@ -101,6 +101,8 @@ def collect(
                 findings.append(
                     Finding(site.path, "PR020", message + did_you_mean(site.name, params))
                 )
+        if used <= set(params) and not all(p.always_present for p in params.values()):
+            findings += checks.check_removals(built.tree, params, (*base, kind))
         for param_name in params:
             if param_name not in used:
                 at = (*base, "params", param_name)
