@@ -511,3 +511,86 @@ def test_lint_of_some_files_does_not_call_fragments_unused(write_tree: WriteTree
     whole = CliRunner().invoke(main, ["--path", str(root), "lint"])
     assert whole.exit_code == 1
     assert "PR066" in whole.output
+
+
+def test_document_includes_in_lists_and_a_lookup_body_with_its_own_pipeline(
+    write_tree: WriteTree,
+) -> None:
+    fragments = {
+        "paid": {"document": {"status": "paid"}},
+        "first": {"stages": [{"$limit": 1}]},
+        "customer": {
+            "document": {"from": "customers", "as": "c", "pipeline": [{"$include": "first"}]}
+        },
+    }
+    stages = [
+        {"$match": {"$or": [{"$include": "paid"}, {"status": "shipped"}]}},
+        {"$lookup": {"$include": "customer"}},
+    ]
+    document = {**orders(stages), "fragments": fragments}
+    registry = Registry.from_paths(write_tree({"orders.json": document}))
+    assert registry.render("orders.p") == [
+        {"$match": {"$or": [{"status": "paid"}, {"status": "shipped"}]}},
+        {"$lookup": {"from": "customers", "as": "c", "pipeline": [{"$limit": 1}]}},
+    ]
+
+
+NULLABLE = {"type": "date", "nullable": True}
+
+
+@pytest.mark.parametrize(
+    ("declaration", "constant", "rendered", "says"),
+    [
+        pytest.param(NULLABLE, None, None, "", id="null for a nullable"),
+        pytest.param({"type": "date"}, None, None, "not nullable", id="null for another"),
+        pytest.param(
+            {"type": "date"},
+            {"$date": "2024-03-01T00:00:00Z"},
+            datetime.datetime(2024, 3, 1, tzinfo=UTC),
+            "",
+            id="Extended JSON",
+        ),
+        pytest.param({"type": "date"}, {"$date": "x"}, None, "invalid Extended JSON", id="bad"),
+    ],
+)
+def test_constants_null_and_extended_json(
+    write_tree: WriteTree, declaration: Any, constant: Any, rendered: Any, says: str
+) -> None:
+    fragments = {"f": {"params": {"d": declaration}, "document": {"at": "<<d>>"}}}
+    stages = [{"$match": {"$include": "f", "with": {"d": constant}}}]
+    files = {"orders.json": {**orders(stages), "fragments": fragments}}
+    if says:
+        problem = only(write_tree, files)
+        assert problem.code == "PR063"
+        assert says in problem.message
+    else:
+        registry = Registry.from_paths(write_tree(files))
+        assert registry.render("orders.p") == [{"$match": {"at": rendered}}]
+
+
+def test_a_constant_key_that_repeats_a_key_is_an_error(write_tree: WriteTree) -> None:
+    fragments = {
+        "f": {"params": {"by": {"type": "field"}}, "document": {"a": 1, "<<by>>": 2}},
+    }
+    stages = [{"$sort": {"$include": "f", "with": {"by": "a"}}}]
+    problem = only(write_tree, {"orders.json": {**orders(stages), "fragments": fragments}})
+    assert problem.code == "PR063"
+    assert "key 'a' appear twice" in problem.message
+    assert "in fragment 'orders.f'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({"x": {"type": "int"}}, "their object properties differ"),
+        ({"a": {"type": "long"}}, "property 'a' differs: that is long"),
+    ],
+)
+def test_object_properties_must_fit(write_tree: WriteTree, given: Any, says: str) -> None:
+    declared = {"type": "object", "properties": {"a": {"type": "int"}}}
+    fragments = {"f": {"params": {"o": declared}, "document": {"o": "<<o>>"}}}
+    stages = [{"$match": {"$include": "f", "with": {"o": "<<mine>>"}}}]
+    params = {"mine": {"type": "object", "properties": given}}
+    problem = only(write_tree, {"orders.json": {**orders(stages, params), "fragments": fragments}})
+    assert problem.code == "PR063"
+    assert says in problem.message
