@@ -143,7 +143,7 @@ def _presence(where: str, old: Param, new: Param) -> Iterator[Change]:
             message = f"default {_show(new.default)} added (omitted used to mean absent)"
         else:
             message = f"default changed from {_show(old.default)} to {_show(new.default)}"
-        yield Change(where, "param-default", False, message + ": callers that omit it see this")
+        yield Change(where, "param-default", False, message + ": callers that omit it see it")
     if old.nullable and not new.nullable:
         yield Change(where, "param-nullable", True, "no longer nullable")
     elif new.nullable and not old.nullable:
