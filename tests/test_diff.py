@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import pipeline_file
+from helpers import REPO, pipeline_file
 from pipereg import Registry
 from pipereg.diff import DiffReport, compare, stage_changes
 from pipereg.revisions import load_paths
@@ -224,3 +225,18 @@ def test_far_apart_edits_in_one_stage_are_separated() -> None:
     (change,) = stage_changes([old], [new])
     assert " ..." in change.diff
     assert sum(line.startswith("-") for line in change.diff) == 2
+
+
+def test_the_readme_documents_the_json_members() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r'```json\n(\{\n  "format": 1,.+?)\n```', readme, re.DOTALL)
+    assert block is not None
+    example = json.loads(block.group(1))
+    report = report_for(GOLDEN / "stages").to_json()
+    assert example.keys() == report.keys()
+    assert example["summary"].keys() == report["summary"].keys()
+    (documented,) = example["pipelines"]
+    (actual,) = report["pipelines"]
+    assert documented.keys() == actual.keys()
+    assert documented["stages"][0].keys() == actual["stages"][0].keys()
+    assert documented["changes"][0].keys() == {"where", "kind", "breaking", "message"}
