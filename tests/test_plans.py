@@ -212,3 +212,16 @@ def test_a_sort_after_a_reshaping_stage_in_the_plan_is_not_flagged() -> None:
         }
     }
     assert summarize(reply).warnings == ()
+
+
+def test_collscan_message_names_the_fields_of_an_or() -> None:
+    reply = {
+        "queryPlanner": {
+            "parsedQuery": {
+                "$or": [{"first_name": {"$regex": "^ma"}}, {"last_name": {"$eq": "x"}}]
+            },
+            "winningPlan": {"stage": "SUBPLAN", "inputStage": {"stage": "COLLSCAN"}},
+        }
+    }
+    (warning,) = summarize(reply).warnings
+    assert warning.message.startswith("the $match on (first_name, last_name) reads every document")

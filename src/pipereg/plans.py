@@ -277,7 +277,8 @@ def _inputs(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _warnings(stages: Sequence[Stage]) -> Iterator[ExplainWarning]:
     for position, stage in enumerate(stages):
-        where = _where(stage, position)
+        # Positions count within one list: a shard's stages, or the merger's.
+        where = _where(stage, sum(1 for s in stages[:position] if s.shard == stage.shard))
         if stage.plan is not None:
             yield from _plan_warnings(stage.plan, where)
         elif stage.name == "$sort" and _sorts_source_documents(stages, position):
@@ -286,7 +287,7 @@ def _warnings(stages: Sequence[Stage]) -> Iterator[ExplainWarning]:
                 "PX002",
                 where,
                 f"sorts by {_compact(order)} in memory, in the pipeline; "
-                f"an index on {_fields(order)} placed before it could give this order",
+                f"an index on {_fields(order)} could give this order",
             )
 
 
@@ -356,7 +357,9 @@ def _sort_order(spec: Any) -> Mapping[str, Any]:
 
 
 def _where(stage: Stage, position: int) -> str:
-    prefix = f"shard {stage.shard}: " if stage.shard and stage.shard != "merger" else ""
+    prefix = ""
+    if stage.shard:
+        prefix = "merger: " if stage.shard == "merger" else f"shard {stage.shard}: "
     if stage.name == "query":
         return f"{prefix}query"
     return f"{prefix}stage {position} {stage.name}"
@@ -368,10 +371,10 @@ def _fields(query: Mapping[str, Any]) -> str:
 
 
 def _field_names(query: Mapping[str, Any]) -> list[str]:
-    """The fields a filter or sort order names, top-level and inside ``$and``, in order."""
+    """The fields a filter or sort order names, top-level and in ``$and``/``$or``, in order."""
     names: dict[str, None] = {}
     for key, value in query.items():
-        if key == "$and" and isinstance(value, list):
+        if key in ("$and", "$or", "$nor") and isinstance(value, list):
             for clause in value:
                 if isinstance(clause, Mapping):
                     names.update(dict.fromkeys(_field_names(clause)))

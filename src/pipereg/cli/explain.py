@@ -75,6 +75,8 @@ def explain(
         notes = " ".join(getattr(exc, "__notes__", []))
         click.echo(f"pipereg: {type(exc).__name__}: {exc} {notes}".rstrip(), err=True)
         ctx.exit(1)
+    finally:
+        database.client.close()
     if raw:
         click.echo(extjson.dumps(explanation.raw, canonical=canonical))
     elif fmt == "json":
@@ -117,7 +119,7 @@ def _plan_counts(plan: QueryPlan) -> str:
     if plan.n_returned is None:
         return f"{plan.engine} engine"
     return (
-        f"returned {plan.n_returned}, examined {plan.docs_examined or 0} docs "
+        f"returned {plan.n_returned}, examined {plan.docs_examined or 0} docs and "
         f"{plan.keys_examined or 0} keys, {plan.execution_ms or 0} ms"
     )
 
