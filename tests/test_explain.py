@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipereg import Registry
+from pipereg import Registry, extjson
 from pipereg.cli import main
+from pipereg.cli.explain import print_summary
 from pipereg.dao import prepare_call
 from pipereg.explain import default_verbosity, explain_command
+from pipereg.plans import summarize
 
 PIPELINES = Path(__file__).parent / "dao" / "pipelines"
+OUTPUTS = Path(__file__).parent / "explain_outputs"
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +99,41 @@ def test_input_errors_are_one_line_exit_2(
     assert fragment in result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_text_summary_of_a_sharded_reply(capsys: pytest.CaptureFixture[str]) -> None:
+    reply = extjson.loads((OUTPUTS / "sharded_cursor_stages.json").read_text(encoding="utf-8"))
+    reply["splitPipeline"]["mergerPart"].append({"$group": {"_id": "$region"}})
+    print_summary(summarize(reply), "shop.by_region@1", "executionStats")
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "shop.by_region@1 on shop.orders (MongoDB 5.0.3, executionStats)",
+        "  [shard-a] query  COLLSCAN -> SHARDING_FILTER                  "
+        "returned 40, examined 2000 docs and 0 keys, 3 ms",
+        "  [shard-b] query  IXSCAN region_1 -> FETCH -> SHARDING_FILTER  "
+        "returned 35, examined 35 docs and 35 keys, 3 ms",
+        "  [merger] $limit  5",
+        '  [merger] $group  {"_id": "$region"}',
+        "warning: PX001 shard shard-a: query: the $match on (region) reads every document "
+        "(COLLSCAN); an index on these fields (or a prefix of them) would serve it",
+        "warning: PX003 shard shard-a: query: examined 2000 documents and 0 keys to return 40",
+    ]
+    assert err == "2 warnings\n"
+
+
+def test_text_summary_cuts_long_stage_documents(capsys: pytest.CaptureFixture[str]) -> None:
+    wide = {f"field_{n}": 1 for n in range(20)}
+    reply = {
+        "stages": [
+            {"$project": wide, "nReturned": 4},
+            {"$sort": {"sortKey": {"a": 1}}, "usedDisk": True, "nReturned": 4},
+        ]
+    }
+    print_summary(summarize(reply), "shop.wide@1", "executionStats")
+    out, _ = capsys.readouterr()
+    heading, project, sort = out.splitlines()
+    assert heading == "shop.wide@1 on ? (server, executionStats)"
+    assert project.startswith('  $project  {"field_0": 1, "field_1": 1, ')
+    assert project.endswith("...  returned 4")
+    assert sort.split() == ["$sort", '{"sortKey":', '{"a":', "1}}", "returned", "4,", "spilled",
+                            "to", "disk"]  # fmt: skip

@@ -225,3 +225,35 @@ def test_collscan_message_names_the_fields_of_an_or() -> None:
     }
     (warning,) = summarize(reply).warnings
     assert warning.message.startswith("the $match on (first_name, last_name) reads every document")
+
+
+def _cursor(filter_: dict[str, Any]) -> dict[str, Any]:
+    plan = {"stage": "COLLSCAN"}
+    return {"$cursor": {"queryPlanner": {"parsedQuery": filter_, "winningPlan": plan}}}
+
+
+@pytest.mark.parametrize(
+    ("stages", "flagged"),
+    [
+        ([_cursor({}), {"$sort": {"a": 1}}], True),
+        ([_cursor({}), {"$match": {"b": 1}}, {"$sort": {"a": 1}}], True),
+        ([_cursor({}), {"$unwind": "$tags"}, {"$sort": {"a": 1}}], False),
+        ([{"$sort": {"a": 1}}], False),
+    ],
+)
+def test_a_pipeline_sort_is_flagged_only_over_the_collections_documents(
+    stages: list[dict[str, Any]], flagged: bool
+) -> None:
+    warnings = summarize({"stages": stages}).warnings
+    assert [w.code for w in warnings] == (["PX002"] if flagged else [])
+
+
+def test_merger_stages_are_not_flagged_and_are_located_apart() -> None:
+    reply = load("sharded_cursor_stages")
+    reply["splitPipeline"]["mergerPart"].append({"$sort": {"sortKey": {"total": -1}}})
+    explanation = summarize(reply)
+    assert [(s.shard, s.name) for s in explanation.stages][-2:] == [
+        ("merger", "$limit"),
+        ("merger", "$sort"),
+    ]
+    assert "PX002" not in [w.code for w in explanation.warnings]

@@ -66,6 +66,7 @@ def test_explain_wraps_exactly_the_aggregate_the_dao_sends(mockup, client, regis
         "maxTimeMS": 1234,
         "$db": "shop",
     }
+    assert list(request.doc["explain"]) == list(sent)  # the driver's key order too
     tag = registry.get("shop.tagged").tag
     assert sent["comment"] == f"{tag} ticket 6"
     assert sent["cursor"] == {"batchSize": 2}
@@ -220,8 +221,11 @@ async def test_library_sync_and_async(wire_uri, shop_db, tree):
         planned = await explain_async(
             database, "explained.pending", registry=registry, verbosity="queryPlanner"
         )
+        with pytest.raises(pymongo.errors.OperationFailure) as info:
+            await explain_async(database, "explained.hinted", registry=registry)
     finally:
         await client.close()
+    assert info.value.__notes__[0].startswith("pipereg: while running explained.hinted@1")
     plan = planned.stages[0].plan
     assert plan is not None
     assert plan.root is not None

@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from pipereg import extjson
-from pipereg.cli.app import InputError, compact_json, input_errors, load_registry, table
+from pipereg.cli.app import (
+    InputError,
+    compact_json,
+    input_errors,
+    load_registry,
+    plural,
+    table,
+)
 from pipereg.cli.arguments import param_options, parse_params
 from pipereg.cli.database import connect
 from pipereg.plans import Explanation, PlanNode, QueryPlan, Stage
@@ -83,11 +90,12 @@ def explain(
         document = _document(explanation, key, verbosity, call.options["comment"])
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        _print_text(explanation, f"{call.pipeline.key}@{call.pipeline.version}", verbosity)
+        print_summary(explanation, f"{call.pipeline.key}@{call.pipeline.version}", verbosity)
     ctx.exit(1 if explanation.warnings else 0)
 
 
-def _print_text(explanation: Explanation, name: str, verbosity: str) -> None:
+def print_summary(explanation: Explanation, name: str, verbosity: str) -> None:
+    """The text format: a heading, one row per stage, the warnings; their count on stderr."""
     server = f"MongoDB {explanation.server_version}" if explanation.server_version else "server"
     namespace = next((s.plan.namespace for s in explanation.stages if s.plan), None)
     click.echo(f"{name} on {namespace or '?'} ({server}, {verbosity})")
@@ -96,8 +104,7 @@ def _print_text(explanation: Explanation, name: str, verbosity: str) -> None:
         table(rows, indent="  ")
     for warning in explanation.warnings:
         click.echo(f"warning: {warning}")
-    count = len(explanation.warnings)
-    click.echo(f"{count} warning{'' if count == 1 else 's'}", err=True)
+    click.echo(plural(len(explanation.warnings), "warning"), err=True)
 
 
 def _row(stage: Stage) -> list[str]:
