@@ -2,7 +2,7 @@
 
 A table of contents grouped by module, then per pipeline its description, collection, version,
 fingerprint and file, its parameter table, options and stages as written, and an example rendering
-with parameters synthesised from the declarations (:mod:`pipereg.examples`). The output depends on
+with parameters synthesised from the declarations (:mod:`pipereg.samples`). The output depends on
 the pipelines only (no dates, no machine paths beyond the files' own), so a committed catalog
 diffs cleanly. Headings link the way GitHub renders them.
 
@@ -20,9 +20,9 @@ from typing import Any
 
 from pipereg import extjson
 from pipereg.errors import ParameterError
-from pipereg.examples import NoExample, example_params
 from pipereg.parse import ParseFailure, Positions, decode_text, parse_json
 from pipereg.pipeline import Pipeline
+from pipereg.samples import NoExample, example_params
 from pipereg.summary import ParamSummary, compact, summarize_all
 
 TITLE = "Pipeline catalog"

@@ -7,6 +7,7 @@ JSON); each printer lays them out in its own format.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,9 @@ def _rows(name: str, param: Param) -> Iterator[ParamSummary]:
     if items is not None and (
         constraints(items) or items.nullable or items.description or items.properties or items.items
     ):
-        yield from _rows(f"{name}[]", items)
+        item_rows = _rows(f"{name}[]", items)
+        # An array holds its items whenever it is there: "required" says nothing about them.
+        yield dataclasses.replace(next(item_rows), required="-")
+        yield from item_rows
     for prop, decl in param.properties.items():
         yield from _rows(f"{name}.{prop}", decl)

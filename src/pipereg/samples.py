@@ -81,13 +81,15 @@ def example_value(param: Param, name: str = "") -> Any:
         return param.default
     if param.enum:
         return param.enum[0]
-    problem = "no candidate"
+    problems = []
     for candidate in _SYNTHESIZE[param.type](param, name):
         try:
             return param.coerce(candidate)
         except Invalid as exc:
-            problem = exc.problem
-    raise NoExample(f"parameter {name!r}: no example value found ({problem})")
+            problems.append(exc.problem)
+    # The first candidate is the one built for the declaration: its failure says the most.
+    first = f" (the closest try: {problems[0]})" if problems else ""
+    raise NoExample(f"parameter {name!r}: no value found that meets its declaration{first}")
 
 
 def _texts(param: Param, name: str) -> list[str]:
