@@ -52,13 +52,22 @@ def decl(**raw: Any) -> Param:
         ({"type": "array", "items": {"type": "int"}}, [1]),
         ({"type": "array", "items": {"type": "int"}, "minItems": 3}, [1, 1, 1]),
         ({"type": "array", "items": {"type": "int"}, "maxItems": 0}, []),
-        ({"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 3}, ["a", "b", "a"]),
         (
-            {"type": "object", "properties": {"n": {"type": "int", "default": 2}, "s": {"type": "string", "optional": True}}},
+            {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 3},
+            ["a", "b", "a"],
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "n": {"type": "int", "default": 2},
+                    "s": {"type": "string", "optional": True},
+                },
+            },
             {"n": 2, "s": "example"},
         ),
     ],
-)  # fmt: skip
+)
 def test_example_value(raw: dict[str, Any], expected: Any) -> None:
     value = example_value(decl(**raw))
     assert value == expected

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipereg import catalog
-from pipereg.cli.app import InputError, load_registry
+from pipereg.cli.app import InputError, load_registry, plural
 
 
 @click.command()
@@ -44,7 +44,7 @@ def docs(ctx: click.Context, output: str | None, check: bool) -> None:
         _write_atomically(Path(output), text)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    click.echo(f"pipereg: wrote {output} ({len(pipelines)} pipelines)", err=True)
+    click.echo(f"pipereg: wrote {output} ({plural(len(pipelines), 'pipeline')})", err=True)
 
 
 def _check(path: Path, text: str) -> int:
