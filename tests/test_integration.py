@@ -117,7 +117,7 @@ def test_workflow_diff_reads_the_base_branch_and_writes_the_summary() -> None:
 
 
 def test_command_check_catches_an_unknown_option() -> None:
-    with pytest.raises(pytest.fail.Exception, match="No such option.*--colour"):
+    with pytest.raises(pytest.fail.Exception, match=r"No such option.*--colour"):
         check_command(["lint", "--colour"])
     with pytest.raises(pytest.fail.Exception, match="xml"):
         check_command(["lint", "--format", "xml"])
