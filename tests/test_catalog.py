@@ -60,19 +60,28 @@ def test_every_contents_link_names_a_heading() -> None:
 
 
 def test_repeated_headings_get_numbered_anchors(write_tree: WriteTree) -> None:
-    # "a.b_c" and "ab.c" both read "abc" once the dot is dropped: the second is "abc-1".
+    # "a.bc" and "ab.c" both read "abc" once the dot is dropped: the second is "abc-1".
     stage = {"collection": "c", "stages": [{"$count": "n"}]}
     root = write_tree(
-        {"a.json": pipeline_file({"b_c": stage}), "ab.json": pipeline_file({"c": stage})}
+        {"a.json": pipeline_file({"bc": stage}), "ab.json": pipeline_file({"c": stage})}
     )
     document = generate(str(root), link_from=None)
-    assert "[`a.b_c`](#ab_c)" in document
-    assert "[`ab.c`](#abc)" in document
-    doubled = {"x.json": pipeline_file({"y": stage}), "xy.json": pipeline_file({"z": stage})}
-    document = generate(str(write_tree(doubled)), link_from=None)
+    assert "[`a.bc`](#abc)" in document
+    assert "[`ab.c`](#abc-1)" in document
     links = re.findall(r"\]\(#([^)]+)\)", document)
-    assert sorted(links) == sorted(set(links))
+    assert len(links) == len(set(links)) == 4
     assert set(links) <= set(anchors_of(document))
+
+
+def test_a_failed_example_render_is_said_not_raised(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decl = {"type": "int"}
+    pipelines = {"p": {"collection": "c", "params": {"n": decl}, "stages": [{"$limit": "<<n>>"}]}}
+    root = write_tree({"m.json": pipeline_file(pipelines)})
+    monkeypatch.setattr(catalog, "example_params", lambda params: {"n": "ten"})
+    document = generate(str(root), link_from=None)
+    assert "No example: m.p: parameter 'n': expected int, got str 'ten'." in document
 
 
 def test_links_resolve_from_where_the_catalog_is_written() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import sys
 from typing import Any
 
 import pytest
@@ -72,6 +73,11 @@ def test_example_value(raw: dict[str, Any], expected: Any) -> None:
     value = example_value(decl(**raw))
     assert value == expected
     assert type(value) is type(expected)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="atomic groups are new in Python 3.11")
+def test_atomic_groups_in_patterns() -> None:
+    assert example_value(decl(type="string", pattern="^(?>ab|a)c$")) == "abc"
 
 
 def test_decimal_bounds_order_as_numbers() -> None:

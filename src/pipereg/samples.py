@@ -195,8 +195,7 @@ def _arrays(param: Param, name: str) -> list[Any]:
     if param.max_items is not None:
         count = min(count, param.max_items)
     items = param.items
-    if items is None:
-        return [["example"] * count]
+    assert items is not None  # the schema requires items for arrays
     if items.default is MISSING and items.enum:
         # Distinct values where the enum has enough of them: reads better than a repeat.
         return [[items.enum[i % len(items.enum)] for i in range(count)]]
