@@ -1,5 +1,4 @@
-"""The ``pipereg`` command: lint, list, show, render, run and diff pipelines;
-document them.
+"""The ``pipereg`` command: lint, list, show, render, run, diff and document pipelines.
 
 Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line
 each on stderr, never a traceback. One module per command family; ``app`` holds the group.
