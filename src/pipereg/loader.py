@@ -297,6 +297,7 @@ def _pipeline(
         stage_tree=stages.tree,
         option_tree=options.tree,
         includes=expansion.includes if expansion is not None else (),
+        module_description=document.get("description", ""),
     )
     return pipeline, findings
 

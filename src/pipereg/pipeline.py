@@ -43,6 +43,7 @@ class Pipeline:
         definition: The pipeline's JSON as written in the file, with every ``$include``
             replaced by the fragment it names (what runs, so fingerprints follow fragments).
         includes: The keys of the fragments it uses, directly or through other fragments.
+        module_description: The file's own ``description`` (what the module is about).
     """
 
     key: str
@@ -57,6 +58,7 @@ class Pipeline:
     definition: Mapping[str, Any] = field(repr=False)
     stage_tree: list[Any] = field(repr=False)
     option_tree: Mapping[str, Any] = field(repr=False)
+    module_description: str = ""
     includes: tuple[str, ...] = ()
 
     @functools.cached_property
