@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import queue
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from pipereg.errors import Problem
 from pipereg.loader import load_file
 
 UTC = datetime.timezone.utc
+WAIT = 10.0  # seconds: the bound on any single wait; a healthy run needs a fraction of it
 
 COMMON: dict[str, Any] = {
     "version": 1,
@@ -594,3 +596,31 @@ def test_object_properties_must_fit(write_tree: WriteTree, given: Any, says: str
     problem = only(write_tree, {"orders.json": {**orders(stages, params), "fragments": fragments}})
     assert problem.code == "PR063"
     assert says in problem.message
+
+
+def test_watch_rebuilds_includers_when_a_fragment_file_changes(write_tree: WriteTree) -> None:
+    stages = [{"$include": "common.paginate", "with": {"page_size": 5}}]
+    root = write_tree({"common.json": COMMON, "orders.json": orders(stages)})
+    registry = Registry.from_paths(root)
+    reloads: queue.Queue[Any] = queue.Queue()
+    errors: queue.Queue[Exception] = queue.Queue()
+    changed = json.loads(json.dumps(COMMON))
+    with registry.watch(0.05, on_reload=reloads.put, on_error=errors.put):
+        changed["fragments"]["paginate"]["params"]["skip"]["default"] = 7
+        write_tree({"common.json": changed})
+        assert reloads.get(timeout=WAIT).changed == ("orders.p",)
+        assert registry.render("orders.p") == [{"$skip": 7}, {"$limit": 5}]
+        changed["fragments"]["paginate"]["params"]["page_size"]["minimum"] = 10
+        write_tree({"common.json": changed})
+        error = errors.get(timeout=WAIT)
+        assert isinstance(error, PipelineLoadError)
+        assert [p.code for p in error.problems] == ["PR063"]
+    assert registry.render("orders.p") == [{"$skip": 7}, {"$limit": 5}]
+
+
+def test_an_include_in_options_is_an_error(write_tree: WriteTree) -> None:
+    document = {**orders([{"$count": "n"}]), "fragments": {"f": {"document": {"x": 1}}}}
+    document["pipelines"]["p"]["options"] = {"let": {"$include": "f"}}
+    problem = only(write_tree, {"orders.json": document})
+    assert (problem.code, problem.json_path) == ("PR068", "$.pipelines.p.options.let")
+    assert "only in stages" in problem.message

@@ -261,6 +261,17 @@ class Expander:
             result.stages = expanded
         return result
 
+    def misplaced(self, node: Any, at: JsonPath) -> list[Finding]:
+        """Includes outside stages (in ``options``, say): PR068, as they are never inlined."""
+        if type(node) is dict:
+            if INCLUDE in node:
+                message = "fragments are included only in stages, not here"
+                return [Finding(at, "PR068", message)]
+            return [f for k, v in node.items() for f in self.misplaced(v, (*at, k))]
+        if type(node) is list:
+            return [f for i, v in enumerate(node) for f in self.misplaced(v, (*at, i))]
+        return []
+
     def usable(self, key: str) -> bool:
         """Whether ``key`` can be inlined: it and what it includes have no problems."""
         if key in self.broken or any(key.startswith(m) for m in self.unusable):

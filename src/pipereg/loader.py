@@ -266,6 +266,7 @@ def _pipeline(
     if expander is not None:
         expansion = expander.expand(module, written, (*base, "stages"), params)
         findings += expansion.findings
+        findings += expander.misplaced(definition.get("options", {}), (*base, "options"))
         if expansion.stages is None:
             return None, findings
         if expansion.includes:
