@@ -624,3 +624,12 @@ def test_an_include_in_options_is_an_error(write_tree: WriteTree) -> None:
     problem = only(write_tree, {"orders.json": document})
     assert (problem.code, problem.json_path) == ("PR068", "$.pipelines.p.options.let")
     assert "only in stages" in problem.message
+
+
+def test_an_include_key_written_with_escapes_is_an_include(write_tree: WriteTree) -> None:
+    text = json.dumps(
+        {**orders([{"$include": "f"}]), "fragments": {"f": {"stages": [{"$limit": 1}]}}}
+    )
+    text = text.replace('"$include"', '"\\u0024include"')
+    registry = Registry.from_paths(write_tree({"orders.json": text}))
+    assert registry.render("orders.p") == [{"$limit": 1}]
