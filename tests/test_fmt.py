@@ -22,6 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import REPO
+from pipereg.discovery import discover_paths
 from pipereg.errors import PipelineLoadError
 from pipereg.fmt import BOM, WIDTH, format_bytes, format_text, quote
 
@@ -63,6 +65,15 @@ def test_golden(case: str) -> None:
     assert json.loads(expected, object_pairs_hook=list) == json.loads(
         data.decode("utf-8"), object_pairs_hook=list
     )
+
+
+def test_bundled_pipeline_files_are_fmt_clean() -> None:
+    files, problems = discover_paths([REPO / "pipelines"])
+    assert not problems
+    assert len(files) >= 4
+    for source in files:
+        data = source.read()
+        assert format_bytes(data, source.path) == data, f"run: pipereg fmt {source.path}"
 
 
 # Numbers and strings as written ------------------------------------------------------------
