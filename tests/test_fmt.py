@@ -132,6 +132,10 @@ def test_width_counts_indentation_key_and_comma() -> None:
     assert narrow[1] == '  "a": {'
 
 
+def test_an_empty_container_never_opens() -> None:
+    assert format_text('{"a": [], "b": {}}', width=4) == '{\n  "a": [],\n  "b": {}\n}\n'
+
+
 def test_a_stage_list_always_opens() -> None:
     text = format_text('{"pipelines": {"p": {"stages": [{"$limit": 1}]}}}')
     assert '"stages": [\n        {"$limit": 1}\n      ]' in text

@@ -106,15 +106,16 @@ def format_text(text: str, path: str = "<text>", *, width: int = WIDTH) -> str:
     except ParseFailure as failure:
         raise PipelineLoadError(failure.problems) from None
     document = _READER.decode(text)
-    if _too_deep(document):
+    layout = _Layout(width)
+    try:
+        layout.measure(document, _ROOT, 0)
+    except _TooDeep:
         deep = Positions(text).first("deep")
         at, (line, column) = deep if deep is not None else ((), (1, 1))
         message = f"nested more than {NESTING_LIMIT} levels deep (MongoDB's limit); not formatted"
         raise PipelineLoadError(
             [Problem(path, line, column, format_json_path(at), "PR051", message)]
-        )
-    layout = _Layout(width)
-    layout.measure(document, _ROOT)
+        ) from None
     out: list[str] = []
     layout.write(document, 0, 0, 0, out)
     first = text.find("\n")
@@ -167,63 +168,77 @@ def _scalar(value: Any) -> str:
     return "true" if value else "false"
 
 
-def _too_deep(document: Any) -> bool:
-    # Iterative: the layout below recurses, and may only once the depth is known to be bounded.
-    stack = [(document, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, list):
-            if node and depth >= NESTING_LIMIT:
-                return True
-            children = (v for _, v in node) if isinstance(node, _Object) else node
-            stack.extend((child, depth + 1) for child in children)
-    return False
+class _TooDeep(Exception):
+    """The document nests deeper than :data:`~pipereg.parse.NESTING_LIMIT`."""
 
 
 class _Layout:
-    """Measures every container once, then writes the document in one pass (linear time)."""
+    """Measures the document once, then writes it in one pass.
+
+    Linear time: a one-line form is built only for a container that could stand on one line
+    (at most four levels deep and as wide as a line), from its children's, so each scalar's text
+    is copied into at most four of them.
+    """
 
     def __init__(self, width: int) -> None:
         self.width = width
-        # Per container (by id; the document outlives the layout): the length of its one-line
-        # form, how many levels it nests, and whether it must open (it holds a stage list).
-        self.sizes: dict[int, tuple[int, int, bool]] = {}
+        # Per container, by id (the document outlives the layout): its one-line form, or None
+        # when it must open wherever it stands.
+        self.flat: dict[int, str | None] = {}
         self.stages: set[int] = set()  # stage documents, by id
 
-    def measure(self, node: Any, role: int) -> tuple[int, int, bool]:
-        """Length and depth of ``node``'s one-line form, and whether it must open."""
+    def measure(self, node: Any, role: int, level: int) -> tuple[str, int] | None:
+        """``node``'s one-line form and how many levels it nests, if it could be used.
+
+        Raises:
+            _TooDeep: ``node`` holds a value more than 100 levels down (checked before the
+                recursion goes deeper, so a deep document cannot exhaust the stack).
+        """
+        if level > NESTING_LIMIT:
+            raise _TooDeep
         if not isinstance(node, list):
-            return len(_scalar(node)), 0, False
-        if not node:
-            return 2, 1, False
-        length, depth, forced = 2 * len(node), 0, role in (_ROOT, _STAGES)
-        if isinstance(node, _Object):
-            for key, value in node:
-                size, levels, opens = self.measure(value, _role(role, key, value))
-                length += len(quote(key)) + 2 + size
-                depth, forced = max(depth, levels), forced or opens
-        else:
-            inner = _STAGE if role == _STAGES else _OTHER
-            for item in node:
-                size, levels, opens = self.measure(item, inner)
-                length += size
-                depth, forced = max(depth, levels), forced or opens
-        self.sizes[id(node)] = (length, depth + 1, forced)
+            return _scalar(node), 0
         if role == _STAGE:
             self.stages.add(id(node))
-        return length, depth + 1, forced
+        parts: list[str] | None = [] if role not in (_ROOT, _STAGES) else None
+        depth = 0
+        if isinstance(node, _Object):
+            for key, value in node:
+                inner = self.measure(value, _role(role, key, value), level + 1)
+                if inner is None or parts is None:
+                    parts = None
+                else:
+                    parts.append(f"{quote(key)}: {inner[0]}")
+                    depth = max(depth, inner[1])
+        else:
+            for item in node:
+                inner = self.measure(item, _STAGE if role == _STAGES else _OTHER, level + 1)
+                if inner is None or parts is None:
+                    parts = None
+                else:
+                    parts.append(inner[0])
+                    depth = max(depth, inner[1])
+        flat = None
+        if not node:
+            flat = "{}" if isinstance(node, _Object) else "[]"
+        elif parts is not None and depth < MAX_INLINE_DEPTH:
+            text = ", ".join(parts)
+            if len(text) + 2 <= self.width:
+                flat = f"{{{text}}}" if isinstance(node, _Object) else f"[{text}]"
+        self.flat[id(node)] = flat
+        return None if flat is None else (flat, depth + 1)
 
     def write(self, node: Any, level: int, used: int, after: int, out: list[str]) -> None:
         """Append ``node`` to ``out``: ``used`` columns of its first line are already taken
         (indentation and key), and ``after`` more (a comma) follow its last line."""
-        if not isinstance(node, list) or not node:
-            self.flat(node, out)
+        if not isinstance(node, list):
+            out.append(_scalar(node))
             return
-        length, depth, forced = self.sizes[id(node)]
-        if not forced and depth <= MAX_INLINE_DEPTH and used + length + after <= self.width:
-            self.flat(node, out)
-            return
-        self.open(node, level, out)
+        flat = self.flat[id(node)]
+        if flat is not None and (not node or used + len(flat) + after <= self.width):
+            out.append(flat)
+        else:
+            self.open(node, level, out)
 
     def open(self, node: list[Any], level: int, out: list[str]) -> None:
         """Append ``node`` (a non-empty container) one member or item per line."""
@@ -249,24 +264,6 @@ class _Layout:
                 if i < last:
                     out.append(",")
             out.append(f"\n{_INDENT * level}]")
-
-    def flat(self, node: Any, out: list[str]) -> None:
-        """Append ``node``'s one-line form."""
-        if not isinstance(node, list):
-            out.append(_scalar(node))
-        elif isinstance(node, _Object):
-            out.append("{")
-            for i, (key, value) in enumerate(node):
-                out.append(f"{', ' if i else ''}{quote(key)}: ")
-                self.flat(value, out)
-            out.append("}")
-        else:
-            out.append("[")
-            for i, item in enumerate(node):
-                if i:
-                    out.append(", ")
-                self.flat(item, out)
-            out.append("]")
 
 
 def _role(parent: int, key: str, value: Any) -> int:
