@@ -60,8 +60,15 @@ _INVISIBLE = (
     "\u3000\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
 )
 _ESCAPED = re.compile(f'["\\\\\x00-\x1f\x7f-\x9f{_INVISIBLE}]')
-_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_SHORT_ESCAPES |= {"\b": "\\b", "\f": "\\f"}
+_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
 
 
 class _Object(list[tuple[str, Any]]):
