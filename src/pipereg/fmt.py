@@ -111,18 +111,18 @@ def format_text(text: str, path: str = "<text>", *, width: int = WIDTH) -> str:
     try:
         parse_json(text, path)  # refuses what lint refuses, with the same located problems
     except ParseFailure as failure:
-        raise PipelineLoadError(failure.problems) from None
+        raise PipelineLoadError(failure.problems) from failure
     document = _READER.decode(text)
     layout = _Layout(width)
     try:
         layout.measure(document, _ROOT, 0)
-    except _TooDeep:
+    except _TooDeep as exc:
         deep = Positions(text).first("deep")
         at, (line, column) = deep if deep is not None else ((), (1, 1))
         message = f"nested more than {NESTING_LIMIT} levels deep (MongoDB's limit); not formatted"
         raise PipelineLoadError(
             [Problem(path, line, column, format_json_path(at), "PR051", message)]
-        ) from None
+        ) from exc
     out: list[str] = []
     layout.write(document, 0, 0, 0, out)
     first = text.find("\n")
@@ -144,7 +144,7 @@ def format_bytes(data: bytes, path: str = "<bytes>", *, width: int = WIDTH) -> b
     try:
         text = decode_text(data.removeprefix(BOM), path)
     except ParseFailure as failure:
-        raise PipelineLoadError(failure.problems) from None
+        raise PipelineLoadError(failure.problems) from failure
     return format_text(text, path, width=width).encode("utf-8")
 
 
