@@ -18,6 +18,7 @@ from pipereg.cli import main
 from pipereg.discovery import discover_paths
 from pipereg.errors import Problem
 from pipereg.loader import load_file
+from pipereg.registry import load_sources
 
 UTC = datetime.timezone.utc
 WAIT = 10.0  # seconds: the bound on any single wait; a healthy run needs a fraction of it
@@ -441,6 +442,19 @@ def test_unused_fragments_are_warnings_unless_included_from_another_module(
     )
     unused = sorted(p.json_path for p in registry.warnings if p.code == "PR066")
     assert unused == ["$.fragments.not_deleted", "$.fragments.tenant"]
+
+
+def test_unused_fragments_are_not_reported_when_an_error_may_hide_an_include(
+    write_tree: WriteTree,
+) -> None:
+    stages = [{"$include": "common.paginate", "with": 5}]
+    root = write_tree({"common.json": COMMON, "orders.json": orders(stages)})
+    _, found = load_sources(*discover_paths([root]))
+    assert [p.code for p in found] == ["PR010"]  # warnings included: no PR066
+    stages = [{"$include": "common.paginate", "with": {"page_size": 5}}]
+    root = write_tree({"orders.json": orders(stages)})
+    _, found = load_sources(*discover_paths([root]))
+    assert [p.code for p in found] == ["PR066", "PR066"]
 
 
 def test_two_definitions_of_one_fragment_key(write_tree: WriteTree) -> None:

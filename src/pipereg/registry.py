@@ -108,9 +108,13 @@ def _fragment_keys(loaded: Sequence[LoadedFile], expander: fragments.Expander) -
 
 
 def _unused(loaded: Sequence[LoadedFile], expander: fragments.Expander) -> None:
+    # An error can hide an include (a pipeline that fails its schema is not expanded), so
+    # "never included" is only said of a load without errors.
+    if any(
+        not result.ok or any(f.severity == "error" for f in result.findings) for result in loaded
+    ):
+        return
     for result in loaded:
-        if not result.usable:
-            continue
         for fragment in result.fragments:
             if fragment.key not in expander.used:
                 result.findings.append(
