@@ -73,7 +73,7 @@ def test_includes_render_as_if_written_out(write_tree: WriteTree) -> None:
         {"$skip": 5},
         {"$limit": "<<limit>>"},
     ]
-    params = {"t": {"type": "string"}, "limit": {"type": "int", "default": 10}}
+    params = {"t": {"type": "string"}, "limit": {"type": "int", "minimum": 1, "default": 10}}
     registry = Registry.from_paths(
         write_tree(
             {
@@ -189,16 +189,16 @@ def test_constants_are_coerced_by_the_fragment_declaration(write_tree: WriteTree
 def test_includes_nest_and_bind_through(write_tree: WriteTree) -> None:
     fragments = {
         "page": {
-            "params": {"size": {"type": "int"}},
+            "params": {"size": {"type": "int", "minimum": 1}},
             "stages": [{"$include": "common.paginate", "with": {"page_size": "<<size>>"}}],
         },
         "recent": {
-            "params": {"n": {"type": "int"}},
+            "params": {"n": {"type": "int", "minimum": 1}},
             "stages": [{"$sort": {"_id": -1}}, {"$include": "page", "with": {"size": "<<n>>"}}],
         },
     }
     stages = [{"$include": "recent", "with": {"n": "<<limit>>"}}]
-    document = {**orders(stages, {"limit": {"type": "int"}}), "fragments": fragments}
+    document = {**orders(stages, {"limit": {"type": "int", "minimum": 1}}), "fragments": fragments}
     registry = Registry.from_paths(write_tree({"common.json": COMMON, "orders.json": document}))
     pipeline = registry.get("orders.p")
     assert pipeline.render({"limit": 3}) == [{"$sort": {"_id": -1}}, {"$skip": 0}, {"$limit": 3}]
@@ -242,7 +242,7 @@ def include_problem(
     return only(write_tree, {"common.json": COMMON, "orders.json": orders(stages, params)})
 
 
-LIMIT = {"limit": {"type": "int"}}
+LIMIT = {"limit": {"type": "int", "minimum": 1}}
 
 
 @pytest.mark.parametrize(
@@ -285,17 +285,31 @@ LIMIT = {"limit": {"type": "int"}}
         ),
         pytest.param(
             {"$include": "common.paginate", "with": {"page_size": "<<limit>>"}},
-            {"limit": {"type": "int", "optional": True}},
+            {"limit": {"type": "int", "minimum": 1, "optional": True}},
             "PR063",
             "that is optional and the fragment's must be given",
             id="optional bound to required",
         ),
         pytest.param(
             {"$include": "common.paginate", "with": {"page_size": "<<limit>>"}},
-            {"limit": {"type": "int", "nullable": True}},
+            {"limit": {"type": "int", "minimum": 1, "nullable": True}},
             "PR063",
             "that is nullable",
             id="nullable bound to not nullable",
+        ),
+        pytest.param(
+            {"$include": "common.paginate", "with": {"page_size": "<<limit>>"}},
+            {"limit": {"type": "int"}},
+            "PR063",
+            "that allows values the fragment refuses (minimum 1); declare it too",
+            id="placeholder without the fragment's minimum",
+        ),
+        pytest.param(
+            {"$include": "common.paginate", "with": {"page_size": "<<limit>>"}},
+            {"limit": {"type": "int", "minimum": 0}},
+            "PR063",
+            "(minimum 1)",
+            id="placeholder with a lower minimum",
         ),
         pytest.param(
             {"$include": "common.paginate", "with": {"page_size": "<<nope>>"}},
@@ -647,3 +661,41 @@ def test_an_include_key_written_with_escapes_is_an_include(write_tree: WriteTree
     text = text.replace('"$include"', '"\\u0024include"')
     registry = Registry.from_paths(write_tree({"orders.json": text}))
     assert registry.render("orders.p") == [{"$limit": 1}]
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({}, "enum 'a', 'b'"),
+        ({"enum": ["a", "c"]}, "enum 'a', 'b'"),
+        ({"enum": ["a"]}, "minLength 1"),
+        ({"enum": ["a"], "minLength": 1}, "maxLength 5"),
+        ({"enum": ["a"], "minLength": 1, "maxLength": 9}, "maxLength 5"),
+        ({"enum": ["a"], "minLength": 1, "maxLength": 5}, "pattern '^[a-z]'"),
+        ({"enum": ["b"], "minLength": 1, "maxLength": 4, "pattern": "^[a-z]"}, ""),
+    ],
+)
+def test_a_renamed_param_must_keep_the_fragment_constraints(
+    write_tree: WriteTree, given: dict[str, Any], says: str
+) -> None:
+    declared = {"enum": ["a", "b"], "minLength": 1, "maxLength": 5, "pattern": "^[a-z]"}
+    fragments = {
+        "f": {"params": {"s": {"type": "string", **declared}}, "document": {"s": "<<s>>"}},
+        "g": {
+            "params": {"ids": {"type": "array", "items": {"type": "int"}, "maxItems": 3}},
+            "document": {"i": {"$in": "<<ids>>"}},
+        },
+    }
+    stages = [{"$match": {"$include": "f", "with": {"s": "<<mine>>"}}}]
+    params = {"mine": {"type": "string", **given}}
+    files = {"orders.json": {**orders(stages, params), "fragments": {"f": fragments["f"]}}}
+    if says:
+        problem = only(write_tree, files)
+        assert problem.code == "PR063"
+        assert f"refuses ({says})" in problem.message
+    else:
+        assert Registry.from_paths(write_tree(files)).render("orders.p", {"mine": "b"})
+    stages = [{"$match": {"$include": "g", "with": {"ids": "<<ids>>"}}}]
+    params = {"ids": {"type": "array", "items": {"type": "int"}, "maxItems": 4}}
+    files = {"orders.json": {**orders(stages, params), "fragments": {"g": fragments["g"]}}}
+    assert "refuses (maxItems 3)" in only(write_tree, files).message
