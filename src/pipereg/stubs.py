@@ -74,25 +74,31 @@ _ROWS = "list[dict[str, Any]]"
 _ROW = "dict[str, Any] | None"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-_PRELUDE = """\
-from __future__ import annotations
-
-import datetime
-import decimal
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeAlias, TypedDict, overload
-
-import bson
-
-import pipereg
-from pipereg.adapters import AsyncDriver, SyncDriver
-from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
-
+_ALIASES = """\
 # What parameters of these types accept besides the type itself (see pipereg's coercion).
 DateValue: TypeAlias = datetime.datetime | datetime.date | str  # str: ISO-8601
 ObjectIdValue: TypeAlias = bson.ObjectId | str  # str: 24 hex digits
-DecimalValue: TypeAlias = decimal.Decimal | bson.Decimal128 | int | str  # str: numeric
-"""
+DecimalValue: TypeAlias = decimal.Decimal | bson.Decimal128 | int | str  # str: numeric"""
+
+
+def _imports(body: str) -> str:
+    """The imports ``body`` needs (an unused import is a lint error in the user's project)."""
+    used = set(_WORD.findall(body))
+    abc = [name for name in ("Mapping", "Sequence") if name in used]
+    typing = ["Any", "Literal", "TypeAlias", "TypedDict", *(["overload"] * ("overload" in used))]
+    lines = ["from __future__ import annotations", "", "import datetime", "import decimal"]
+    if abc:
+        lines.append(f"from collections.abc import {', '.join(abc)}")
+    lines += [
+        f"from typing import {', '.join(typing)}",
+        "",
+        "import bson",
+        "",
+        "import pipereg",
+        "from pipereg.adapters import AsyncDriver, SyncDriver",
+        "from pipereg.cursor import AsyncPipelineCursor, PipelineCursor",
+    ]
+    return "\n".join(lines)
 
 
 def generate(pipelines: Iterable[Pipeline], source: str) -> str:
@@ -119,17 +125,17 @@ def generate(pipelines: Iterable[Pipeline], source: str) -> str:
         blocks.extend(_typed_dict(name, pipeline.params, key, names))
     keys = sorted(by_key)
     required = {key: any(p.required for p in by_key[key].params.values()) for key in keys}
-    parts = [
-        _header(source),
-        _PRELUDE,
-        _alias("PipelineKey", "Literal", [_string(key) for key in keys]),
-        *blocks,
-        _get_pipeline(keys, params_types, required),
-        _dao(keys, params_types, required, is_async=False),
-        _dao(keys, params_types, required, is_async=True),
-    ]
-    head, *rest = (part.strip("\n") for part in parts)
-    return head + "\n\n" + "\n\n\n".join(rest) + "\n"
+    body = "\n\n\n".join(
+        [
+            _alias("PipelineKey", "Literal", [_string(key) for key in keys]),
+            *blocks,
+            _get_pipeline(keys, params_types, required),
+            _dao(keys, params_types, required, is_async=False),
+            _dao(keys, params_types, required, is_async=True),
+        ]
+    )
+    head = "\n\n".join([_header(source), _imports(body), _ALIASES])
+    return f"{head}\n\n\n{body}\n"
 
 
 class _Names:
@@ -222,8 +228,17 @@ def _class(
 
 
 def _functional(name: str, fields: list[tuple[str, str]], *, total: bool) -> str:
-    # ruff's UP013 prefers class syntax, which cannot spell these names: the comment silences it.
-    lines = [f"{name} = TypedDict(  # noqa: UP013", f'{INDENT}"{name}",', f"{INDENT}{{"]
+    # ruff's UP013 asks for class syntax where every name could be a class attribute, though a
+    # name the annotations use (``str: str``) cannot: the comment silences it there, and only there
+    # (an unused one is an error too).
+    spellable = all(
+        f.isidentifier() and not keyword.iskeyword(f) and not f.startswith("__") for f, _ in fields
+    )
+    lines = [
+        f"{name} = TypedDict({'  # noqa: UP013' if spellable else ''}",
+        f'{INDENT}"{name}",',
+        f"{INDENT}{{",
+    ]
     lines += [f"{INDENT * 2}{_string(field)}: {annotation}," for field, annotation in fields]
     lines.append(f"{INDENT}}},")
     if not total:
@@ -269,11 +284,13 @@ def _alias(name: str, generic: str, values: list[str]) -> str:
 
 
 def _string(text: str) -> str:
-    """A Python string literal, double-quoted as ruff writes it."""
-    literal = repr(text)
-    if literal.startswith("'") and '"' not in text:
-        literal = '"' + literal[1:-1] + '"'
-    return literal
+    """A Python string literal quoted as ruff writes it: double quotes, unless more are inside."""
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    literal = repr(text)  # its escapes for backslashes and control characters are ruff's too
+    if literal[0] == quote:
+        return literal
+    body = literal[1:-1].replace("\\" + literal[0], literal[0]).replace(quote, "\\" + quote)
+    return quote + body + quote
 
 
 def _signature(
