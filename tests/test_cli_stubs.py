@@ -37,7 +37,7 @@ def root(write_tree: WriteTree) -> Path:
 def test_prints_the_module_without_output(root: Path) -> None:
     result = invoke("--path", str(root), "stubs")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == generate(Registry.from_paths(root), str(root))
+    assert result.stdout == generate(Registry.from_paths(root), [str(root)])
     assert "class OrdersRecentParams(TypedDict):" in result.stdout
 
 
@@ -46,7 +46,7 @@ def test_writes_the_file_then_finds_it_up_to_date(root: Path, tmp_path: Path) ->
     result = invoke("--path", str(root), "stubs", "-o", str(output))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"pipereg: wrote {output} (1 pipeline)\n"
-    assert output.read_text(encoding="utf-8") == generate(Registry.from_paths(root), str(root))
+    assert output.read_text(encoding="utf-8") == generate(Registry.from_paths(root), [str(root)])
     # No temporary file left behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipelines", "typed.py"]
 

@@ -35,7 +35,7 @@ def stubs(ctx: click.Context, output: Path | None, check: bool) -> None:
     if check and output is None:
         raise click.UsageError("--check needs -o FILE: the committed module to compare")
     registry = load_registry(ctx)  # a root without pipelines does not load (PR003)
-    text = generate(registry, ", ".join(roots(ctx)))
+    text = generate(registry, roots(ctx))
     if output is None:
         click.echo(text, nl=False)
         return
