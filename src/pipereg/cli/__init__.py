@@ -4,7 +4,7 @@ Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Err
 each on stderr, never a traceback. One module per command family; ``app`` holds the group.
 """
 
-from pipereg.cli import diff, docs, explain, fmt, lint, run, show
+from pipereg.cli import diff, docs, explain, fmt, lint, run, show, stubs
 from pipereg.cli.app import main
 
 main.add_command(lint.lint)
@@ -16,5 +16,6 @@ main.add_command(diff.diff)
 main.add_command(explain.explain)
 main.add_command(docs.docs)
 main.add_command(fmt.fmt)
+main.add_command(stubs.stubs)
 
 __all__ = ["main"]
