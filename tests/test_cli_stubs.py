@@ -87,8 +87,8 @@ def test_check_fails_on_stale_stubs_and_writes_nothing(
     result = invoke("--path", str(root), "stubs", "--check", "-o", str(output))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"pipereg: {output} is stale: run `pipereg stubs -o {output}` "
-        "(with the same --path) and commit it\n"
+        f"pipereg: {output} is out of date; run: pipereg stubs -o {output} "
+        "(with the same --path), and commit it\n"
     )
     assert output.read_text(encoding="utf-8") == before
 
@@ -97,7 +97,7 @@ def test_check_fails_on_a_missing_file(root: Path, tmp_path: Path) -> None:
     output = tmp_path / "typed.py"
     result = invoke("--path", str(root), "stubs", "--check", "-o", str(output))
     assert result.exit_code == 1
-    assert f"pipereg: {output} is missing: run `pipereg stubs -o {output}`" in result.stderr
+    assert f"pipereg: {output} is missing; run: pipereg stubs -o {output}" in result.stderr
     assert not output.exists()
 
 
@@ -162,7 +162,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     def replace(source: str, target: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("pipereg.cli.stubs.os.replace", replace)
+    monkeypatch.setattr("pipereg.cli.output.os.replace", replace)
     result = invoke("--path", str(root), "stubs", "-o", str(output))
     assert result.exit_code == 2
     assert result.stderr == f"pipereg: {output}: cannot write: No space left on device\n"

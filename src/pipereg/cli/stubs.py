@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
-from pipereg.cli.app import InputError, load_registry, plural, roots
+from pipereg.cli.app import load_registry, plural, roots
+from pipereg.cli.output import generated_file
 from pipereg.stubs import generate
 
 
@@ -36,47 +35,11 @@ def stubs(ctx: click.Context, output: Path | None, check: bool) -> None:
         raise click.UsageError("--check needs -o FILE: the committed module to compare")
     registry = load_registry(ctx)  # a root without pipelines does not load (PR003)
     text = generate(registry, roots(ctx))
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    current = _read(output)
-    if check:
-        if current != text:
-            state = "missing" if current is None else "stale"
-            click.echo(
-                f"pipereg: {output} is {state}: run `pipereg stubs -o {output}` "
-                "(with the same --path) and commit it",
-                err=True,
-            )
-            ctx.exit(1)
-        click.echo(f"pipereg: {output} is up to date", err=True)
-        return
-    if current == text:
-        click.echo(f"pipereg: {output} is up to date", err=True)
-        return
-    _write(output, text)
-    click.echo(f"pipereg: wrote {output} ({plural(len(registry), 'pipeline')})", err=True)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
-
-
-def _write(path: Path, text: str) -> None:
-    # A temporary file in the same folder, then a rename: readers never see half a module.
-    try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    generated_file(
+        ctx,
+        output,
+        text,
+        check=check,
+        what=plural(len(registry), "pipeline"),
+        command=f"pipereg stubs -o {output} (with the same --path), and commit it",
+    )
