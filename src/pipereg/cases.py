@@ -124,8 +124,10 @@ def _load_file(
     if findings:
         return [], locate(findings, source.path, positions)
     document = _convert(document, (), findings)
-    module = document.get("module") or _sibling_module(source, registry)
-    here = Path(source.path).parent
+    # Relative to the file itself, whatever the working directory (the pytest plugin's case).
+    place = source.resource if isinstance(source.resource, Path) else Path(source.path)
+    module = document.get("module") or _sibling_module(place, source.module, registry)
+    here = place.parent
     shared = reader.read(document.get("data", {}), here, ("data",), findings)
     cases = []
     for name, spec in document["cases"].items():
@@ -161,14 +163,14 @@ def _load_file(
     return cases, locate(findings, source.path, positions) + reader.new_problems()
 
 
-def _sibling_module(source: SourceFile, registry: Registry) -> str:
+def _sibling_module(place: Path, module: str, registry: Registry) -> str:
     # The module of the pipeline file next to the case file (orders.test.json -> orders.json),
     # whatever root it was loaded from or "module" it declares.
-    sibling = os.path.realpath(source.path.removesuffix(TEST_SUFFIX) + ".json")
+    sibling = os.path.realpath(place.with_name(place.name.removesuffix(TEST_SUFFIX) + ".json"))
     for pipeline in registry:
         if not pipeline.path.startswith("package:") and os.path.realpath(pipeline.path) == sibling:
             return pipeline.module
-    return source.module
+    return module
 
 
 def _resolve(

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipereg.checks import STAGES
-from pipereg.errors import EngineError
-from pipereg.parse import JsonPath
+from pipereg.errors import EngineError, Finding, Problem
+from pipereg.loader import LoadedFile, locate
+from pipereg.parse import JsonPath, Positions, decode_text
 
 HINT = "run with --uri, e.g. the in-process test server or a real MongoDB"
 
@@ -215,3 +216,30 @@ def describe(features: Sequence[str]) -> str:
     """``unsupported on the embedded engine: $unionWith (run with --uri, ...)``."""
     named = ", ".join(dict.fromkeys(features))
     return f"unsupported on the embedded engine: {named} ({HINT})"
+
+
+def lint(loaded: Sequence[LoadedFile]) -> list[Problem]:
+    """PR070 warnings: one per loaded pipeline the embedded engine cannot run, listing why.
+
+    Each is located at the first stage or operator it cannot run.
+
+    Raises:
+        EngineError: mongomock is not installed.
+    """
+    problems: list[Problem] = []
+    for result in loaded:
+        findings = []
+        for pipeline in result.pipelines:
+            missing = unsupported(pipeline.definition["stages"])
+            if missing:
+                features = ", ".join(dict.fromkeys(item.feature for item in missing))
+                at = ("pipelines", pipeline.name, "stages", *missing[0].at)
+                message = (
+                    f"the embedded engine cannot run {pipeline.key}: {features}; "
+                    "pipereg test reports its cases as unsupported unless run with --uri"
+                )
+                findings.append(Finding(at, "PR070", message, "warning"))
+        if findings:
+            text = decode_text(result.source.read(), result.source.path)
+            problems += locate(findings, result.source.path, Positions(text))
+    return problems
