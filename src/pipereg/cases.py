@@ -160,7 +160,8 @@ def _load_file(
     cases = [
         dataclasses.replace(case, line=line) for case, (line, _) in zip(cases, lines, strict=True)
     ]
-    return cases, locate(findings, source.path, positions) + reader.new_problems()
+    located = sorted(locate(findings, source.path, positions), key=lambda p: (p.line, p.column))
+    return cases, located + reader.new_problems()
 
 
 def _sibling_module(place: Path, module: str, registry: Registry) -> str:
