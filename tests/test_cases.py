@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bson import Decimal128, ObjectId
 
-from helpers import REPO, WriteTree, pipeline_file
+from helpers import REPO, WriteTree, line_of, pipeline_file
 from pipereg import Registry
 from pipereg.cases import Case, load_cases
 from pipereg.discovery import discover_cases
@@ -33,11 +33,6 @@ def load(root: Path, *targets: Path) -> tuple[list[Case], list[Problem]]:
     files, problems = discover_cases(list(targets) or [root])
     assert problems == []
     return load_cases(files, registry)
-
-
-def line_of(text: str, needle: str) -> int:
-    """The 1-based line where ``needle`` first appears in ``text``."""
-    return text[: text.index(needle)].count("\n") + 1
 
 
 def test_a_case_is_loaded_with_bson_values(write_tree: WriteTree) -> None:

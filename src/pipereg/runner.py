@@ -91,8 +91,12 @@ class ServerEngine:
             self.client: Any = pymongo.MongoClient(
                 uri, tz_aware=True, tzinfo=extjson.CODEC_OPTIONS.tzinfo, **options
             )
-            self.client.admin.command("ping")
         except (PyMongoError, ValueError) as exc:
+            raise EngineError(f"cannot use the server: {exc}") from exc
+        try:
+            self.client.admin.command("ping")
+        except PyMongoError as exc:
+            self.client.close()
             raise EngineError(f"cannot use the server: {exc}") from exc
 
     @contextmanager
