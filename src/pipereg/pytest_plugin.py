@@ -60,7 +60,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Close the server engine's client, if one was opened."""
     state = config.stash.get(_STATE, None)
     engine = state.get("engine") if state else None
-    if engine is not None and hasattr(engine, "close"):
+    if engine is not None and not isinstance(engine, Exception) and hasattr(engine, "close"):
         engine.close()
 
 
@@ -105,8 +105,14 @@ def _engine(config: pytest.Config) -> Engine:
     state = _state(config)
     if "engine" not in state:
         uri = config.getoption("pipereg_uri") or os.environ.get(URI_VARIABLE)
-        state["engine"] = ServerEngine(uri) if uri else EmbeddedEngine()
-    engine: Engine = state["engine"]
+        try:
+            state["engine"] = ServerEngine(uri) if uri else EmbeddedEngine()
+        except Exception as exc:  # an unusable engine: every case reports it, none waits again
+            state["engine"] = exc
+    found = state["engine"]
+    if isinstance(found, Exception):
+        raise found
+    engine: Engine = found
     return engine
 
 
@@ -144,6 +150,8 @@ class CaseItem(pytest.Item):
         from pipereg.errors import EngineError  # noqa: PLC0415
         from pipereg.runner import Status, run_case  # noqa: PLC0415
 
+        if self.case.skip is not None:
+            pytest.skip(self.case.skip)
         try:
             engine = _engine(self.config)
         except EngineError as exc:
