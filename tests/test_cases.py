@@ -281,3 +281,21 @@ def test_bundled_cases_load_and_cover_every_bundled_pipeline() -> None:
     assert problems == found == []
     assert {case.key for case in cases} == set(registry.keys())
     assert len(cases) >= 2 * len(registry.keys())
+
+
+def test_a_case_file_without_a_sibling_uses_its_own_name_as_module(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "shop.json": PIPELINES,
+            "extra.test.json": {
+                "cases": {
+                    "full key": {"pipeline": "shop.paid", "expect": []},
+                    "bare": {"pipeline": "paid", "expect": []},
+                }
+            },
+        }
+    )
+    cases, problems = load(root)
+    assert cases == []
+    assert [(p.code, p.json_path) for p in problems] == [("PR060", "$.cases.bare.pipeline")]
+    assert "not a pipeline of module 'extra'" in problems[0].message

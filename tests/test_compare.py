@@ -108,3 +108,8 @@ def test_diff_shows_types_as_extended_json() -> None:
     report = difference([{"v": Decimal128("1.5")}], [{"v": 1.5}])
     assert report is not None
     assert '"$numberDecimal": "1.5"' in report
+
+
+def test_special_decimals_compare_by_value() -> None:
+    assert text(Decimal128("NaN")) == text(Decimal128("NaN"))
+    assert text(Decimal128("Infinity")) != text(Decimal128("-Infinity"))

@@ -146,3 +146,8 @@ def test_lint_warns_once_per_pipeline_at_its_first_unsupported_feature(
     assert problems[0].message.startswith(
         "the embedded engine cannot run shop.both: $unionWith, $round;"
     )
+
+
+def test_malformed_stage_lists_are_left_to_the_schema() -> None:
+    assert embedded.unsupported("not a list") == []
+    assert features([{"$match": {}, "$limit": 1}, "x"]) == []

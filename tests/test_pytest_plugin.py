@@ -22,6 +22,7 @@ SHOP = pipeline_file(
             ],
         },
         "union": {"collection": "orders", "stages": [{"$unionWith": "archive"}]},
+        "typo": {"collection": "orders", "stages": [{"$project": {"n": {"$rounf": 1}}}]},
     }
 )
 CASES = {
@@ -134,3 +135,11 @@ def test_python_tests_are_untouched(project: pytest.Pytester) -> None:
     project.makepyfile(test_plain="def test_one():\n    assert True\n")
     result = run(project, "test_plain.py")
     result.assert_outcomes(passed=1)
+
+
+def test_an_error_while_running_fails_the_case_with_the_error(project: pytest.Pytester) -> None:
+    case = {"pipeline": "typo", "data": {"orders": [{"_id": 1}]}, "expect": []}
+    write(project, "pipelines/shop.test.json", {"cases": {"c": case}})
+    result = run(project, "pipelines")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["shop.typo: OperationFailure: Unrecognized expression '$rounf'*"])
