@@ -106,6 +106,10 @@ class UnknownPipelineError(PipeRegError, KeyError):
         return str(self.args[0])
 
 
+class RevisionError(PipeRegError):
+    """A git revision or a side of ``pipereg diff`` cannot be read or loaded."""
+
+
 class ParameterError(PipeRegError, ValueError):
     """A parameter value does not fit its declaration, or a parameter is missing or unknown.
 

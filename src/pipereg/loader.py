@@ -203,6 +203,7 @@ def _pipeline(
         definition=MappingProxyType(definition),
         stage_tree=stages.tree,
         option_tree=options.tree,
+        module_description=document.get("description", ""),
     )
     return pipeline, findings
 

@@ -41,6 +41,7 @@ class Pipeline:
         options: Aggregate options as written in the file (placeholders unrendered).
         path: The file it came from.
         definition: The pipeline's JSON exactly as written in the file.
+        module_description: The file's own ``description`` (what the module is about).
     """
 
     key: str
@@ -55,6 +56,7 @@ class Pipeline:
     definition: Mapping[str, Any] = field(repr=False)
     stage_tree: list[Any] = field(repr=False)
     option_tree: Mapping[str, Any] = field(repr=False)
+    module_description: str = ""
 
     @functools.cached_property
     def fingerprint(self) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Sequence
 
 import click
 
+from pipereg import reports
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
 from pipereg.discovery import discover_paths
 from pipereg.registry import load_sources
@@ -17,7 +17,13 @@ from pipereg.watch import Poller
 
 @click.command()
 @click.argument("targets", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(reports.FORMATS)),
+    default="text",
+    help="text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0).",
+)
 @click.option(
     "--engine",
     type=click.Choice(["embedded"]),
@@ -79,23 +85,7 @@ def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: st
 
         with input_errors():
             problems = [*problems, *embedded.lint(loaded)]
-    if fmt == "json":
-        records = [
-            {
-                "path": p.path,
-                "line": p.line,
-                "column": p.column,
-                "json_path": p.json_path,
-                "code": p.code,
-                "severity": p.severity,
-                "message": p.message,
-            }
-            for p in problems
-        ]
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
-    else:
-        for problem in problems:
-            click.echo(str(problem))
+    click.echo(reports.FORMATS[fmt](problems), nl=False)
     count = sum(len(result.pipelines) for result in loaded)
     click.echo(
         f"{plural(len(files), 'file')}, {plural(count, 'pipeline')}, "
