@@ -10,7 +10,7 @@ collection and the expected results::
         "daily_revenue: two days": {
           "pipeline": "daily_revenue",
           "params": {"since": {"$date": "2024-03-01T00:00:00Z"}},
-          "data": {"orders": "data/orders.json"},
+          "data": {"orders": "../tests/data/orders.json"},
           "expect": [{"day": "2024-03-01", "orders": 1}],
           "order": "unordered"
         }
@@ -20,8 +20,9 @@ collection and the expected results::
 Files are read and checked as strictly as pipeline files (:mod:`pipereg.parse`, the
 ``pipeline-tests`` JSON Schema), Extended JSON wrappers become BSON values, bare pipeline names
 are looked up in the module of the pipeline file next to the case file, parameters are checked
-against their declarations, and data files are read; every problem is located by file, line,
-column and JSON path. Running cases is :mod:`pipereg.runner`'s job.
+against their declarations, and data files are read (relative to the case file; keep them out of
+the pipeline roots, where they would be taken for pipeline files); every problem is located by
+file, line, column and JSON path. Running cases is :mod:`pipereg.runner`'s job.
 """
 
 from __future__ import annotations
