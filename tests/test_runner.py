@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Registry
 from pipereg.cases import Case, load_cases
 from pipereg.discovery import discover_cases
+from pipereg.errors import EngineError
 from pipereg.runner import EmbeddedEngine, Outcome, Status, run_case
 
 PIPELINES = pipeline_file(
@@ -155,3 +158,30 @@ def test_a_wrong_expectation_in_a_bundled_case_fails(tmp_path: Path) -> None:
     outcome = run_case(wrong, REGISTRY, EmbeddedEngine())
     assert outcome.status is Status.FAIL
     assert '-    "extra": 1,' in outcome.detail.splitlines()
+
+
+class BrokenEngine:
+    """An engine whose databases cannot be made (a server refusing listDatabases, say)."""
+
+    embedded = False
+
+    @contextmanager
+    def open(self) -> Iterator[Any]:
+        raise EngineError("database 'x' already exists; not touching it")
+        yield  # pragma: no cover
+
+
+def test_an_engine_that_cannot_give_a_database_is_an_error_outcome(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "shop.json": PIPELINES,
+            "shop.test.json": {"cases": {"c": {"pipeline": "paid", "expect": []}}},
+        }
+    )
+    registry = Registry.from_paths(root)
+    cases, _ = load_cases(discover_cases([root])[0], registry)
+    outcome = run_case(cases[0], registry, BrokenEngine())
+    assert outcome.status is Status.ERROR
+    assert outcome.detail == (
+        "database for the case: EngineError: database 'x' already exists; not touching it"
+    )

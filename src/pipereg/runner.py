@@ -128,23 +128,34 @@ def run_case(case: Case, registry: Registry, engine: Engine) -> Outcome:
         missing = embedded.unsupported(stages)
         if missing:
             return _unsupported(case, [item.feature for item in missing])
-    with engine.open() as database:
-        try:
-            embedded.seed(database, case.data)
-        except ValueError as exc:
-            return Outcome(case, Status.ERROR, f"cannot seed the database: {exc}")
-        try:
-            results = PipelineDAO(database, registry).fetch_all(case.key, case.params)
-        except Exception as exc:  # a driver or engine error: reported, with the DAO's note
-            feature = embedded.unsupported_error(exc) if engine.embedded else None
-            if feature is not None:
-                return _unsupported(case, [feature])
-            notes = " ".join(getattr(exc, "__notes__", []))
-            return Outcome(case, Status.ERROR, f"{type(exc).__name__}: {exc} {notes}".rstrip())
+    try:
+        with engine.open() as database:
+            return _run(case, registry, database, engine.embedded)
+    except Exception as exc:  # the engine's own database could not be made or dropped
+        return Outcome(case, Status.ERROR, f"database for the case: {_error(exc)}")
+
+
+def _run(case: Case, registry: Registry, database: Any, on_embedded: bool) -> Outcome:
+    try:
+        embedded.seed(database, case.data)
+    except ValueError as exc:
+        return Outcome(case, Status.ERROR, f"cannot seed the database: {exc}")
+    try:
+        results = PipelineDAO(database, registry).fetch_all(case.key, case.params)
+    except Exception as exc:  # a driver or engine error: reported, with the DAO's note
+        feature = embedded.unsupported_error(exc) if on_embedded else None
+        if feature is not None:
+            return _unsupported(case, [feature])
+        return Outcome(case, Status.ERROR, _error(exc))
     difference = compare.difference(case.expect, results, case.order)
     if difference is None:
         return Outcome(case, Status.PASS)
     return Outcome(case, Status.FAIL, difference)
+
+
+def _error(exc: BaseException) -> str:
+    notes = " ".join(getattr(exc, "__notes__", []))
+    return f"{type(exc).__name__}: {exc} {notes}".rstrip()
 
 
 def _unsupported(case: Case, features: list[str]) -> Outcome:
