@@ -1,10 +1,10 @@
-"""The ``pipereg`` command: lint, show, render, run, test, diff, explain and document pipelines.
+"""The ``pipereg`` command: lint, format, list, show, render, run, test, diff, explain, document.
 
 Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line
 each on stderr, never a traceback. One module per command family; ``app`` holds the group.
 """
 
-from pipereg.cli import diff, docs, explain, lint, run, show, test
+from pipereg.cli import diff, docs, explain, fmt, lint, run, show, test
 from pipereg.cli.app import main
 
 main.add_command(lint.lint)
@@ -15,6 +15,7 @@ main.add_command(run.run)
 main.add_command(diff.diff)
 main.add_command(explain.explain)
 main.add_command(docs.docs)
+main.add_command(fmt.fmt)
 main.add_command(test.test)
 
 __all__ = ["main"]
