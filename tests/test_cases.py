@@ -164,10 +164,10 @@ def test_problems_are_located(write_tree: WriteTree) -> None:
     path = root / "shop.test.json"
     text = path.read_text(encoding="utf-8")
     assert [(p.line, p.code, p.json_path) for p in problems] == [
-        (line_of(text, '"piad"'), "PR060", "$.cases.unknown.pipeline"),
-        (line_of(text, '"params": {\n'), "PR061", '$.cases["bad params"].params'),
+        (line_of(text, '"piad"'), "PR080", "$.cases.unknown.pipeline"),
+        (line_of(text, '"params": {\n'), "PR081", '$.cases["bad params"].params'),
         (line_of(text, '"$oid"') - 1, "PR050", "$.cases.literal.expect[0]._id"),
-        (line_of(text, '"nowhere"'), "PR062", "$.cases.folder.data"),
+        (line_of(text, '"nowhere"'), "PR082", "$.cases.folder.data"),
     ]
     assert problems[0].message == (
         "unknown pipeline 'piad': not a pipeline of module 'shop' nor a full key"
@@ -257,9 +257,9 @@ def test_data_files_that_are_not_arrays_or_not_json(write_tree: WriteTree) -> No
     )
     _, problems = load(root)
     by_file = {(Path(p.path).name, p.code, p.message.split(":")[0]) for p in problems}
-    assert ("object.json", "PR062", "expected a JSON array of documents") in by_file
-    assert ("broken.json", "PR062", "invalid JSON") in by_file
-    assert ("missing.json", "PR062", "cannot read") in by_file
+    assert ("object.json", "PR082", "expected a JSON array of documents") in by_file
+    assert ("broken.json", "PR082", "invalid JSON") in by_file
+    assert ("missing.json", "PR082", "cannot read") in by_file
 
 
 def test_a_file_over_the_size_limit_is_pr004(write_tree: WriteTree) -> None:
@@ -297,5 +297,5 @@ def test_a_case_file_without_a_sibling_uses_its_own_name_as_module(write_tree: W
     )
     cases, problems = load(root)
     assert cases == []
-    assert [(p.code, p.json_path) for p in problems] == [("PR060", "$.cases.bare.pipeline")]
+    assert [(p.code, p.json_path) for p in problems] == [("PR080", "$.cases.bare.pipeline")]
     assert "not a pipeline of module 'extra'" in problems[0].message

@@ -149,7 +149,7 @@ def test_a_bad_case_file_exits_2_with_located_problems(write_tree: WriteTree) ->
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
         "pipereg: 1 problem in test-case files",
-        f"{root / 'shop.test.json'}:4:7: PR060 $.cases.c.pipeline: unknown pipeline 'piad': "
+        f"{root / 'shop.test.json'}:4:7: PR080 $.cases.c.pipeline: unknown pipeline 'piad': "
         "not a pipeline of module 'shop' nor a full key (did you mean 'shop.paid'?)",
     ]
 

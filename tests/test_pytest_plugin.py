@@ -113,7 +113,7 @@ def test_a_bad_case_file_is_a_collection_error(project: pytest.Pytester) -> None
     result = run(project, "pipelines")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*pipelines/shop.test.json:4:7: PR060 $.cases.c.pipeline: unknown pipeline 'nope'*"]
+        ["*pipelines/shop.test.json:4:7: PR080 $.cases.c.pipeline: unknown pipeline 'nope'*"]
     )
 
 

@@ -139,7 +139,7 @@ def _load_file(
             try:
                 registry.get(key).prepare(params)
             except ParameterError as exc:
-                findings.append(Finding((*at, "params"), "PR061", str(exc)))
+                findings.append(Finding((*at, "params"), "PR081", str(exc)))
         data = {**shared, **reader.read(spec.get("data", {}), here, (*at, "data"), findings)}
         if key is not None:
             cases.append(
@@ -184,7 +184,7 @@ def _resolve(
     known = registry.keys()
     hint = did_you_mean(f"{module}.{name}", known) or did_you_mean(name, known)
     message = f"unknown pipeline {name!r}: not a pipeline of module {module!r} nor a full key"
-    findings.append(Finding(at, "PR060", message + hint))
+    findings.append(Finding(at, "PR080", message + hint))
     return None
 
 
@@ -218,7 +218,7 @@ class _DataReader:
         if isinstance(spec, str):
             folder = here / spec
             if not folder.is_dir():
-                findings.append(Finding(at, "PR062", f"{os.fspath(folder)!r} is not a folder"))
+                findings.append(Finding(at, "PR082", f"{os.fspath(folder)!r} is not a folder"))
                 return {}
             return {
                 file.name.removesuffix(".json"): self._file(file, at, findings)
@@ -240,7 +240,7 @@ class _DataReader:
         documents = self._files[shown]
         if documents is None:
             findings.append(
-                Finding(at, "PR062", f"data file {shown!r} cannot be loaded (see its problems)")
+                Finding(at, "PR082", f"data file {shown!r} cannot be loaded (see its problems)")
             )
             return ()
         return documents
@@ -251,16 +251,16 @@ class _DataReader:
         parsed = _read_json(source, self.limit)
         if isinstance(parsed, list):
             self._problems[shown] = [
-                Problem(p.path, p.line, p.column, p.json_path, "PR062", p.message) for p in parsed
+                Problem(p.path, p.line, p.column, p.json_path, "PR082", p.message) for p in parsed
             ]
             return None
         document, text = parsed
         findings: list[Finding] = []
         if not isinstance(document, list):
-            findings.append(Finding((), "PR062", "expected a JSON array of documents"))
+            findings.append(Finding((), "PR082", "expected a JSON array of documents"))
         else:
             findings += [
-                Finding((index,), "PR062", "expected a document (a JSON object)")
+                Finding((index,), "PR082", "expected a document (a JSON object)")
                 for index, item in enumerate(document)
                 if not isinstance(item, dict)
             ]
