@@ -44,3 +44,8 @@ def commit_files(repo: Path, files: dict[str, Any], message: str) -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
     return git(repo, "rev-parse", "HEAD")
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line where ``needle`` first appears in ``text``."""
+    return text[: text.index(needle)].count("\n") + 1

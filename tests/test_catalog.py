@@ -169,11 +169,13 @@ def test_fences_outgrow_the_fences_inside() -> None:
     assert catalog.fence("```\nx\n```") == ["````", "```", "x", "```", "````"]
 
 
-def test_pretty_keeps_what_fits_on_a_line() -> None:
-    assert catalog.pretty({"a": [1, 2]}) == '{"a": [1, 2]}'
+def test_pretty_lays_json_out_as_fmt_does() -> None:
+    # The top level opens, inner values that fit stay on their line, stages one per block.
+    assert catalog.pretty({"a": [1, 2]}) == '{\n  "a": [1, 2]\n}'
     assert catalog.pretty({"a": [1, 2], "b": {"c": "d"}}, width=18) == "\n".join(
         ["{", '  "a": [1, 2],', '  "b": {"c": "d"}', "}"]
     )
     assert catalog.pretty([{"k": "long value"}, []], width=10) == "\n".join(
         ["[", "  {", '    "k": "long value"', "  },", "  []", "]"]
     )
+    assert catalog.pretty([{"$count": "n"}], stage_list=True) == '[\n  {"$count": "n"}\n]'

@@ -83,14 +83,15 @@ def test_unreadable_check_target_is_an_input_error(project: Path) -> None:
     (project / "docs" / "catalog.md").write_bytes(b"\xff\xfe")
     result = invoke("docs", "-o", "docs/catalog.md", "--check")
     assert result.exit_code == 2
-    assert result.stderr.startswith("pipereg: cannot read docs/catalog.md")
+    assert result.stderr.startswith("pipereg: docs/catalog.md: cannot read:")
 
 
 def test_unwritable_target_is_one_line_exit_2(project: Path) -> None:
     result = invoke("docs", "-o", "no/such/dir/catalog.md")
     assert result.exit_code == 2
     assert (
-        result.stderr == "pipereg: cannot write no/such/dir/catalog.md: No such file or directory\n"
+        result.stderr
+        == "pipereg: no/such/dir/catalog.md: cannot write: No such file or directory\n"
     )
     assert "Traceback" not in result.output
 

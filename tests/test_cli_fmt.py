@@ -203,7 +203,7 @@ def test_an_edit_made_while_formatting_is_not_overwritten(
     monkeypatch.setattr(pipereg.cli.fmt, "format_bytes", format_while_editing)
     result = invoke("fmt", str(tree / "a.json"))
     assert result.exit_code == 2
-    assert "changed while being formatted; left as it is, run fmt again" in result.stderr
+    assert "changed on disk since it was read; left as it is, run fmt again" in result.stderr
     assert (tree / "a.json").read_text(encoding="utf-8") == edit
     assert leftovers(tree) == []
 

@@ -67,6 +67,9 @@ def test_pre_commit_hooks_are_well_formed() -> None:
     # lint needs the whole tree (module names, keys across files); fmt works file by file.
     assert hooks["pipereg-lint"]["pass_filenames"] is False
     assert hooks["pipereg-fmt"]["pass_filenames"] is True
+    # fmt refuses a test-case file given by name (it is not a pipeline file).
+    assert re.search(str(hooks["pipereg-fmt"]["exclude"]), "pipelines/orders.test.json")
+    assert not re.search(str(hooks["pipereg-fmt"]["exclude"]), "pipelines/orders.json")
 
 
 @pytest.mark.parametrize("hook_id", ["pipereg-lint", "pipereg-fmt"])

@@ -164,3 +164,12 @@ def test_roots_are_relative_to_the_top_level(repo: Path) -> None:
 
 def test_a_folder_shows_paths_below_it(tmp_path: Path, repo: Path) -> None:
     assert load_folder(repo, ["pipelines"], "x", None)["orders.q"].path == "pipelines/orders.json"
+
+
+def test_test_case_files_are_not_pipelines_at_a_revision(repo: Path) -> None:
+    cases = {"cases": {"c": {"pipeline": "q", "expect": []}}}
+    head = commit_files(
+        repo, {"pipelines/orders.test.json": cases, "tests_only/orders.test.json": cases}, "cases"
+    )
+    pipelines = load_revision(repo, head, "HEAD", ["pipelines", "tests_only"], None)
+    assert sorted(pipelines) == ["orders.q"]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipereg import extjson
+from pipereg import extjson, fmt
 from pipereg.errors import ParameterError
 from pipereg.parse import ParseFailure, Positions, decode_text, parse_json
 from pipereg.pipeline import Pipeline
@@ -203,7 +203,8 @@ def _options(pipeline: Pipeline, catalog: Catalog) -> list[str]:
 
 def _stages(pipeline: Pipeline, catalog: Catalog) -> list[str]:
     title = "**Stages** (fragments inlined)" if pipeline.includes else "**Stages**"
-    return [title, "", *fence(pretty(pipeline.definition["stages"]), "json"), ""]
+    stages = pretty(pipeline.definition["stages"], stage_list=True)
+    return [title, "", *fence(stages, "json"), ""]
 
 
 def _fragment_uses(pipelines: list[Pipeline], catalog: Catalog) -> list[str]:
@@ -238,7 +239,8 @@ def _example(pipeline: Pipeline, catalog: Catalog) -> list[str]:
             *fence(_relaxed(params), "json"),
             "",
         ]
-    out += ["Rendered stages (relaxed Extended JSON):", "", *fence(_relaxed(stages), "json")]
+    rendered = _relaxed(stages, stage_list=True)
+    out += ["Rendered stages (relaxed Extended JSON):", "", *fence(rendered, "json")]
     if options and compact(options) != compact(dict(pipeline.options)):
         out += ["", "Rendered options:", "", *fence(_relaxed(options), "json")]
     return [*out, ""]
@@ -247,40 +249,15 @@ def _example(pipeline: Pipeline, catalog: Catalog) -> list[str]:
 SECTIONS: tuple[Section, ...] = (_facts, _parameters, _options, _stages, _example)
 
 
-def pretty(value: Any, width: int = WIDTH) -> str:
-    """JSON laid out for reading: a container that fits on its line stays on it."""
-    return "\n".join(_pretty(value, "", width))
+def pretty(value: Any, width: int = WIDTH, *, stage_list: bool = False) -> str:
+    """JSON laid out as ``pipereg fmt`` lays out pipeline files, so the catalog reads like them."""
+    text = json.dumps(value, ensure_ascii=False)
+    return fmt.format_text(text, width=width, stage_list=stage_list).rstrip("\n")
 
 
-def _pretty(value: Any, indent: str, width: int) -> list[str]:
-    flat = json.dumps(value, ensure_ascii=False)
-    if not isinstance(value, (dict, list)) or not value or len(indent) + len(flat) <= width:
-        return [flat]
-    inner = indent + "  "
-    if isinstance(value, dict):
-        parts = [
-            (label, _pretty(item, inner, width - len(label) - 1))
-            for label, item in (
-                (f"{json.dumps(k, ensure_ascii=False)}: ", v) for k, v in value.items()
-            )
-        ]
-    else:
-        parts = [("", _pretty(item, inner, width - 1)) for item in value]
-    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
-    lines = [opening]
-    for i, (prefix, body) in enumerate(parts):
-        comma = "," if i < len(parts) - 1 else ""
-        first, *rest = body
-        if rest:
-            lines += [f"{inner}{prefix}{first}", *rest[:-1], f"{rest[-1]}{comma}"]
-        else:
-            lines.append(f"{inner}{prefix}{first}{comma}")
-    return [lines[0], *lines[1:], f"{indent}{closing}"]
-
-
-def _relaxed(value: Any) -> str:
+def _relaxed(value: Any, *, stage_list: bool = False) -> str:
     # Relaxed Extended JSON ({"$date": ...}) laid out like the stages as written.
-    return pretty(json.loads(extjson.dumps(value, indent=None)))
+    return pretty(json.loads(extjson.dumps(value, indent=None)), stage_list=stage_list)
 
 
 def code(text: str) -> str:

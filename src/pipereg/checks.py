@@ -50,6 +50,10 @@ CODES: dict[str, str] = {
     "PR066": "a fragment is never included",
     "PR067": "two definitions of one fragment key",
     "PR068": "malformed $include",
+    "PR070": "the embedded engine (mongomock) cannot run a stage or operator of this pipeline",
+    "PR080": "a test case names an unknown pipeline",
+    "PR081": "a test case's parameters do not fit the pipeline's declarations",
+    "PR082": "a test case's data file or folder cannot be loaded",
 }
 
 STAGES = frozenset(

@@ -74,6 +74,20 @@ class PipelineLoadError(PipeRegError):
         super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
 
 
+class CaseLoadError(PipeRegError):
+    """Test-case files could not be loaded; ``problems`` lists every problem in every file."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in test-case files"
+        super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
+
+
+class EngineError(PipeRegError):
+    """The engine needed to run pipelines cannot be used: mongomock is not installed, say."""
+
+
 class UnknownPipelineError(PipeRegError, KeyError):
     """No pipeline is registered under the requested key."""
 

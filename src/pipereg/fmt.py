@@ -92,13 +92,17 @@ _OTHER, _ROOT, _SECTION, _ENTRY, _STAGES, _STAGE, _FACET, _SUB = range(8)
 _SECTIONS = frozenset({"pipelines", "fragments"})
 
 
-def format_text(text: str, path: str = "<text>", *, width: int = WIDTH) -> str:
+def format_text(
+    text: str, path: str = "<text>", *, width: int = WIDTH, stage_list: bool = False
+) -> str:
     """Lay out a JSON document canonically; the value, key order and number spelling unchanged.
 
     Args:
         text: The document (a ``str``: decoding is :func:`format_bytes`'s job).
         path: The file name that problems are reported under.
         width: Columns a one-line object or array may take, indentation included.
+        stage_list: The document is a list of stages on its own (as ``pipereg docs`` shows
+            them), laid out as a pipeline's ``stages`` are in a file: one stage per block.
 
     Returns:
         The canonical text, ending with one line ending (CRLF if the input's first line ends
@@ -115,7 +119,7 @@ def format_text(text: str, path: str = "<text>", *, width: int = WIDTH) -> str:
     document = _READER.decode(text)
     layout = _Layout(width)
     try:
-        layout.measure(document, _ROOT, 0)
+        layout.measure(document, _STAGES if stage_list else _ROOT, 0)
     except _TooDeep as exc:
         deep = Positions(text).first("deep")
         at, (line, column) = deep if deep is not None else ((), (1, 1))

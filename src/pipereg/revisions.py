@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
-from pipereg.discovery import SUFFIX, discover_paths, size_limit
+from pipereg.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
 from pipereg.errors import PipelineLoadError, RevisionError
 from pipereg.pipeline import Pipeline
 from pipereg.registry import load_sources
@@ -188,13 +188,14 @@ def _load(
 
 
 def has_pipelines(root: Path) -> bool:
-    """Whether ``root`` is a file, or a folder with a ``*.json`` file below it."""
+    """Whether ``root`` is a file, or a folder with a pipeline file (``*.json``) below it."""
     if root.is_file():
         return True
     if not root.is_dir():
         return False
     return any(
         not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and not path.name.endswith(TEST_SUFFIX)  # test-case files are not pipeline files
         for path in root.rglob(f"*{SUFFIX}")
     )
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from pipereg import catalog
-from pipereg.cli.app import InputError, load_registry, plural
+from pipereg.cli.app import load_registry, plural
+from pipereg.cli.output import generated_file
 
 
 @click.command()
@@ -35,43 +35,11 @@ def docs(ctx: click.Context, output: str | None, check: bool) -> None:
     text = catalog.markdown(
         pipelines, lines=catalog.locate_pipelines(pipelines), link_from=link_from
     )
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    if check:
-        ctx.exit(_check(Path(output), text))
-    try:
-        _write_atomically(Path(output), text)
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    click.echo(f"pipereg: wrote {output} ({plural(len(pipelines), 'pipeline')})", err=True)
-
-
-def _check(path: Path, text: str) -> int:
-    try:
-        current = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        current = None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
-    if current == text:
-        click.echo(f"pipereg: {path} is up to date", err=True)
-        return 0
-    state = "missing" if current is None else "out of date"
-    click.echo(f"pipereg: {path} is {state}; run: pipereg docs -o {path}", err=True)
-    return 1
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    # A reader (or a crash) sees the old catalog or the new one, never half of one: write a
-    # temporary file beside it, then rename it over the target.
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    generated_file(
+        ctx,
+        None if output is None else Path(output),
+        text,
+        check=check,
+        what=plural(len(pipelines), "pipeline"),
+        command=f"pipereg docs -o {output}",
+    )

@@ -8,17 +8,15 @@ an interrupted run leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
-import stat
-import tempfile
 from pathlib import Path
 from typing import cast
 
 import click
 
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
+from pipereg.cli.output import ChangedMeanwhile, replace_file
 from pipereg.discovery import FileTooLarge, SourceFile, discover_paths, size_limit
 from pipereg.errors import PipelineLoadError
 from pipereg.fmt import BOM, format_bytes
@@ -98,40 +96,15 @@ def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> boo
         click.echo(_unified_diff(source.path, data, formatted), nl=False)
     elif write:
         try:
-            _replace(path, formatted, before)
+            replace_file(path, formatted, read_as=before)
+        except ChangedMeanwhile as exc:
+            raise _NotWritten(f"{exc}, run fmt again") from exc
         except OSError as exc:
             raise _NotWritten(f"cannot write: {exc.strerror or exc}") from exc
         click.echo(source.path)
     else:
         click.echo(source.path)
     return True
-
-
-def _replace(path: Path, data: bytes, before: os.stat_result) -> None:
-    # Write beside the file (a rename is atomic only within one file system), then rename over
-    # it. A symlink is followed, so the link stays a link and its target gets the new text. The
-    # temporary name starts with "." so discovery and watchers skip it while it exists.
-    target = Path(os.path.realpath(path))
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(before.st_mode))
-        now = os.stat(target)
-        # An editor saving meanwhile must not have its edit replaced by the older text.
-        if (now.st_ino, now.st_size, now.st_mtime_ns) != (
-            before.st_ino,
-            before.st_size,
-            before.st_mtime_ns,
-        ):
-            raise _NotWritten("changed while being formatted; left as it is, run fmt again")
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _unified_diff(path: str, old: bytes, new: bytes) -> str:

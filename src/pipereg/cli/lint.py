@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import click
 
 from pipereg import reports
-from pipereg.cli.app import MAX_FILE_BYTES, plural, roots
+from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
 from pipereg.discovery import discover_paths
 from pipereg.registry import load_sources
 from pipereg.watch import Poller
@@ -23,6 +23,12 @@ from pipereg.watch import Poller
     type=click.Choice(list(reports.FORMATS)),
     default="text",
     help="text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["embedded"]),
+    help="Also warn (PR070) about pipelines this engine cannot run: "
+    "embedded is mongomock, behind run and test without --uri.",
 )
 @click.option(
     "--watch",
@@ -42,6 +48,7 @@ def lint(
     ctx: click.Context,
     targets: tuple[str, ...],
     fmt: str,
+    engine: str | None,
     watch: bool,
     interval: float | None,
     watch_cycles: int | None,
@@ -53,30 +60,37 @@ def lint(
         if interval is not None or watch_cycles is not None:
             given = "--interval" if interval is not None else "--watch-cycles"
             raise click.UsageError(f"{given} needs --watch")
-        ctx.exit(_lint(paths, fmt, limit, whole=not targets))
+        ctx.exit(_lint(paths, fmt, limit, engine, whole=not targets))
     # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
     poller = Poller(functools.partial(discover_paths, paths))
-    status = _lint(paths, fmt, limit, whole=not targets)
+    status = _lint(paths, fmt, limit, engine, whole=not targets)
     lints = 1
     try:
         while watch_cycles is None or lints < watch_cycles:
             time.sleep(interval or 1.0)
             if poller.changed():
                 click.echo("pipereg: files changed, linting again", err=True)
-                status = _lint(paths, fmt, limit, whole=not targets)
+                status = _lint(paths, fmt, limit, engine, whole=not targets)
                 lints += 1
     except KeyboardInterrupt:
         pass  # Ctrl-C is how --watch ends: no traceback, no "Aborted!"
     ctx.exit(status)
 
 
-def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None, *, whole: bool) -> int:
+def _lint(
+    paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: str | None, *, whole: bool
+) -> int:
     # Some files named on the command line may hold fragments that files left out include:
     # "never included" (PR066) is only said of the whole roots.
     files, problems = discover_paths(paths)
     loaded, problems = load_sources(
         files, problems, max_file_bytes=max_file_bytes, unused_fragments=whole
     )
+    if engine == "embedded":
+        from pipereg import embedded  # noqa: PLC0415 - imports mongomock
+
+        with input_errors():
+            problems = [*problems, *embedded.lint(loaded)]
     click.echo(reports.FORMATS[fmt](problems), nl=False)
     count = sum(len(result.pipelines) for result in loaded)
     click.echo(
