@@ -181,15 +181,25 @@ def _pipeline(
             findings.append(Finding(at, "PR022", exc.problem))
             # Keep checking the rest of the pipeline against the bare declaration.
             params[param_name] = Param(param_name, declaration["type"], optional=True)
-    stages = template.build(definition["stages"], (*base, "stages"), stages=True)
-    options = template.build(definition.get("options", {}), (*base, "options"))
-    findings += stages.findings + options.findings
-    sites = stages.sites + options.sites
-    findings += checks.check_pipeline(
-        params, sites, stages.tree, options.tree, text=stages.text, texts=stages.texts, base=base
-    )
-    if any(f.severity == "error" for f in findings):
-        return None, findings
+    # Most pipelines can be vouched for from their text; the rest get templates built and every
+    # rule run, which finds and locates each problem. Pipelines build templates on first render.
+    sketch = None if findings else template.sketch(definition["stages"], definition.get("options"))
+    if sketch is None or not checks.clean(params, sketch, definition["stages"]):
+        stages = template.build(definition["stages"], (*base, "stages"), stages=True)
+        options = template.build(definition.get("options", {}), (*base, "options"))
+        findings += stages.findings + options.findings
+        sites = stages.sites + options.sites
+        findings += checks.check_pipeline(
+            params,
+            sites,
+            stages.tree,
+            options.tree,
+            text=stages.text,
+            texts=stages.texts,
+            base=base,
+        )
+        if any(f.severity == "error" for f in findings):
+            return None, findings
     pipeline = Pipeline(
         key=f"{module}.{name}",
         module=module,
@@ -201,8 +211,6 @@ def _pipeline(
         options=MappingProxyType(definition.get("options", {})),
         path=path,
         definition=MappingProxyType(definition),
-        stage_tree=stages.tree,
-        option_tree=options.tree,
     )
     return pipeline, findings
 
