@@ -64,7 +64,7 @@ STAGES = frozenset(
     }
 )  # fmt: skip
 _WRITE_STAGES = ("$out", "$merge")
-_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
+_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})  # also spelled out in clean()
 
 
 def check_pipeline(
@@ -139,7 +139,7 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
         used.add(mark.name)
     if len(used) != len(params):  # PR021
         return False
-    if any(f'"{key}"' in text for key in _JAVASCRIPT):  # PR032
+    if '"$where"' in text or '"$function"' in text or '"$accumulator"' in text:  # PR032
         return False
     if not _known_stages(stages, top_level=True):  # PR030, PR031
         return False
