@@ -91,6 +91,7 @@ PARAMS: dict[str, Any] = {
     "arr": {"type": "array", "items": {"type": "int"}},
     "r": {"type": "string", "regex": True, "maxLength": 5},
     "bad": {"type": "int", "default": "ten"},
+    "fk": {"type": "field", "default": "a<<b"},
 }
 STRINGS = [
     "plain", "<<a>>", "<<b>>", "<<s>>", "<<f>>", "<<g>>", "<<opt>>", "<<nul>>", "<<arr>>",
@@ -102,8 +103,8 @@ STRINGS = [
 KEYS = [
     "$match", "$and", "$or", "$in", "$nin", "$cond", "$concat", "$round", "$where", "$function",
     "$expr", "$regex", "$regexMatch", "regex", "<<f>>", "<<g>>", "<<a>>", "<<zz>>", "a<<b>>",
-    "<<<<k", "k", "x", 'q"k', "$q\\k", "pipeline", "$date", "$oid", "$numberLong", "$literal",
-    "$sum", "let", "é",
+    "<<<<k", "k", "x", 'q"k', "$q\\k", "pipeline", "<<fk>>", "a<<<<b", "$date", "$oid",
+    "$numberLong", "$literal", "$sum", "let", "é",
 ]  # fmt: skip
 STAGES = [
     "$match", "$project", "$addFields", "$group", "$sort", "$limit", "$facet", "$lookup",
@@ -193,7 +194,7 @@ TAME_STRINGS = [
 ]  # fmt: skip
 TAME_KEYS = [
     "$match", "$and", "$or", "$in", "$cond", "$concat", "$round", "k", "x", "<<f>>", "<<g>>",
-    "$expr", "$sum", "é", "$regex", "a<<<<b",
+    "$expr", "$sum", "é", "$regex", "a<<<<b", "<<fk>>",
 ]  # fmt: skip
 TAME_STAGES = ["$match", "$project", "$addFields", "$group", "$sort", "$set", "$limit", "$out"]
 tame_values = st.recursive(
@@ -257,3 +258,27 @@ def test_the_fast_path_vouches_for_an_ordinary_pipeline() -> None:
     assert sketch is not None
     params = {n: Param.from_json(n, d) for n, d in definition["params"].items()}
     assert checks.clean(params, sketch, definition["stages"])
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        # PR029 over a key the tree unescapes: "a<<<<b" is the key "a<<b", the default.
+        [{"$sort": {"<<fk>>": 1, "a<<<<b": 1}}],
+        [{"$sort": {"<<f>>": 1, "k": 1}}],  # PR029 plainly
+        [{"$project": {"x": {"$concat": ["a", "<<opt>>"]}}}],  # PR027
+        [{"$match": {"a": "<<opt>>"}}, {"$project": {"x": {"$concat": ["a", "b"]}}}],  # none
+        [{"$set": {"x": "$<<s>>"}}],  # PR035
+        [{"$match": {"$expr": {"$eq": ["$a", "$<<s>>"]}}}],  # PR035 in $expr
+        [{"$match": {"x": "$<<s>>"}}],  # not an expression: no PR035
+        [{"$lookup": {"from": "c", "as": "y", "pipeline": [{"$out": "z"}]}}],  # PR031
+        [{"$facet": {"<<f>>": [{"$bogus": 1}]}}],  # a placeholder facet name: no PR030
+        [{"$group": {"_id": None, "n": {"$accumulator": {}}}}],  # PR032
+        [{"$match": {"a": {"n": {"n": {"n": "<<a>>"}}}}}],
+    ],
+)
+def test_rule_cases_load_the_same_with_and_without_the_fast_path(stages: list[Any]) -> None:
+    text = json.dumps(stages)
+    used = [n for n in PARAMS if f"<<{n}>>" in text.replace("<<<<", "")]
+    definition = {"collection": "c", "params": {n: PARAMS[n] for n in used}, "stages": stages}
+    assert_same(json.dumps({"version": 1, "pipelines": {"p": definition}}).encode())
