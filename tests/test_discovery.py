@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import WriteTree, pipeline_file
-from pipereg.discovery import default_roots, discover_package, discover_paths
+from pipereg.discovery import default_roots, discover_cases, discover_package, discover_paths
 
 FILE = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}})
 
@@ -99,3 +99,72 @@ def test_unknown_package_is_a_problem() -> None:
     assert files == []
     assert problems[0].code == "PR003"
     assert "no_such_package_here" in problems[0].message
+
+
+CASES = {"cases": {"c": {"pipeline": "p", "expect": []}}}
+
+
+def test_test_case_files_are_not_pipeline_files(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {"orders.json": FILE, "orders.test.json": CASES, "billing/invoices.test.json": CASES}
+    )
+    files, problems = discover_paths([root])
+    assert problems == []
+    assert [f.module for f in files] == ["orders"]
+
+
+def test_a_case_file_named_as_a_pipeline_root_is_a_problem(write_tree: WriteTree) -> None:
+    root = write_tree({"orders.test.json": CASES})
+    files, problems = discover_paths([root / "orders.test.json"])
+    assert files == []
+    assert [(p.code, p.message) for p in problems] == [
+        ("PR003", "a test-case file, not a pipeline file: run it with pipereg test")
+    ]
+
+
+def test_a_root_of_only_case_files_has_no_pipeline_files(write_tree: WriteTree) -> None:
+    root = write_tree({"orders.test.json": CASES})
+    files, problems = discover_paths([root])
+    assert files == []
+    assert [p.message for p in problems] == ["no pipeline files (*.json) below this root"]
+
+
+def test_package_discovery_skips_case_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "svc_cases_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "orders.json").write_text("{}", encoding="utf-8")
+    (package / "orders.test.json").write_text("{}", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    files, problems = discover_package("svc_cases_pkg")
+    assert problems == []
+    assert [f.module for f in files] == ["orders"]
+
+
+def test_case_files_are_found_with_their_modules(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "orders.json": FILE,
+            "orders.test.json": CASES,
+            "billing/invoices.test.json": CASES,
+            ".hidden/x.test.json": CASES,
+        }
+    )
+    files, problems = discover_cases([root, root / "orders.test.json"])
+    assert problems == []
+    assert [(f.module, f.path) for f in files] == [
+        ("billing.invoices", os.path.join(str(root), "billing", "invoices.test.json")),
+        ("orders", os.path.join(str(root), "orders.test.json")),
+    ]
+
+
+def test_case_discovery_problems(write_tree: WriteTree, tmp_path: Path) -> None:
+    root = write_tree({"orders.json": FILE})
+    files, problems = discover_cases([root / "orders.json", tmp_path / "nowhere"])
+    assert files == []
+    assert [p.message for p in problems] == [
+        "not a test-case file (expected a name ending in .test.json)",
+        "does not exist or is not readable",
+    ]

@@ -33,11 +33,30 @@ def test_editor_copy_in_schemas_folder_is_the_shipped_schema() -> None:
 
 
 def test_bundled_examples_reference_the_schema_and_validate() -> None:
-    for path in sorted((REPO / "pipelines").rglob("*.json")):
+    paths = [p for p in (REPO / "pipelines").rglob("*.json") if not p.name.endswith(".test.json")]
+    assert len(paths) == 4
+    for path in sorted(paths):
         document = json.loads(path.read_text(encoding="utf-8"))
         target = (path.parent / document["$schema"]).resolve()
         assert target == (REPO / "schemas/pipeline-file.schema.json").resolve(), path
         assert schema.validate(document) == [], path
+
+
+def test_bundled_test_cases_reference_the_cases_schema_and_validate() -> None:
+    paths = sorted((REPO / "pipelines").rglob("*.test.json"))
+    assert len(paths) == 4
+    for path in paths:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        target = (path.parent / document["$schema"]).resolve()
+        assert target == (REPO / "schemas/pipeline-tests.schema.json").resolve(), path
+        assert schema.validate(document, schema.CASES_SCHEMA_FILE) == [], path
+
+
+def test_cases_schema_is_valid_and_its_editor_copy_is_the_shipped_one() -> None:
+    jsonschema.Draft202012Validator.check_schema(schema.schema(schema.CASES_SCHEMA_FILE))
+    shipped = (REPO / "src/pipereg/pipeline-tests.schema.json").read_text(encoding="utf-8")
+    editor = (REPO / "schemas/pipeline-tests.schema.json").read_text(encoding="utf-8")
+    assert editor == shipped, "copy src/pipereg/pipeline-tests.schema.json to schemas/"
 
 
 def test_minimal_file_is_valid() -> None:

@@ -49,6 +49,10 @@ CODES: dict[str, str] = {
     "PR041": "invalid module name",
     "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
     "PR051": "nested deeper than MongoDB allows",
+    "PR070": "the embedded engine (mongomock) cannot run a stage or operator of this pipeline",
+    "PR080": "a test case names an unknown pipeline",
+    "PR081": "a test case's parameters do not fit the pipeline's declarations",
+    "PR082": "a test case's data file or folder cannot be loaded",
 }
 
 STAGES = frozenset(

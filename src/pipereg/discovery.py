@@ -3,9 +3,11 @@
 Roots are explicit paths, else ``PIPEREG_PATH`` (``os.pathsep``-separated), else ``./pipelines``;
 or a package's resources for pipelines shipped inside a wheel. A file's module name is its path
 below its root with ``/`` as ``.`` and no ``.json`` (``billing/invoices.json`` is
-``billing.invoices``). Hidden files and folders (starting with ``.``) are skipped, symlinked folders
-are followed once, and a file reached through two roots is read once. A folder that cannot be
-listed is a problem, not a silent gap.
+``billing.invoices``). Test-case files (``*.test.json``, see :mod:`pipereg.cases`) live next to
+pipeline files but are not pipeline files: :func:`discover_paths` skips them and
+:func:`discover_cases` finds them. Hidden files and folders (starting with ``.``) are skipped,
+symlinked folders are followed once, and a file reached through two roots is read once. A folder
+that cannot be listed is a problem, not a silent gap.
 
 Reading is bounded: a file larger than the size limit (:func:`size_limit`) is refused from its
 size, before any byte is read, and anything but a regular file (a named pipe, a device) is refused
@@ -33,6 +35,7 @@ from pipereg.errors import PipelineLoadError, Problem
 ENV_VAR = "PIPEREG_PATH"
 DEFAULT_ROOT = "pipelines"
 SUFFIX = ".json"
+TEST_SUFFIX = ".test.json"
 SIZE_VAR = "PIPEREG_MAX_FILE_BYTES"
 # Pipeline files are hand-written: the bundled ones are a few kilobytes. 10 MiB leaves room for
 # generated files while keeping a stray dump or a disk image from being parsed into memory.
@@ -165,11 +168,13 @@ def discover_paths(
             problem((), f"pipeline root cannot be read: {exc.strerror or exc}")
             continue
         if is_file:
-            if _claim(path, seen):
+            if path.name.endswith(TEST_SUFFIX):
+                problem((), "a test-case file, not a pipeline file: run it with pipereg test")
+            elif _claim(path, seen):
                 files.append(SourceFile(shown, path.name.removesuffix(SUFFIX), path))
         elif is_dir:
             before = len(problems)
-            found = list(_walk(path, (), {os.path.realpath(path)}, problem))
+            found = list(_walk(path, (), {os.path.realpath(path)}, problem, _is_pipeline_file))
             if not found and len(problems) == before:
                 problem((), "no pipeline files (*.json) below this root")
             for parts, resource in found:
@@ -194,9 +199,52 @@ def discover_package(package: str) -> tuple[list[SourceFile], list[Problem]]:
 
     files = [
         SourceFile(f"package:{package}/{'/'.join(parts)}", _module(parts), resource)
-        for parts, resource in _walk(root, (), None, problem)
+        for parts, resource in _walk(root, (), None, problem, _is_pipeline_file)
     ]
     return files, problems
+
+
+def discover_cases(
+    targets: Sequence[str | os.PathLike[str]],
+) -> tuple[list[SourceFile], list[Problem]]:
+    """Every test-case file (``*.test.json``) below ``targets`` (folders, or single files).
+
+    A case file's ``module`` is its path below the target folder it was found in, with ``/`` as
+    ``.`` and no ``.test.json``, as for the pipeline file it sits next to; for a single file, its
+    name without ``.test.json``.
+    """
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for target in targets:
+        shown = os.fspath(target)
+        path = Path(target)
+
+        def problem(parts: tuple[str, ...], message: str, shown: str = shown) -> None:
+            problems.append(Problem(os.path.join(shown, *parts), 0, 0, "", "PR003", message))
+
+        if path.is_dir():
+            found = _walk(path, (), {os.path.realpath(path)}, problem, _is_case_file)
+            for parts, resource in found:
+                if _claim(cast(Path, resource), seen):
+                    module = _module((*parts[:-1], parts[-1].removesuffix(TEST_SUFFIX)))
+                    files.append(SourceFile(os.path.join(shown, *parts), module, resource))
+        elif path.is_file() and path.name.endswith(TEST_SUFFIX):
+            if _claim(path, seen):
+                files.append(SourceFile(shown, path.name.removesuffix(TEST_SUFFIX), path))
+        elif path.is_file():
+            problem((), f"not a test-case file (expected a name ending in {TEST_SUFFIX})")
+        else:
+            problem((), "does not exist or is not readable")
+    return files, problems
+
+
+def _is_pipeline_file(name: str) -> bool:
+    return name.endswith(SUFFIX) and not name.endswith(TEST_SUFFIX)
+
+
+def _is_case_file(name: str) -> bool:
+    return name.endswith(TEST_SUFFIX)
 
 
 def _walk(
@@ -204,6 +252,7 @@ def _walk(
     parts: tuple[str, ...],
     visited: set[str] | None,
     problem: Callable[[tuple[str, ...], str], None],
+    wanted: Callable[[str], bool],
 ) -> Iterator[tuple[tuple[str, ...], Traversable]]:
     # A folder that cannot be listed would silently drop its pipelines (and their keys) from the
     # registry, so it is a problem. A file that vanishes or cannot be read is reported when read.
@@ -227,8 +276,8 @@ def _walk(
                 if real in visited:
                     continue  # a symlink loop, or a folder reached twice
                 visited.add(real)
-            yield from _walk(child, (*parts, name), visited, problem)
-        elif name.endswith(SUFFIX):
+            yield from _walk(child, (*parts, name), visited, problem, wanted)
+        elif wanted(name):
             yield (*parts, name), child
 
 

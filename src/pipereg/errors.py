@@ -74,6 +74,20 @@ class PipelineLoadError(PipeRegError):
         super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
 
 
+class CaseLoadError(PipeRegError):
+    """Test-case files could not be loaded; ``problems`` lists every problem in every file."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in test-case files"
+        super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
+
+
+class EngineError(PipeRegError):
+    """The engine needed to run pipelines cannot be used: mongomock is not installed, say."""
+
+
 class UnknownPipelineError(PipeRegError, KeyError):
     """No pipeline is registered under the requested key."""
 
@@ -90,6 +104,10 @@ class UnknownPipelineError(PipeRegError, KeyError):
     def __str__(self) -> str:
         # KeyError would otherwise repr() the message.
         return str(self.args[0])
+
+
+class RevisionError(PipeRegError):
+    """A git revision or a side of ``pipereg diff`` cannot be read or loaded."""
 
 
 class ParameterError(PipeRegError, ValueError):

@@ -64,18 +64,8 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
     result = LoadedFile(source, source.module)
     try:
         data = source.read(size_limit(max_file_bytes))
-    except FileTooLarge as exc:
-        size = f" {exc.size:,} bytes," if exc.size is not None else ""
-        message = (
-            f"file is{size} over the limit of {exc.limit:,} bytes "
-            f"(set by max_file_bytes, {SIZE_VAR} or pipereg --max-file-bytes)"
-        )
-        result.problems.append(Problem(source.path, 0, 0, "", "PR004", message))
-        return result
-    except OSError as exc:
-        result.problems.append(
-            Problem(source.path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")
-        )
+    except (FileTooLarge, OSError) as exc:
+        result.problems.append(read_failure(source.path, exc))
         return result
     try:
         text = decode_text(data, source.path)
@@ -105,6 +95,18 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
     if not result.ok:
         result.pipelines.clear()
     return result
+
+
+def read_failure(path: str, exc: FileTooLarge | OSError) -> Problem:
+    """The problem for a file that could not be read: PR004 if too large, else PR003."""
+    if isinstance(exc, FileTooLarge):
+        size = f" {exc.size:,} bytes," if exc.size is not None else ""
+        message = (
+            f"file is{size} over the limit of {exc.limit:,} bytes "
+            f"(set by max_file_bytes, {SIZE_VAR} or pipereg --max-file-bytes)"
+        )
+        return Problem(path, 0, 0, "", "PR004", message)
+    return Problem(path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")
 
 
 def _check(result: LoadedFile, document: Any) -> list[Finding]:
@@ -211,6 +213,7 @@ def _pipeline(
         options=MappingProxyType(definition.get("options", {})),
         path=path,
         definition=MappingProxyType(definition),
+        module_description=document.get("description", ""),
     )
     return pipeline, findings
 

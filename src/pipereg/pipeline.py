@@ -42,6 +42,7 @@ class Pipeline:
         options: Aggregate options as written in the file (placeholders unrendered).
         path: The file it came from.
         definition: The pipeline's JSON exactly as written in the file.
+        module_description: The file's own ``description`` (what the module is about).
     """
 
     key: str
@@ -54,6 +55,7 @@ class Pipeline:
     options: Mapping[str, Any]
     path: str
     definition: Mapping[str, Any] = field(repr=False)
+    module_description: str = ""
 
     @functools.cached_property
     def stage_tree(self) -> list[Any]:

@@ -1,7 +1,8 @@
-"""The JSON Schema of a pipeline file, and readable messages for its violations.
+"""The JSON Schemas of pipeline files and test-case files, and readable messages for violations.
 
-The schema (draft 2020-12) ships inside the package as ``pipeline-file.schema.json``; the copy
-in the repository's ``schemas/`` folder is what editors use through a file's ``$schema`` key. Its
+The schemas (draft 2020-12) ship inside the package as ``pipeline-file.schema.json`` and
+``pipeline-tests.schema.json``; the copies in the repository's ``schemas/`` folder are what
+editors use through a file's ``$schema`` key. Its
 custom ``errorMessage`` and ``patternErrorMessage`` keywords are understood by VS Code, and by
 :func:`validate` here, so people read the same sentence in the editor and in ``pipereg lint``.
 """
@@ -20,40 +21,45 @@ from jsonschema.exceptions import best_match
 from pipereg.errors import Finding, clip, did_you_mean
 
 SCHEMA_FILE = "pipeline-file.schema.json"
+CASES_SCHEMA_FILE = "pipeline-tests.schema.json"
 
 
 @functools.cache
-def schema() -> dict[str, Any]:
-    """The pipeline-file JSON Schema, as shipped in the package."""
-    text = resources.files("pipereg").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+def schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
+    """A JSON Schema shipped in the package: by default the pipeline-file schema."""
+    text = resources.files("pipereg").joinpath(name).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
 
 
 @functools.cache
-def _fast_validator() -> Any:
+def _fast_validator(name: str) -> Any:
     # jsonschema-rs checks a valid file at about the cost of json.loads; the Python validator,
     # 100 times slower, only runs on files that fail, to say where and why.
-    return jsonschema_rs.validator_for(schema(), validate_formats=True)
+    return jsonschema_rs.validator_for(schema(name), validate_formats=True)
 
 
-def is_valid(document: Any) -> bool:
-    """Whether a parsed pipeline file satisfies the schema (the fast check)."""
-    return bool(_fast_validator().is_valid(document))
+def is_valid(document: Any, name: str = SCHEMA_FILE) -> bool:
+    """Whether a parsed file satisfies a schema (the fast check); by default a pipeline file."""
+    return bool(_fast_validator(name).is_valid(document))
 
 
-def validate(document: Any) -> list[Finding]:
-    """Every schema violation in a parsed pipeline file, as findings with readable messages."""
-    if is_valid(document):
+def validate(document: Any, name: str = SCHEMA_FILE) -> list[Finding]:
+    """Every schema violation in a parsed file, as findings with readable messages.
+
+    ``name`` picks the schema: :data:`SCHEMA_FILE` (pipeline files, the default) or
+    :data:`CASES_SCHEMA_FILE` (test-case files).
+    """
+    if is_valid(document, name):
         return []
-    findings = [f for error in _validator().iter_errors(document) for f in _findings(error)]
+    findings = [f for error in _validator(name).iter_errors(document) for f in _findings(error)]
     return sorted(findings, key=lambda f: [str(part) for part in f.at])
 
 

@@ -56,7 +56,7 @@ def input_errors() -> Iterator[None]:
 @click.version_option(package_name="pipereg")
 @click.pass_context
 def main(ctx: click.Context, paths: tuple[str, ...], max_file_bytes: int | None) -> None:
-    """Lint, list, show, render and run MongoDB aggregation pipelines kept in JSON files."""
+    """Lint, format, render, run, explain and compare MongoDB aggregation pipelines in JSON."""
     ctx.obj = list(paths) or default_roots()
     ctx.meta[MAX_FILE_BYTES] = max_file_bytes
 

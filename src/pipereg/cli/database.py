@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipereg import embedded as engine
 from pipereg import extjson
 from pipereg.cli.app import InputError
+from pipereg.errors import EngineError
 
 
 def connect(uri: str, db_name: str | None) -> Any:
@@ -34,20 +36,12 @@ def connect(uri: str, db_name: str | None) -> Any:
 def embedded(db_name: str | None, data: Sequence[str]) -> Any:
     """A mongomock database seeded from ``--data`` specs (``COLLECTION=FILE`` or a folder)."""
     try:
-        import mongomock  # noqa: PLC0415
-    except ImportError as exc:
-        raise InputError(
-            "the embedded engine needs mongomock: pip install mongomock (or pass --uri)"
-        ) from exc
-    database: Any = mongomock.MongoClient(tz_aware=True)[db_name or "pipereg"]
-    for collection, documents in _seed_data(data).items():
-        if not collection or collection.startswith("$") or "\x00" in collection:
-            raise InputError(f"--data: {collection!r} is not a collection name")
-        if documents:
-            try:
-                database[collection].insert_many(documents)
-            except Exception as exc:  # mongomock raises pymongo's errors (duplicate _id, ...)
-                raise InputError(f"--data: cannot load collection {collection!r}: {exc}") from exc
+        database = engine.database(db_name or "pipereg")
+        engine.seed(database, _seed_data(data))
+    except EngineError as exc:
+        raise InputError(str(exc)) from exc
+    except ValueError as exc:
+        raise InputError(f"--data: {exc}") from exc
     return database
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Sequence
 
 import click
 
-from pipereg.cli.app import MAX_FILE_BYTES, plural, roots
+from pipereg import reports
+from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
 from pipereg.discovery import discover_paths
 from pipereg.registry import load_sources
 from pipereg.watch import Poller
@@ -17,7 +17,19 @@ from pipereg.watch import Poller
 
 @click.command()
 @click.argument("targets", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(reports.FORMATS)),
+    default="text",
+    help="text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["embedded"]),
+    help="Also warn (PR070) about pipelines this engine cannot run: "
+    "embedded is mongomock, behind run and test without --uri.",
+)
 @click.option(
     "--watch",
     is_flag=True,
@@ -36,6 +48,7 @@ def lint(
     ctx: click.Context,
     targets: tuple[str, ...],
     fmt: str,
+    engine: str | None,
     watch: bool,
     interval: float | None,
     watch_cycles: int | None,
@@ -47,43 +60,32 @@ def lint(
         if interval is not None or watch_cycles is not None:
             given = "--interval" if interval is not None else "--watch-cycles"
             raise click.UsageError(f"{given} needs --watch")
-        ctx.exit(_lint(paths, fmt, limit))
+        ctx.exit(_lint(paths, fmt, limit, engine))
     # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
     poller = Poller(functools.partial(discover_paths, paths))
-    status = _lint(paths, fmt, limit)
+    status = _lint(paths, fmt, limit, engine)
     lints = 1
     try:
         while watch_cycles is None or lints < watch_cycles:
             time.sleep(interval or 1.0)
             if poller.changed():
                 click.echo("pipereg: files changed, linting again", err=True)
-                status = _lint(paths, fmt, limit)
+                status = _lint(paths, fmt, limit, engine)
                 lints += 1
     except KeyboardInterrupt:
         pass  # Ctrl-C is how --watch ends: no traceback, no "Aborted!"
     ctx.exit(status)
 
 
-def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None) -> int:
+def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: str | None) -> int:
     files, problems = discover_paths(paths)
     loaded, problems = load_sources(files, problems, max_file_bytes=max_file_bytes)
-    if fmt == "json":
-        records = [
-            {
-                "path": p.path,
-                "line": p.line,
-                "column": p.column,
-                "json_path": p.json_path,
-                "code": p.code,
-                "severity": p.severity,
-                "message": p.message,
-            }
-            for p in problems
-        ]
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
-    else:
-        for problem in problems:
-            click.echo(str(problem))
+    if engine == "embedded":
+        from pipereg import embedded  # noqa: PLC0415 - imports mongomock
+
+        with input_errors():
+            problems = [*problems, *embedded.lint(loaded)]
+    click.echo(reports.FORMATS[fmt](problems), nl=False)
     count = sum(len(result.pipelines) for result in loaded)
     click.echo(
         f"{plural(len(files), 'file')}, {plural(count, 'pipeline')}, "

@@ -88,4 +88,6 @@ def run(
         notes = " ".join(getattr(exc, "__notes__", []))
         click.echo(f"pipereg: {type(exc).__name__}: {exc} {notes}".rstrip(), err=True)
         ctx.exit(1)
+    finally:
+        database.client.close()  # PyMongo warns about a client left open
     click.echo(extjson.dumps(results, canonical=canonical))

@@ -8,6 +8,7 @@ import click
 
 from pipereg.cli.app import compact_json, input_errors, load_registry, table
 from pipereg.params import MISSING, Param
+from pipereg.summary import summarize
 
 
 @click.command("list")
@@ -56,34 +57,6 @@ def show(ctx: click.Context, key: str) -> None:
 
 
 def _param_row(name: str, param: Param) -> tuple[str, ...]:
-    if param.default is not MISSING:
-        required = "no"
-        default = compact_json(param.default)
-    else:
-        required = "optional" if param.optional else "yes"
-        default = "-"
-    if param.nullable:
-        required += ", nullable"
-    constraints = []
-    if param.enum is not None:
-        constraints.append("one of " + "|".join(compact_json(v) for v in param.enum))
-    for label, value in (
-        ("min", param.minimum),
-        ("max", param.maximum),
-        ("minLength", param.min_length),
-        ("maxLength", param.max_length),
-        ("minItems", param.min_items),
-        ("maxItems", param.max_items),
-    ):
-        if value is not None:
-            constraints.append(f"{label} {compact_json(value)}")
-    if param.pattern is not None:
-        constraints.append(f"pattern {param.pattern}")
-    return (
-        name,
-        param.type_name,
-        required,
-        default,
-        ", ".join(constraints) or "-",
-        param.description,
-    )
+    row = summarize(name, param)
+    required = f"{row.required}, nullable" if row.nullable else row.required
+    return (row.name, row.type, required, row.default, row.constraints, row.description)
