@@ -2,9 +2,10 @@
 
 The steps, in order: read (refusing a file over the size limit unread), decode and parse strictly
 (:mod:`pipereg.parse`), validate against the JSON Schema (:mod:`pipereg.schema`), build parameter
-declarations (:mod:`pipereg.params`) and templates (:mod:`pipereg.template`), then run the semantic
-rules (:mod:`pipereg.checks`). Every problem is collected and located by line, column and JSON
-path; a file with any error yields no pipelines.
+declarations (:mod:`pipereg.params`), then run the semantic rules (:mod:`pipereg.checks`): from
+each pipeline's text where it can vouch for the pipeline, else over templates built for the
+purpose (:mod:`pipereg.template`). Every problem is collected and located by line, column and JSON
+path; a file with any error yields no pipelines. Pipelines build their templates on first render.
 """
 
 from __future__ import annotations
