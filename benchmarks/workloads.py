@@ -148,16 +148,33 @@ RAW_PARAMS: dict[str, Any] = {
 }
 
 
-def write_tree(root: Path, files: int, per_file: int) -> Path:
-    """A synthetic tree of ``files`` files with ``per_file`` copies of :data:`PIPELINE` each."""
+def write_tree(root: Path, files: int, per_file: int, *, distinct: bool = False) -> Path:
+    """A synthetic tree of ``files`` files with ``per_file`` copies of :data:`PIPELINE` each.
+
+    With ``distinct``, every copy names its parameters apart (``limit_3_7``), so no two
+    pipelines share a declaration, as in a tree of unrelated pipelines.
+    """
     root.mkdir(parents=True, exist_ok=True)
     for f in range(files):
         document = {
             "version": 1,
-            "pipelines": {f"report_{i}": PIPELINE for i in range(per_file)},
+            "pipelines": {
+                f"report_{i}": renamed(PIPELINE, f"{f}_{i}") if distinct else PIPELINE
+                for i in range(per_file)
+            },
         }
         (root / f"module_{f:04d}.json").write_text(json.dumps(document, indent=2))
     return root
+
+
+def renamed(pipeline: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """``pipeline`` with each parameter ``name`` declared and used as ``name_<suffix>``."""
+    text = json.dumps(pipeline)
+    for name in pipeline["params"]:
+        text = text.replace(f'"{name}":', f'"{name}_{suffix}":')
+        text = text.replace(f"<<{name}>>", f"<<{name}_{suffix}>>")
+    renamed: dict[str, Any] = json.loads(text)
+    return renamed
 
 
 def count_nodes(node: Any) -> int:

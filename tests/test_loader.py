@@ -290,3 +290,13 @@ def test_load_warnings_are_logged(write_tree: WriteTree, caplog: pytest.LogCaptu
     with caplog.at_level("WARNING", logger="pipereg"):
         Registry.from_paths(root)
     assert "PR032" in caplog.text
+
+
+def test_templates_are_built_on_first_render_not_at_load(write_tree: WriteTree) -> None:
+    stages = [{"$match": {"a": "<<a>>"}}, {"$limit": 5}]
+    definition = {"collection": "c", "params": {"a": {"type": "int"}}, "stages": stages}
+    root = write_tree({"m.json": pipeline_file({"p": definition})})
+    pipeline = Registry.from_paths(root).get("m.p")
+    assert "stage_tree" not in vars(pipeline)
+    assert pipeline.render({"a": 3}) == [{"$match": {"a": 3}}, {"$limit": 5}]
+    assert "stage_tree" in vars(pipeline)

@@ -944,3 +944,27 @@ def test_one_date_grammar_on_every_python_version(text: str) -> None:
     declared = {"d": Param.from_json("d", {"type": "date"})}
     with pytest.raises(ParameterError, match="not an ISO-8601 date"):
         coerce_params("k", declared, {"d": text})
+
+
+def test_identical_declarations_are_built_once_and_shared() -> None:
+    first = Param.from_json("limit", {"type": "int", "minimum": 1, "default": 30})
+    assert Param.from_json("limit", {"type": "int", "minimum": 1, "default": 30}) is first
+    # Another name, or a declaration that only compares equal in Python, is another build.
+    assert Param.from_json("other", {"type": "int", "minimum": 1, "default": 30}) is not first
+    as_float = Param.from_json("limit", {"type": "double", "minimum": 1.0, "default": 30})
+    assert type(as_float.minimum) is float
+    with pytest.raises(Invalid):
+        Param.from_json("flag", {"type": "int", "default": True})
+    assert Param.from_json("flag", {"type": "int", "default": 1}).default == 1
+    with pytest.raises(Invalid):  # invalid declarations are never kept
+        Param.from_json("flag", {"type": "int", "default": True})
+
+
+def test_shared_declarations_give_each_render_its_own_default() -> None:
+    declaration = {"type": "array", "items": {"type": "int"}, "default": [1, 2]}
+    declared = {"xs": Param.from_json("xs", declaration)}
+    again = {"xs": Param.from_json("xs", declaration)}
+    assert declared["xs"] is again["xs"]
+    values = coerce_params("p", declared, {})
+    values["xs"].append(3)
+    assert coerce_params("p", again, {})["xs"] == [1, 2]

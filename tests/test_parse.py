@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from pipereg.parse import ParseFailure, Positions, decode_text, format_json_path, parse_json
+from pipereg.parse import (
+    ParseFailure,
+    Positions,
+    compact,
+    decode_text,
+    format_json_path,
+    parse_json,
+)
 
 
 def failure(text: str) -> ParseFailure:
@@ -88,3 +97,17 @@ def test_positions_point_at_keys_and_array_items() -> None:
 )
 def test_format_json_path(path: tuple[str | int, ...], expected: str) -> None:
     assert format_json_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 1.5, -0.0, 1e300, True, None, 'é\n"\\<<x>>', "\u2028"]},
+        [{"$match": {"k": {"$in": [1, 2]}}}, {}],
+        "",
+        1e16,
+        float("inf"),
+    ],
+)
+def test_compact_writes_what_json_dumps_writes(value: object) -> None:
+    assert compact(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))

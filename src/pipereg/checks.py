@@ -11,9 +11,17 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pipereg.errors import Finding, did_you_mean
-from pipereg.params import Param
-from pipereg.parse import JsonPath
-from pipereg.template import FieldKey, Site, Slot, StageList, can_vanish, walk_keys
+from pipereg.params import MISSING, Param
+from pipereg.parse import JsonPath, compact
+from pipereg.template import (
+    FieldKey,
+    Site,
+    Sketch,
+    Slot,
+    StageList,
+    can_vanish,
+    walk_keys,
+)
 
 CODES: dict[str, str] = {
     "PR001": "the file is not valid JSON (or not UTF-8)",
@@ -69,7 +77,7 @@ STAGES = frozenset(
     }
 )  # fmt: skip
 _WRITE_STAGES = ("$out", "$merge")
-_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
+_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})  # also spelled out in clean()
 
 
 def check_pipeline(
@@ -111,6 +119,53 @@ def check_pipeline(
             if any(mark in stage_text for mark in fields):
                 yield from _field_defaults(stages[i], params, (*at, i))
         yield from _options(options, params, text, (*base, "options"))
+
+
+def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
+    """Whether :func:`check_pipeline` would find nothing, told from the text alone.
+
+    A pipeline it cannot vouch for (false) gets its templates built and every rule run, so a
+    finding is always found and located by :func:`check_pipeline` itself; this only spares the
+    walks for pipelines that need none, which most do.
+
+    Args:
+        params: The declared parameters.
+        sketch: The pipeline's placeholders and stages text (see :func:`template.sketch`).
+        stages: The stages as parsed.
+    """
+    text = sketch.text
+    if any(param.regex for param in params.values()):
+        return False  # PR033, PR034: rare, and they depend on where placeholders stand
+    used = set()
+    for mark in sketch.marks:
+        param = params.get(mark.name)
+        if param is None:  # PR020
+            return False
+        if mark.kind == "text" and (not param.scalar or not _always_present(param)):  # PR023
+            return False
+        if (mark.dollar or mark.kind == "key") and param.type != "field":  # PR035, PR024
+            return False
+        # PR029 needs a field parameter's default written as a key in the stages (a key
+        # holding "<<" may read otherwise in the tree: "a<<<<b" is the key "a<<b").
+        default = param.default if mark.kind == "key" else None
+        if default is not None and default is not MISSING and _may_be_key(default, text):
+            return False
+        used.add(mark.name)
+    if len(used) != len(params):  # PR021
+        return False
+    if '"$where"' in text or '"$function"' in text or '"$accumulator"' in text:  # PR032
+        return False
+    if not _known_stages(stages, top_level=True):  # PR030, PR031
+        return False
+    # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
+    # than the droppable ones, in one stage.
+    absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
+    if not absent or not _ARGUMENTS.search(text):
+        return True
+    return not any(
+        any(mark in stage_text for mark in absent) and _ARGUMENTS.search(stage_text)
+        for stage_text in sketch.texts
+    )
 
 
 def _placeholders(
@@ -203,6 +258,33 @@ def _stages(stages: Any, path: JsonPath, *, top_level: bool) -> Iterator[Finding
         yield from _sub_pipelines(name, body, at)
 
 
+def _may_be_key(default: Any, text: str) -> bool:
+    return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
+
+
+def _known_stages(stages: Any, *, top_level: bool) -> bool:
+    # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
+    # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
+    # the tree it finds at most what it finds here.
+    if not isinstance(stages, list):
+        return True
+    last = len(stages) - 1
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, dict) or len(stage) != 1:
+            continue
+        ((name, body),) = stage.items()
+        if name not in STAGES or (name in _WRITE_STAGES and (i != last or not top_level)):
+            return False
+        subs: Any = ()
+        if name == "$facet" and isinstance(body, dict):
+            subs = body.values()
+        elif name in ("$lookup", "$unionWith") and isinstance(body, dict) and "pipeline" in body:
+            subs = (body["pipeline"],)
+        if not all(_known_stages(sub, top_level=False) for sub in subs):
+            return False
+    return True
+
+
 def _sub_pipelines(name: str, body: Any, at: JsonPath) -> Iterator[Finding]:
     # Stages that hold pipelines of their own: check their stage names too.
     if not isinstance(body, dict):
@@ -232,6 +314,11 @@ def _javascript(stages: Any, path: JsonPath) -> Iterator[Finding]:
 # dropping an element silently changes what the expression computes. Arrays that are plain values
 # (not under a $ key) follow the removal rule as written.
 _DROPPABLE = frozenset({"$and", "$or", "$nor", "$in", "$nin", "$all"})
+# In compact JSON text: a key starting with $ whose value is an array (an argument list) and
+# that is not droppable; or a string starting with $ that holds an escape, which it cannot read.
+_ARGUMENTS = re.compile(
+    r'"\$(?!(?:' + "|".join(sorted(k[1:] for k in _DROPPABLE)) + r')":)[^"\\]*(?:\\|":\[)'
+)
 
 
 def _removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:

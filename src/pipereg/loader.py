@@ -2,9 +2,10 @@
 
 The steps, in order: read (refusing a file over the size limit unread), decode and parse strictly
 (:mod:`pipereg.parse`), validate against the JSON Schema (:mod:`pipereg.schema`), build parameter
-declarations (:mod:`pipereg.params`) and templates (:mod:`pipereg.template`), then run the semantic
-rules (:mod:`pipereg.checks`). Every problem is collected and located by line, column and JSON
-path; a file with any error yields no pipelines.
+declarations (:mod:`pipereg.params`), then run the semantic rules (:mod:`pipereg.checks`): from
+each pipeline's text where it can vouch for the pipeline, else over templates built for the
+purpose (:mod:`pipereg.template`). Every problem is collected and located by line, column and JSON
+path; a file with any error yields no pipelines. Pipelines build their templates on first render.
 """
 
 from __future__ import annotations
@@ -273,19 +274,29 @@ def _pipeline(
             return None, findings
         if expansion.includes:
             definition = {**definition, "stages": expansion.stages}
-    stages = template.build(definition["stages"], (*base, "stages"), stages=True)
-    options = template.build(definition.get("options", {}), (*base, "options"))
-    found = stages.findings + options.findings
-    sites = stages.sites + options.sites
-    found += checks.check_pipeline(
-        params, sites, stages.tree, options.tree, text=stages.text, texts=stages.texts, base=base
-    )
-    if expansion is not None and expansion.includes:
-        # Rules saw the expanded stages: say where each finding was written.
-        found = [expansion.locate(f, (*base, "stages")) for f in found]
-    findings += found
-    if any(f.severity == "error" for f in findings):
-        return None, findings
+    # Most pipelines can be vouched for from their text; the rest get templates built and every
+    # rule run, which finds and locates each problem. Pipelines build templates on first render.
+    sketch = None if findings else template.sketch(definition["stages"], definition.get("options"))
+    if sketch is None or not checks.clean(params, sketch, definition["stages"]):
+        stages = template.build(definition["stages"], (*base, "stages"), stages=True)
+        options = template.build(definition.get("options", {}), (*base, "options"))
+        found = stages.findings + options.findings
+        sites = stages.sites + options.sites
+        found += checks.check_pipeline(
+            params,
+            sites,
+            stages.tree,
+            options.tree,
+            text=stages.text,
+            texts=stages.texts,
+            base=base,
+        )
+        if expansion is not None and expansion.includes:
+            # Rules saw the expanded stages: say where each finding was written.
+            found = [expansion.locate(f, (*base, "stages")) for f in found]
+        findings += found
+        if any(f.severity == "error" for f in findings):
+            return None, findings
     pipeline = Pipeline(
         key=f"{module}.{name}",
         module=module,
@@ -297,8 +308,6 @@ def _pipeline(
         options=MappingProxyType(definition.get("options", {})),
         path=path,
         definition=MappingProxyType(definition),
-        stage_tree=stages.tree,
-        option_tree=options.tree,
         includes=expansion.includes if expansion is not None else (),
         module_description=document.get("description", ""),
     )

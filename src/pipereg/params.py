@@ -29,9 +29,15 @@ from pipereg.coercion import (
 )
 from pipereg.errors import ParameterError, clip, did_you_mean
 from pipereg.extjson import ExtJsonError, is_wrapper, literal
+from pipereg.parse import compact
 from pipereg.regex import compile_pattern, escape_regex
 
 __all__ = ["MISSING", "Invalid", "Param", "coerce_params", "describe", "fresh"]
+
+# Declarations built recently, by name and JSON text (see Param.from_json). The text tells 1
+# from 1.0 and true, which compare equal in Python. Invalid declarations are never kept.
+_BUILT: dict[tuple[str, str], Param] = {}
+_BUILT_KEPT = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,21 +91,39 @@ class Param:
     def from_json(cls, name: str, raw: Mapping[str, Any]) -> Param:
         """Build a declaration from its (schema-valid) JSON form.
 
+        Declarations are immutable, so one written alike in many pipelines (``limit``,
+        ``since``) is built once and shared: a recent build is reused when the name and the
+        declaration's JSON text are the same.
+
         Raises:
             Invalid: a constraint, enum value or default does not fit the declaration; ``where``
                 names the offending key (``.default``, ``.enum[1]``, ``.properties.x.minimum``).
         """
+        try:
+            key = (name, compact(raw))
+        except (TypeError, ValueError, RecursionError):  # not JSON: built, never shared
+            return cls._build(name, raw)
+        built = _BUILT.get(key)
+        if built is None:
+            built = cls._build(name, raw)
+            if len(_BUILT) >= _BUILT_KEPT:
+                _BUILT.clear()  # a bound, not a policy: reloads of changed files come and go
+            _BUILT[key] = built
+        return built
+
+    @classmethod
+    def _build(cls, name: str, raw: Mapping[str, Any]) -> Param:
         kind = raw["type"]
         items = None
         if "items" in raw:
             try:
-                items = cls.from_json("[]", raw["items"])
+                items = cls._build("[]", raw["items"])
             except Invalid as exc:
                 raise exc.under(".items") from None
         properties: dict[str, Param] = {}
         for prop, decl in raw.get("properties", {}).items():
             try:
-                properties[prop] = cls.from_json(prop, decl)
+                properties[prop] = cls._build(prop, decl)
             except Invalid as exc:
                 raise exc.under(f".properties.{prop}") from None
         matcher = None

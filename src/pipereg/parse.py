@@ -87,6 +87,31 @@ _DECODER = json.JSONDecoder(
 )
 
 
+def _compact_encoder() -> Callable[[Any], str]:
+    # JSONEncoder.encode builds the C encoder on every call, which costs more than encoding a
+    # small value; build it once. Its arguments are those JSONEncoder.iterencode passes.
+    reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator (PyPy): the pure-Python encoder
+        return reference.encode
+    try:
+        encode = make(
+            None, reference.default, json.encoder.encode_basestring, None, ":", ",",
+            False, False, True,
+        )  # fmt: skip
+        probe = {"a": [1.5, "\u00e9<<\n", None, True]}
+        if "".join(encode(probe, 0)) != reference.encode(probe):
+            return reference.encode
+    except TypeError:  # another signature in another Python version
+        return reference.encode
+    return lambda value: "".join(encode(value, 0))
+
+
+compact: Callable[[Any], str] = _compact_encoder()
+"""Compact JSON text of a parsed value, as ``json.dumps(value, ensure_ascii=False,
+separators=(",", ":"))`` writes it."""
+
+
 def decode_text(data: bytes, path: str) -> str:
     """Decode a file's bytes as UTF-8, rejecting byte-order marks and other encodings clearly."""
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipereg import template
 from pipereg.compiler import OptionsFunction, StagesFunction, compile_options, compile_stages
 from pipereg.params import Param, coerce_params
 
@@ -56,10 +57,23 @@ class Pipeline:
     options: Mapping[str, Any]
     path: str
     definition: Mapping[str, Any] = field(repr=False)
-    stage_tree: list[Any] = field(repr=False)
-    option_tree: Mapping[str, Any] = field(repr=False)
     module_description: str = ""
     includes: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def stage_tree(self) -> list[Any]:
+        """The stages' template tree (see :mod:`pipereg.template`), built on first use.
+
+        Loading checked the definition, so building finds nothing to report.
+        """
+        tree: list[Any] = template.build(self.definition["stages"], (), stages=True).tree
+        return tree
+
+    @functools.cached_property
+    def option_tree(self) -> Mapping[str, Any]:
+        """The options' template tree, built on first use."""
+        tree: Mapping[str, Any] = template.build(self.definition.get("options", {}), ()).tree
+        return tree
 
     @functools.cached_property
     def fingerprint(self) -> str:
