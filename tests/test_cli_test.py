@@ -206,7 +206,7 @@ def test_lint_ignores_case_files_and_is_clean_on_the_bundled_examples(
     for args in (["lint"], ["lint", "--engine", "embedded"]):
         result = invoke(*args)
         assert result.exit_code == 0, result.output
-        assert result.stderr == "4 files, 13 pipelines, 0 findings\n"
+        assert result.stderr == "5 files, 13 pipelines, 0 findings\n"  # common.json: fragments only
 
 
 def test_lint_engine_embedded_warns_pr070(write_tree: WriteTree) -> None:

@@ -60,26 +60,32 @@ def lint(
         if interval is not None or watch_cycles is not None:
             given = "--interval" if interval is not None else "--watch-cycles"
             raise click.UsageError(f"{given} needs --watch")
-        ctx.exit(_lint(paths, fmt, limit, engine))
+        ctx.exit(_lint(paths, fmt, limit, engine, whole=not targets))
     # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
     poller = Poller(functools.partial(discover_paths, paths))
-    status = _lint(paths, fmt, limit, engine)
+    status = _lint(paths, fmt, limit, engine, whole=not targets)
     lints = 1
     try:
         while watch_cycles is None or lints < watch_cycles:
             time.sleep(interval or 1.0)
             if poller.changed():
                 click.echo("pipereg: files changed, linting again", err=True)
-                status = _lint(paths, fmt, limit, engine)
+                status = _lint(paths, fmt, limit, engine, whole=not targets)
                 lints += 1
     except KeyboardInterrupt:
         pass  # Ctrl-C is how --watch ends: no traceback, no "Aborted!"
     ctx.exit(status)
 
 
-def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: str | None) -> int:
+def _lint(
+    paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: str | None, *, whole: bool
+) -> int:
+    # Some files named on the command line may hold fragments that files left out include:
+    # "never included" (PR066) is only said of the whole roots.
     files, problems = discover_paths(paths)
-    loaded, problems = load_sources(files, problems, max_file_bytes=max_file_bytes)
+    loaded, problems = load_sources(
+        files, problems, max_file_bytes=max_file_bytes, unused_fragments=whole
+    )
     if engine == "embedded":
         from pipereg import embedded  # noqa: PLC0415 - imports mongomock
 
