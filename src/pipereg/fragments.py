@@ -15,7 +15,6 @@ in it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from pipereg import checks, template
 from pipereg.errors import Finding, did_you_mean
 from pipereg.inline import INCLUDE, Kind, Origin, Rename, Walk
-from pipereg.params import Invalid, Param
+from pipereg.params import Param, declare
 from pipereg.parse import JsonPath
 
 __all__ = ["INCLUDE", "Expander", "Expansion", "Fragment", "Kind", "collect"]
@@ -74,14 +73,8 @@ def collect(
         if name in broken:
             continue
         base = ("fragments", name)
-        params: dict[str, Param] = {}
-        for param_name, declaration in raw.get("params", {}).items():
-            try:
-                params[param_name] = Param.from_json(param_name, declaration)
-            except Invalid as exc:
-                where = (*base, "params", param_name, *_steps(exc.where))
-                findings.append(Finding(where, "PR022", exc.problem))
-                params[param_name] = Param(param_name, declaration["type"], optional=True)
+        params, declared = declare(raw.get("params", {}), (*base, "params"))
+        findings += declared
         kind: Kind = "stages" if "stages" in raw else "document"
         built = template.build(raw[kind], (*base, kind), stages=kind == "stages")
         findings += built.findings
@@ -112,14 +105,6 @@ def collect(
             )
         )
     return fragments, findings
-
-
-def _steps(where: str) -> tuple[str | int, ...]:
-    # ".properties.x[2].default" -> ("properties", "x", 2, "default")
-    return tuple(
-        int(index) if index else dotted
-        for dotted, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", where)
-    )
 
 
 @dataclass

@@ -20,7 +20,7 @@ from pipereg import checks, fragments, schema, template
 from pipereg.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
 from pipereg.errors import Finding, Problem
 from pipereg.fragments import Fragment
-from pipereg.params import Invalid, Param
+from pipereg.params import declare
 from pipereg.parse import (
     NESTING_LIMIT,
     ParseFailure,
@@ -268,16 +268,7 @@ def _pipeline(
     expander: fragments.Expander | None,
 ) -> tuple[Pipeline | None, list[Finding]]:
     base = ("pipelines", name)
-    findings: list[Finding] = []
-    params: dict[str, Param] = {}
-    for param_name, declaration in definition.get("params", {}).items():
-        try:
-            params[param_name] = Param.from_json(param_name, declaration)
-        except Invalid as exc:
-            at = (*base, "params", param_name, *_steps(exc.where))
-            findings.append(Finding(at, "PR022", exc.problem))
-            # Keep checking the rest of the pipeline against the bare declaration.
-            params[param_name] = Param(param_name, declaration["type"], optional=True)
+    params, findings = declare(definition.get("params", {}), (*base, "params"))
     written = definition["stages"]
     expansion = None
     if expander is not None:
@@ -334,11 +325,3 @@ def _versions(document: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
         if "version" in definition:
             found.append((("pipelines", name, "version"), definition["version"]))
     return found
-
-
-def _steps(where: str) -> tuple[str | int, ...]:
-    # ".properties.x[2].default" -> ("properties", "x", 2, "default")
-    steps: list[str | int] = []
-    for dotted, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", where):
-        steps.append(int(index) if index else dotted)
-    return tuple(steps)
