@@ -23,20 +23,24 @@ controls, spaces other than U+0020, see ``_INVISIBLE``) are escaped, so that wha
 is what the query matches. The line ending of the input's first line (LF or CRLF) is kept; the
 output ends with one line ending, in UTF-8 without a byte-order mark.
 
-A document is formatted only if :func:`pipereg.parse.parse_json` accepts it, so fmt refuses
-exactly what lint refuses as not JSON (PR001, PR002, PR050), with the same located problems. It
-needs nothing more: a file that fails the schema or the semantic rules is still formatted.
+A document is formatted only if :func:`pipereg.parse.parse_json` accepts it and it holds no
+number BSON cannot hold (an integer past 64 bits, a double that overflows to infinity), so fmt
+refuses exactly what lint refuses as not JSON (PR001, PR002, PR050), with the same located
+problems. It needs nothing more: a file that fails the schema or the semantic rules is still
+formatted.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 from pipereg.errors import PipelineLoadError, Problem
 from pipereg.parse import (
     NESTING_LIMIT,
+    JsonPath,
     ParseFailure,
     Positions,
     decode_text,
@@ -113,9 +117,10 @@ def format_text(
             nested more than 100 levels deep (PR051); its problems are located as lint's are.
     """
     try:
-        parse_json(text, path)  # refuses what lint refuses, with the same located problems
+        value = parse_json(text, path)  # refuses what lint refuses, with the same located problems
     except ParseFailure as failure:
         raise PipelineLoadError(failure.problems) from failure
+    _reject_numbers(value, text, path)
     document = _READER.decode(text)
     layout = _Layout(width)
     try:
@@ -133,6 +138,39 @@ def format_text(
     newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
     formatted = "".join(out) + "\n"
     return formatted if newline == "\n" else formatted.replace("\n", newline)
+
+
+# BSON's integer range: a larger integer literal is one no document can hold.
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _reject_numbers(document: Any, text: str, path: str) -> None:
+    """Refuse numbers BSON cannot hold (PR050), located and worded as lint reports them.
+
+    parse_json reads ``1e400`` as infinity and any 64-bit overflow as a Python int; lint finds
+    them later, when it compiles stages. fmt must refuse the same files, or it would rewrite a
+    file that lint then rejects.
+    """
+    found: list[tuple[JsonPath, str]] = []
+    todo: list[tuple[JsonPath, Any]] = [((), document)]
+    while todo:
+        at, node = todo.pop()
+        if isinstance(node, dict):
+            todo.extend(((*at, key), value) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            todo.extend(((*at, i), value) for i, value in reversed(list(enumerate(node))))
+        elif type(node) is int and not _INT64[0] <= node <= _INT64[1]:
+            found.append((at, f"{node} does not fit a 64-bit integer"))
+        elif type(node) is float and not math.isfinite(node):
+            found.append((at, "a number too large for a double"))
+    if found:
+        places = Positions(text).locate_all(at for at, _ in found)
+        raise PipelineLoadError(
+            [
+                Problem(path, line, column, format_json_path(at), "PR050", message)
+                for (at, message), (line, column) in zip(found, places, strict=True)
+            ]
+        )
 
 
 def format_bytes(data: bytes, path: str = "<bytes>", *, width: int = WIDTH) -> bytes:
