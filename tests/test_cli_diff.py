@@ -147,6 +147,36 @@ def test_a_side_that_does_not_load_is_an_input_error(repo: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_base_that_does_not_load_is_reported_and_the_rest_compared(repo: Path) -> None:
+    broken = pipeline_file({"p": {"collection": "c", "stages": [{"$mtach": {"a": 1}}]}})
+    commit_files(repo, {"pipelines/broken.json": broken}, "broken on main")
+    fixed = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {"a": 1}}]}})
+    (repo / "pipelines/broken.json").write_text(json.dumps(fixed))
+    limit = {"type": "int", "default": 5}
+    (repo / "pipelines/orders.json").write_text(json.dumps(doc(2, version=2, limit=limit)))
+    result = invoke("diff", "HEAD", "--fail-on", "breaking")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        "warning: some files of HEAD do not load; their pipelines are left out of the base, "
+        "the others compared:"
+    )
+    assert lines[2].startswith("  pipelines/broken.json:")
+    assert "PR030" in lines[2]
+    assert lines[3:5] == [
+        "+ broken.p  added, version 1",
+        "    note: pipelines/broken.json did not load in HEAD: it may not be new",
+    ]
+    assert "~ orders.q  changed, version 1 -> 2" in lines  # the rest is compared
+    report = json.loads(invoke("diff", "HEAD", "--format", "json").stdout)
+    assert len(report["base_problems"]) == 1
+    notes = {record["key"]: record["note"] for record in report["pipelines"]}
+    assert notes == {
+        "broken.p": "pipelines/broken.json did not load in HEAD: it may not be new",
+        "orders.q": None,
+    }
+
+
 def test_a_bad_revision_is_an_input_error(repo: Path) -> None:
     result = invoke("diff", "no-such-thing")
     assert result.exit_code == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import commit_files, git, pipeline_file
-from pipereg.errors import RevisionError
+from pipereg.errors import Problem, RevisionError
 from pipereg.revisions import (
     default_base,
     load_folder,
@@ -68,6 +68,15 @@ def test_a_file_that_does_not_load_names_the_revision_and_the_problem(repo: Path
     assert lines[0] == "cannot load the pipelines of my-branch:"
     assert lines[1].startswith("pipelines/orders.json:1:")
     assert "PR001" in lines[1]
+
+
+def test_a_file_that_does_not_load_can_be_collected_and_left_out(repo: Path) -> None:
+    broken = commit_files(repo, {"pipelines/broken.json": '{"version": 1,'}, "broken")
+    errors: list[Problem] = []
+    pipelines = load_revision(repo, broken, "my-branch", ["pipelines"], None, errors=errors)
+    assert list(pipelines) == ["orders.q"]  # the files that load still load
+    (problem,) = errors
+    assert (problem.path, problem.code) == ("pipelines/broken.json", "PR001")
 
 
 def test_a_root_missing_at_a_revision_is_empty(repo: Path) -> None:

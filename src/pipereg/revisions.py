@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipereg.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
-from pipereg.errors import PipelineLoadError, RevisionError
+from pipereg.errors import PipelineLoadError, Problem, RevisionError
 from pipereg.pipeline import Pipeline
 from pipereg.registry import load_sources
 
@@ -127,9 +127,19 @@ def repo_roots(repo: Path, roots: Sequence[str]) -> list[str]:
 
 
 def load_revision(
-    repo: Path, commit: str, label: str, roots: Sequence[str], max_file_bytes: int | None
+    repo: Path,
+    commit: str,
+    label: str,
+    roots: Sequence[str],
+    max_file_bytes: int | None,
+    *,
+    errors: list[Problem] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) at ``commit``.
+
+    Args:
+        errors: Where to collect the problems of files that do not load, instead of raising;
+            only the pipelines that did load are returned then (see :func:`load_folder`).
 
     Raises:
         RevisionError: git fails, or a file does not load (every problem listed, located).
@@ -138,7 +148,7 @@ def load_revision(
     with tempfile.TemporaryDirectory(prefix="pipereg-diff-") as folder:
         dest = Path(folder)
         materialise(repo, commit, roots, dest, limit)
-        return load_folder(dest, roots, label, limit)
+        return load_folder(dest, roots, label, limit, errors=errors)
 
 
 def load_worktree(
@@ -149,27 +159,49 @@ def load_worktree(
 
 
 def load_folder(
-    folder: Path, roots: Sequence[str], label: str, max_file_bytes: int | None
+    folder: Path,
+    roots: Sequence[str],
+    label: str,
+    max_file_bytes: int | None,
+    *,
+    errors: list[Problem] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` below ``folder``; paths are shown relative to ``folder``.
 
     A root that does not exist or holds no pipeline file is empty, not an error: a revision
     from before the pipelines existed has none.
 
+    Args:
+        errors: Where to collect the problems of files that do not load, instead of raising.
+            The pipelines of those files are then left out (what a file with errors would give
+            is anyone's guess), the others returned: the base of a diff may be the broken
+            state that the head fixes.
+
     Raises:
-        RevisionError: a file does not load; the message names ``label`` and every problem.
+        RevisionError: a file does not load and ``errors`` is ``None``; the message names
+            ``label`` and every problem.
     """
     top = os.path.join(os.fspath(folder), "")
-    return _load([folder / root for root in roots], label, max_file_bytes, top)
+    return _load([folder / root for root in roots], label, max_file_bytes, top, errors)
 
 
-def load_paths(roots: Sequence[str], label: str, max_file_bytes: int | None) -> dict[str, Pipeline]:
+def load_paths(
+    roots: Sequence[str],
+    label: str,
+    max_file_bytes: int | None,
+    *,
+    errors: list[Problem] | None = None,
+) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` as given (two folders compared); see :func:`load_folder`."""
-    return _load([Path(root) for root in roots], label, max_file_bytes, "")
+    return _load([Path(root) for root in roots], label, max_file_bytes, "", errors)
 
 
 def _load(
-    roots: Sequence[Path], label: str, max_file_bytes: int | None, top: str
+    roots: Sequence[Path],
+    label: str,
+    max_file_bytes: int | None,
+    top: str,
+    errors: list[Problem] | None,
 ) -> dict[str, Pipeline]:
     def shown(path: str) -> str:
         return path[len(top) :] if top and path.startswith(top) else path
@@ -178,13 +210,18 @@ def _load(
     files = [dataclasses.replace(f, path=shown(f.path)) for f in files]
     problems = [dataclasses.replace(p, path=shown(p.path)) for p in problems]
     loaded, found = load_sources(files, problems, max_file_bytes=max_file_bytes)
-    errors = [p for p in found if p.severity == "error"]
-    if errors:
-        lines = "\n".join(str(p) for p in errors)
+    failed = [p for p in found if p.severity == "error"]
+    if failed and errors is None:
+        lines = "\n".join(str(p) for p in failed)
         raise RevisionError(f"cannot load the pipelines of {label}:\n{lines}") from (
-            PipelineLoadError(errors)
+            PipelineLoadError(failed)
         )
-    return {p.key: p for result in loaded for p in result.pipelines}
+    if errors is not None:
+        errors.extend(failed)
+    broken = {p.path for p in failed}
+    return {
+        p.key: p for result in loaded if result.source.path not in broken for p in result.pipelines
+    }
 
 
 def has_pipelines(root: Path) -> bool:

@@ -13,7 +13,7 @@ from pipereg import revisions
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, plural, roots
 from pipereg.cli.textconv import textconv
 from pipereg.diff import DiffReport, PipelineDiff, compare
-from pipereg.errors import RevisionError
+from pipereg.errors import Problem, RevisionError
 
 FAIL_ON = ("breaking", "unversioned")
 _SIGNS = {"added": "+", "removed": "-", "renamed": ">", "changed": "~"}
@@ -82,11 +82,15 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
             )
         assert base is not None  # both are folders
         assert head is not None
+        errors: list[Problem] = []
+        before = revisions.load_paths([base], base, limit, errors=errors)
         return compare(
-            revisions.load_paths([base], base, limit),
+            before,
             revisions.load_paths([head], head, limit),
             base_label=base,
             head_label=head,
+            base_problems=errors,
+            unloaded={os.path.join(head, os.path.relpath(p.path, base)) for p in errors},
         )
     repo = revisions.toplevel()
     paths = revisions.repo_roots(repo, roots(ctx))
@@ -94,7 +98,9 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
         base_commit, base_label = revisions.default_base(repo)
     else:
         base_commit, base_label = revisions.resolve(repo, base), base
-    before = revisions.load_revision(repo, base_commit, base_label, paths, limit)
+    # A base that does not load is reported, not fatal: the change may be the fix.
+    errors = []
+    before = revisions.load_revision(repo, base_commit, base_label, paths, limit, errors=errors)
     if head is None:
         head_label = "work tree"
         after = revisions.load_worktree(repo, paths, limit)
@@ -104,7 +110,14 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
     if not before and not after:
         where = ", ".join(paths)
         raise RevisionError(f"no pipeline files under {where} in {base_label} or {head_label}")
-    return compare(before, after, base_label=base_label, head_label=head_label)
+    return compare(
+        before,
+        after,
+        base_label=base_label,
+        head_label=head_label,
+        base_problems=errors,
+        unloaded={p.path for p in errors},
+    )
 
 
 def _version(record: PipelineDiff) -> str:
@@ -136,12 +149,17 @@ def _summary(report: DiffReport) -> str:
 def text(report: DiffReport) -> str:
     """The report for a terminal: one line per pipeline, its changes and stages below it."""
     lines = [f"pipereg diff {report.base} .. {report.head}"]
+    if report.base_problems:
+        lines.append(f"warning: {_unloaded(report)}:")
+        lines.extend(f"  {problem}" for problem in report.base_problems)
     for record in report.pipelines:
         name = record.key
         if record.status == "renamed":
             name = f"{record.base_key} -> {record.key}"
         head = f"{_SIGNS[record.status]} {name}  {record.status}, {_version(record)}"
         lines.append("  ".join([head, *_flags(record)]))
+        if record.note:
+            lines.append(f"    note: {record.note}")
         if record.unversioned:
             lines.append(f"    unversioned: {_unversioned(record)}")
         for change in record.changes:
@@ -157,6 +175,13 @@ def text(report: DiffReport) -> str:
             lines.extend(f"      {line}" for line in stage.diff)
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
+
+
+def _unloaded(report: DiffReport) -> str:
+    return (
+        f"some files of {report.base} do not load; their pipelines are left out of the base, "
+        "the others compared"
+    )
 
 
 def _unversioned(record: PipelineDiff) -> str:
@@ -178,6 +203,9 @@ def _stage_title(change: str, base_index: int | None, head_index: int | None) ->
 def markdown(report: DiffReport) -> str:
     """The report as a pull request comment: a summary table, then details per pipeline."""
     out = [f"### pipereg diff: `{report.base}` → `{report.head}`", ""]
+    if report.base_problems:
+        out += [f"> **Warning**: {_escape(_unloaded(report))}:", ""]
+        out += [*_fenced([str(p) for p in report.base_problems], "text"), ""]
     if not report.pipelines:
         out += [f"No pipeline changed ({report.unchanged} unchanged).", ""]
         return "\n".join(out)
@@ -209,6 +237,8 @@ def markdown(report: DiffReport) -> str:
 
 def _details(record: PipelineDiff) -> list[str]:
     out = []
+    if record.note:
+        out.append(f"- note: {_escape(record.note)}")
     if record.unversioned:
         out.append(f"- **unversioned**: {_escape(_unversioned(record))}")
     for change in record.changes:
@@ -224,11 +254,11 @@ def _details(record: PipelineDiff) -> list[str]:
     return out
 
 
-def _fenced(lines: Sequence[str]) -> list[str]:
+def _fenced(lines: Sequence[str], language: str = "diff") -> list[str]:
     # A fence longer than any run of backticks in the content, so no stage can close it early.
     longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [f"{fence}diff", *lines, fence]
+    return [f"{fence}{language}", *lines, fence]
 
 
 def _escape(text: str) -> str:
