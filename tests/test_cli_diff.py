@@ -261,7 +261,7 @@ def test_textconv_prints_a_canonical_form(tmp_path: Path) -> None:
     ("content", "first_line"),
     [
         ("{not json", "# not a valid pipeline file"),
-        ("[1, 2]", '# not a pipeline file (no "pipelines" object)'),
+        ("[1, 2]", '# not a pipeline file (no "pipelines" or "fragments" object)'),
     ],
 )
 def test_textconv_shows_other_files_as_they_are(
@@ -273,6 +273,56 @@ def test_textconv_shows_other_files_as_they_are(
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == first_line
     assert result.stdout.rstrip("\n").endswith(content.replace("[1, 2]", "]"))
+
+
+def test_textconv_renders_fragments_like_pipelines(tmp_path: Path) -> None:
+    path = tmp_path / "common.json"
+    document = {
+        "version": 1,
+        "fragments": {
+            "page": {
+                "params": {"n": {"type": "int"}},
+                "stages": [{"$skip": 1}, {"$limit": "<<n>>"}],
+            },
+            "cond": {"description": "d", "document": {"a": 1}},
+        },
+    }
+    path.write_text(json.dumps(document))  # only fragments: still a pipeline file
+    result = invoke("diff", "--textconv", str(path))
+    assert result.exit_code == 0
+    assert result.stdout == "\n".join(
+        [
+            "version: 1",
+            "",
+            "== fragment page",
+            "params:",
+            '  n: {"type": "int"}',
+            "",
+            "-- stage 0 $skip",
+            "{",
+            '  "$skip": 1',
+            "}",
+            "",
+            "-- stage 1 $limit",
+            "{",
+            '  "$limit": "<<n>>"',
+            "}",
+            "",
+            "== fragment cond",
+            'description: "d"',
+            "",
+            "-- document",
+            "{",
+            '  "a": 1',
+            "}",
+            "",
+        ]
+    )
+    both = {**document, "pipelines": {"p": {"collection": "c", "stages": []}}}
+    path.write_text(json.dumps(both))
+    lines = invoke("diff", "--textconv", str(path)).stdout.splitlines()
+    assert lines[:6] == ["version: 1", "", "== pipeline p", "version: 1", 'collection: "c"', ""]
+    assert lines[6] == "== fragment page"  # a section per fragment, not one line of JSON
 
 
 def test_textconv_needs_one_readable_file(tmp_path: Path) -> None:
