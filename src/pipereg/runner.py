@@ -115,11 +115,14 @@ class ServerEngine:
         self.client.close()
 
 
-def run_case(case: Case, registry: Registry, engine: Engine) -> Outcome:
+def run_case(
+    case: Case, registry: Registry, engine: Engine, *, hint: str = embedded.HINT
+) -> Outcome:
     """Run one case on a fresh database of ``engine`` and compare its results with the expected.
 
     Never raises for what a case does: a failure to seed or run is an ``ERROR`` outcome, and a
-    stage or operator the embedded engine lacks is ``UNSUPPORTED``.
+    stage or operator the embedded engine lacks is ``UNSUPPORTED``, its detail ending with
+    ``hint``: how to run on a server, in the caller's words (the CLI's ``--uri`` by default).
     """
     if case.skip is not None:
         return Outcome(case, Status.SKIP, case.skip)
@@ -127,15 +130,15 @@ def run_case(case: Case, registry: Registry, engine: Engine) -> Outcome:
         stages, _ = registry.get(case.key).prepare(case.params)
         missing = embedded.unsupported(stages)
         if missing:
-            return _unsupported(case, [item.feature for item in missing])
+            return _unsupported(case, [item.feature for item in missing], hint)
     try:
         with engine.open() as database:
-            return _run(case, registry, database, engine.embedded)
+            return _run(case, registry, database, engine.embedded, hint)
     except Exception as exc:  # the engine's own database could not be made or dropped
         return Outcome(case, Status.ERROR, f"database for the case: {_error(exc)}")
 
 
-def _run(case: Case, registry: Registry, database: Any, on_embedded: bool) -> Outcome:
+def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint: str) -> Outcome:
     try:
         embedded.seed(database, case.data)
     except ValueError as exc:
@@ -145,7 +148,7 @@ def _run(case: Case, registry: Registry, database: Any, on_embedded: bool) -> Ou
     except Exception as exc:  # a driver or engine error: reported, with the DAO's note
         feature = embedded.unsupported_error(exc) if on_embedded else None
         if feature is not None:
-            return _unsupported(case, [feature])
+            return _unsupported(case, [feature], hint)
         return Outcome(case, Status.ERROR, _error(exc))
     difference = compare.difference(case.expect, results, case.order)
     if difference is None:
@@ -158,5 +161,5 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc} {notes}".rstrip()
 
 
-def _unsupported(case: Case, features: list[str]) -> Outcome:
-    return Outcome(case, Status.UNSUPPORTED, embedded.describe(features))
+def _unsupported(case: Case, features: list[str], hint: str) -> Outcome:
+    return Outcome(case, Status.UNSUPPORTED, embedded.describe(features, hint))
