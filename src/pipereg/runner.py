@@ -22,6 +22,26 @@ from pipereg.errors import EngineError
 from pipereg.registry import Registry
 
 DEFAULT_PREFIX = "pipereg_test"
+# MongoDB's rules for database names (the stricter Windows set, so a prefix works on any
+# server): none of these characters, and fewer than 64 bytes in all. A case database is
+# "<prefix>_" and 12 hex digits.
+_FORBIDDEN = '/\\. "$*<>:|?\0'
+_MAX_PREFIX_BYTES = 63 - 13
+
+
+def prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot start a database name, or ``None`` if it can."""
+    bad = sorted({char for char in prefix if char in _FORBIDDEN})
+    if bad:
+        shown = " ".join(repr(char) for char in bad)
+        return f"database names cannot hold {shown}"
+    size = len(prefix.encode("utf-8"))
+    if size > _MAX_PREFIX_BYTES:
+        return (
+            f"{size} bytes is too long: a database name is under 64 bytes, so the prefix "
+            f"(before _ and 12 random characters) may have {_MAX_PREFIX_BYTES}"
+        )
+    return None
 
 
 class Status(enum.Enum):
@@ -77,8 +97,12 @@ class ServerEngine:
         """Connect to ``uri`` (failing in 5 s if no server answers, unless the URI says).
 
         Raises:
-            EngineError: the URI is not valid, or no server answers it.
+            EngineError: the prefix cannot start a database name (checked first), the URI
+                is not valid, or no server answers it.
         """
+        problem = prefix_problem(prefix)
+        if problem is not None:
+            raise EngineError(f"database prefix {prefix!r}: {problem}")
         import pymongo  # noqa: PLC0415 - only the server engine needs the driver's client
         from pymongo.errors import PyMongoError  # noqa: PLC0415
 
