@@ -77,16 +77,39 @@ def test_fail_on(
         assert "pipereg: failing on" in result.stderr
 
 
-def test_a_folder_and_a_revision_do_not_mix(
+def test_a_folder_and_a_revision_do_not_mix(repo: Path) -> None:
+    (repo / "base").mkdir()
+    result = invoke("diff", "base", "main")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "pipereg: BASE and HEAD must both be folders or both be revisions "
+        "(base is a folder, main a revision)\n"
+    )
+
+
+def test_a_side_that_is_neither_folder_nor_revision_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "base").mkdir()
-    result = invoke("diff", "base")
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "pipereg: BASE and HEAD must both be folders or both be revisions (base is a folder)\n"
-    )
+    (tmp_path / "newdir").mkdir()
+    for args in (["/nonexistent", "newdir"], ["newdir", "/nonexistent"]):
+        result = invoke("diff", *args)
+        assert result.exit_code == 2
+        assert result.stderr == "pipereg: /nonexistent is neither a folder nor a revision\n"
+
+
+def test_a_folder_alone_is_compared_with_the_roots_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))  # no repository needed
+    for folder, match in (("old", 1), ("pipelines", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "orders.json").write_text(json.dumps(doc(match, version=match)))
+    result = invoke("diff", "old")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["pipereg diff old .. pipelines", "~ orders.q  changed, version 1 -> 2"]
 
 
 def test_outside_a_repository_says_to_pass_folders(

@@ -48,7 +48,8 @@ def diff(
     """Compare pipelines between two git revisions or two folders, per pipeline key.
 
     BASE defaults to the merge base of the main branch (origin/HEAD, else main, else master)
-    and HEAD; HEAD defaults to the work tree. Two folders are compared as pipeline roots.
+    and HEAD; HEAD defaults to the work tree. Two folders are compared as pipeline roots; a
+    folder alone is compared with the roots on disk (--path, PIPEREG_PATH or ./pipelines).
     Exit 0 (differences are not errors) unless --fail-on finds what it names, then 1.
     """
     if as_textconv:
@@ -75,13 +76,17 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
     limit = ctx.meta[MAX_FILE_BYTES]
     folders = [side is not None and os.path.isdir(side) for side in (base, head)]
     if any(folders):
+        assert base is not None  # BASE comes first: a folder, or given before a folder HEAD
+        if head is None:  # a folder against the roots on disk, the work tree's pipelines
+            return _folder_and_roots(ctx, base)
         if not all(folders):
+            other = head if folders[0] else base
+            if not _is_revision(other):
+                raise InputError(f"{other} is neither a folder nor a revision")
             raise InputError(
                 "BASE and HEAD must both be folders or both be revisions "
-                f"({base if folders[0] else head} is a folder)"
+                f"({base if folders[0] else head} is a folder, {other} a revision)"
             )
-        assert base is not None  # both are folders
-        assert head is not None
         errors: list[Problem] = []
         before = revisions.load_paths([base], base, limit, errors=errors)
         return compare(
@@ -118,6 +123,34 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
         base_problems=errors,
         unloaded={p.path for p in errors},
     )
+
+
+def _folder_and_roots(ctx: click.Context, base: str) -> DiffReport:
+    limit = ctx.meta[MAX_FILE_BYTES]
+    errors: list[Problem] = []
+    before = revisions.load_paths([base], base, limit, errors=errors)
+    after = revisions.load_paths(roots(ctx), "the roots", limit)
+    head_label = ", ".join(roots(ctx))
+    if not before and not after:
+        raise RevisionError(f"no pipeline files in {base} or {head_label}")
+    return compare(
+        before,
+        after,
+        base_label=base,
+        head_label=head_label,
+        base_problems=errors,
+        unloaded={
+            os.path.join(root, os.path.relpath(p.path, base)) for p in errors for root in roots(ctx)
+        },
+    )
+
+
+def _is_revision(name: str) -> bool:
+    try:
+        revisions.resolve(revisions.toplevel(), name)
+    except RevisionError:
+        return False
+    return True
 
 
 def _version(record: PipelineDiff) -> str:
