@@ -200,6 +200,27 @@ def test_a_base_that_does_not_load_is_reported_and_the_rest_compared(repo: Path)
     }
 
 
+def test_a_pipeline_changed_by_a_fragment_names_the_fragment(repo: Path) -> None:
+    def common(value: int) -> dict[str, object]:
+        return {"version": 1, "fragments": {"m": {"document": {"a": value}}}}
+
+    user = pipeline_file(
+        {"p": {"collection": "c", "stages": [{"$match": {"$include": "common.m"}}]}}
+    )
+    commit_files(repo, {"pipelines/common.json": common(1), "pipelines/user.json": user}, "m")
+    (repo / "pipelines/common.json").write_text(json.dumps(common(2)))
+    result = invoke("diff", "HEAD")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1:4] == [
+        "~ user.p  changed, version 1  UNVERSIONED",
+        "    unversioned: changed (fragment common.m changed) but still version 1: bump it",
+        "    compatible: fragments.common.m: fragment common.m changed in pipelines/common.json",
+    ]
+    (record,) = json.loads(invoke("diff", "HEAD", "--format", "json").stdout)["pipelines"]
+    assert [c["kind"] for c in record["changes"]] == ["fragment"]
+
+
 def test_a_bad_revision_is_an_input_error(repo: Path) -> None:
     result = invoke("diff", "no-such-thing")
     assert result.exit_code == 2

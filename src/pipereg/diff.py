@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pipereg.compat import Change, param_changes
 from pipereg.errors import Problem
+from pipereg.fragments import Fragment
 from pipereg.pipeline import Pipeline
 
 Status = Literal["added", "removed", "renamed", "changed"]
@@ -169,18 +170,23 @@ def compare(
     head_label: str,
     base_problems: Sequence[Problem] = (),
     unloaded: Collection[str] = (),
+    base_fragments: Mapping[str, Fragment] | None = None,
+    head_fragments: Mapping[str, Fragment] | None = None,
 ) -> DiffReport:
     """Compare two sets of pipelines by key.
 
     Args:
+        base_fragments: The base's fragments by key; with ``head_fragments``, a changed
+            pipeline names the fragments it uses that changed (a ``fragment`` change).
         base_problems: Why some base files did not load (their pipelines are not in ``base``).
         unloaded: The head paths of those files: a pipeline added there is marked with a note,
             since it may have been in the base file that did not load.
     """
     records: list[PipelineDiff] = []
     unchanged = 0
+    changed = _changed_fragments(base_fragments or {}, head_fragments or {})
     for key in base.keys() & head.keys():
-        record = _changed(base[key], head[key])
+        record = _changed(base[key], head[key], changed)
         if record is None:
             unchanged += 1
         else:
@@ -233,7 +239,24 @@ def _renamed_added_removed(
             yield PipelineDiff(new.key, "added", None, None, new.version, None, new.path, (change,))
 
 
-def _changed(old: Pipeline, new: Pipeline) -> PipelineDiff | None:
+def _changed_fragments(
+    base: Mapping[str, Fragment], head: Mapping[str, Fragment]
+) -> dict[str, Fragment]:
+    # A fragment on both sides whose content or parameters differ, by key, as in the head.
+    return {
+        key: new
+        for key, new in head.items()
+        if key in base
+        and (
+            (base[key].kind, _canonical(base[key].body)) != (new.kind, _canonical(new.body))
+            or any(param_changes(base[key].params, new.params))
+        )
+    }
+
+
+def _changed(
+    old: Pipeline, new: Pipeline, fragments: Mapping[str, Fragment] | None = None
+) -> PipelineDiff | None:
     if (old.fingerprint, old.version, old.description) == (
         new.fingerprint,
         new.version,
@@ -246,6 +269,11 @@ def _changed(old: Pipeline, new: Pipeline) -> PipelineDiff | None:
         changes.append(Change("collection", "collection", True, message))
     changes += _described(old, new)
     changes += param_changes(old.params, new.params)
+    for key in dict.fromkeys((*old.includes, *new.includes)):
+        fragment = (fragments or {}).get(key)
+        if fragment is not None:
+            message = f"fragment {key} changed in {fragment.path}"
+            changes.append(Change(f"fragments.{key}", "fragment", False, message))
     changes += _options(old.definition.get("options", {}), new.definition.get("options", {}))
     stages = tuple(stage_changes(old.definition["stages"], new.definition["stages"]))
     content_changed = old.fingerprint != new.fingerprint or old.description != new.description

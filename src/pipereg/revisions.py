@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from pipereg.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
 from pipereg.errors import PipelineLoadError, Problem, RevisionError
+from pipereg.fragments import Fragment
 from pipereg.pipeline import Pipeline
 from pipereg.registry import load_sources
 
@@ -134,12 +135,14 @@ def load_revision(
     max_file_bytes: int | None,
     *,
     errors: list[Problem] | None = None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) at ``commit``.
 
     Args:
         errors: Where to collect the problems of files that do not load, instead of raising;
             only the pipelines that did load are returned then (see :func:`load_folder`).
+        fragments: Filled with the fragments loaded, by key (see :func:`load_folder`).
 
     Raises:
         RevisionError: git fails, or a file does not load (every problem listed, located).
@@ -148,14 +151,19 @@ def load_revision(
     with tempfile.TemporaryDirectory(prefix="pipereg-diff-") as folder:
         dest = Path(folder)
         materialise(repo, commit, roots, dest, limit)
-        return load_folder(dest, roots, label, limit, errors=errors)
+        return load_folder(dest, roots, label, limit, errors=errors, fragments=fragments)
 
 
 def load_worktree(
-    repo: Path, roots: Sequence[str], max_file_bytes: int | None
+    repo: Path,
+    roots: Sequence[str],
+    max_file_bytes: int | None,
+    *,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) in the work tree, as on disk."""
-    return load_folder(repo, roots, "the work tree", size_limit(max_file_bytes))
+    limit = size_limit(max_file_bytes)
+    return load_folder(repo, roots, "the work tree", limit, fragments=fragments)
 
 
 def load_folder(
@@ -165,6 +173,7 @@ def load_folder(
     max_file_bytes: int | None,
     *,
     errors: list[Problem] | None = None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` below ``folder``; paths are shown relative to ``folder``.
 
@@ -176,13 +185,15 @@ def load_folder(
             The pipelines of those files are then left out (what a file with errors would give
             is anyone's guess), the others returned: the base of a diff may be the broken
             state that the head fixes.
+        fragments: Filled with the fragments loaded, by key, so that a diff can name the
+            fragment that changed a pipeline.
 
     Raises:
         RevisionError: a file does not load and ``errors`` is ``None``; the message names
             ``label`` and every problem.
     """
     top = os.path.join(os.fspath(folder), "")
-    return _load([folder / root for root in roots], label, max_file_bytes, top, errors)
+    return _load([folder / root for root in roots], label, max_file_bytes, top, errors, fragments)
 
 
 def load_paths(
@@ -191,9 +202,10 @@ def load_paths(
     max_file_bytes: int | None,
     *,
     errors: list[Problem] | None = None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` as given (two folders compared); see :func:`load_folder`."""
-    return _load([Path(root) for root in roots], label, max_file_bytes, "", errors)
+    return _load([Path(root) for root in roots], label, max_file_bytes, "", errors, fragments)
 
 
 def _load(
@@ -202,6 +214,7 @@ def _load(
     max_file_bytes: int | None,
     top: str,
     errors: list[Problem] | None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     def shown(path: str) -> str:
         return path[len(top) :] if top and path.startswith(top) else path
@@ -219,6 +232,8 @@ def _load(
     if errors is not None:
         errors.extend(failed)
     broken = {p.path for p in failed}
+    if fragments is not None:
+        fragments.update((f.key, f) for result in loaded for f in result.fragments)
     return {
         p.key: p for result in loaded if result.source.path not in broken for p in result.pipelines
     }

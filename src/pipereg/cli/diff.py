@@ -14,6 +14,7 @@ from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, plural, ro
 from pipereg.cli.textconv import textconv
 from pipereg.diff import DiffReport, PipelineDiff, compare
 from pipereg.errors import Problem, RevisionError
+from pipereg.fragments import Fragment
 
 FAIL_ON = ("breaking", "unversioned")
 _SIGNS = {"added": "+", "removed": "-", "renamed": ">", "changed": "~"}
@@ -88,14 +89,18 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
                 f"({base if folders[0] else head} is a folder, {other} a revision)"
             )
         errors: list[Problem] = []
-        before = revisions.load_paths([base], base, limit, errors=errors)
+        olds: dict[str, Fragment] = {}
+        news: dict[str, Fragment] = {}
+        before = revisions.load_paths([base], base, limit, errors=errors, fragments=olds)
         return compare(
             before,
-            revisions.load_paths([head], head, limit),
+            revisions.load_paths([head], head, limit, fragments=news),
             base_label=base,
             head_label=head,
             base_problems=errors,
             unloaded={os.path.join(head, os.path.relpath(p.path, base)) for p in errors},
+            base_fragments=olds,
+            head_fragments=news,
         )
     repo = revisions.toplevel()
     paths = revisions.repo_roots(repo, roots(ctx))
@@ -105,13 +110,18 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
         base_commit, base_label = revisions.resolve(repo, base), base
     # A base that does not load is reported, not fatal: the change may be the fix.
     errors = []
-    before = revisions.load_revision(repo, base_commit, base_label, paths, limit, errors=errors)
+    olds = {}
+    news = {}
+    before = revisions.load_revision(
+        repo, base_commit, base_label, paths, limit, errors=errors, fragments=olds
+    )
     if head is None:
         head_label = "work tree"
-        after = revisions.load_worktree(repo, paths, limit)
+        after = revisions.load_worktree(repo, paths, limit, fragments=news)
     else:
         head_label = head
-        after = revisions.load_revision(repo, revisions.resolve(repo, head), head, paths, limit)
+        commit = revisions.resolve(repo, head)
+        after = revisions.load_revision(repo, commit, head, paths, limit, fragments=news)
     if not before and not after:
         where = ", ".join(paths)
         raise RevisionError(f"no pipeline files under {where} in {base_label} or {head_label}")
@@ -122,14 +132,18 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
         head_label=head_label,
         base_problems=errors,
         unloaded={p.path for p in errors},
+        base_fragments=olds,
+        head_fragments=news,
     )
 
 
 def _folder_and_roots(ctx: click.Context, base: str) -> DiffReport:
     limit = ctx.meta[MAX_FILE_BYTES]
     errors: list[Problem] = []
-    before = revisions.load_paths([base], base, limit, errors=errors)
-    after = revisions.load_paths(roots(ctx), "the roots", limit)
+    olds: dict[str, Fragment] = {}
+    news: dict[str, Fragment] = {}
+    before = revisions.load_paths([base], base, limit, errors=errors, fragments=olds)
+    after = revisions.load_paths(roots(ctx), "the roots", limit, fragments=news)
     head_label = ", ".join(roots(ctx))
     if not before and not after:
         raise RevisionError(f"no pipeline files in {base} or {head_label}")
@@ -142,6 +156,8 @@ def _folder_and_roots(ctx: click.Context, base: str) -> DiffReport:
         unloaded={
             os.path.join(root, os.path.relpath(p.path, base)) for p in errors for root in roots(ctx)
         },
+        base_fragments=olds,
+        head_fragments=news,
     )
 
 
@@ -220,7 +236,10 @@ def _unloaded(report: DiffReport) -> str:
 def _unversioned(record: PipelineDiff) -> str:
     if (record.base_version or 0) > (record.head_version or 0):
         return f"version went down from {record.base_version} to {record.head_version}"
-    return f"changed but still version {record.head_version}: bump it"
+    # A pipeline whose own text is unchanged changes through its fragments: say which.
+    through = [c.where.removeprefix("fragments.") for c in record.changes if c.kind == "fragment"]
+    named = f" (fragment {', '.join(through)} changed)" if through else ""
+    return f"changed{named} but still version {record.head_version}: bump it"
 
 
 def _stage_title(change: str, base_index: int | None, head_index: int | None) -> str:
