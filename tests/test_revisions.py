@@ -109,6 +109,22 @@ def test_symbolic_links_are_recreated(repo: Path) -> None:
     assert set(pipelines) == {"alias.q"}
 
 
+def test_a_link_to_a_file_outside_the_roots_reads_it_as_of_the_revision(repo: Path) -> None:
+    (repo / "pipelines" / "orders.json").unlink()
+    os.symlink("../shared/s.json", repo / "pipelines" / "s.json")
+    first = commit_files(repo, {"shared/s.json": doc(1)}, "a link out of the root")
+    (repo / "shared" / "s.json").write_text(__import__("json").dumps(doc(9)))  # never read
+    assert match_of_key(load_revision(repo, first, "HEAD", ["pipelines"], None), "s.q") == 1
+    os.symlink("../../elsewhere.json", repo / "pipelines" / "out.json")  # leaves the repository
+    second = commit_files(repo, {}, "a link out of the repository")
+    with pytest.raises(RevisionError, match=r"pipelines/out.json: PR003"):
+        load_revision(repo, second, "HEAD", ["pipelines"], None)
+
+
+def match_of_key(pipelines: dict[str, object], key: str) -> object:
+    return pipelines[key].definition["stages"][0]["$match"]["n"]  # type: ignore[attr-defined]
+
+
 def test_the_default_base_is_the_merge_base_with_main(repo: Path) -> None:
     fork = resolve(repo, "HEAD")
     git(repo, "checkout", "-q", "-b", "feature")

@@ -259,10 +259,48 @@ def materialise(
 
     Reads blobs one at a time through one ``git cat-file --batch``, in chunks, so memory stays
     bounded. A blob over ``max_file_bytes`` becomes a sparse file of its size, which the loader
-    then refuses from its size (PR004) as it would on disk. Symbolic links are recreated;
-    submodules are skipped.
+    then refuses from its size (PR004) as it would on disk. Symbolic links are recreated, and
+    what they point to inside the repository is written too (as of ``commit``), so a link to a
+    file outside the roots reads as it would in a checkout; submodules are skipped.
     """
-    listing = git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *roots)
+    entries = _blobs(repo, commit, roots)
+    if not entries:
+        return 0
+    seen = {path for _, _, path in entries}
+    count = 0
+    with subprocess.Popen(
+        ["git", "-C", os.fspath(repo), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as batch:
+        assert batch.stdin is not None  # both are pipes, as asked
+        assert batch.stdout is not None
+        while entries:
+            mode, sha, path = entries.pop(0)
+            count += 1
+            target = dest.joinpath(*path.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            batch.stdin.write(f"{sha}\n".encode())
+            batch.stdin.flush()
+            size = int(batch.stdout.readline().split()[2])
+            if mode == "120000":
+                link = batch.stdout.read(size).decode("utf-8", "surrogateescape")
+                os.symlink(link, target)
+                pointed = _inside(path.parent, link)
+                if pointed is not None:
+                    found = [e for e in _blobs(repo, commit, [pointed]) if e[2] not in seen]
+                    seen.update(e[2] for e in found)
+                    entries += found
+            else:
+                _copy(batch.stdout.read, size, target, max_file_bytes)
+            batch.stdout.read(1)  # the newline after each blob
+        batch.stdin.close()
+    return count
+
+
+def _blobs(repo: Path, commit: str, paths: Sequence[str]) -> list[tuple[str, str, PurePosixPath]]:
+    # Mode, blob hash and path of every file (and link) under paths at commit.
+    listing = git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
     entries = []
     for record in listing.split("\0"):
         if not record:
@@ -271,28 +309,23 @@ def materialise(
         mode, kind, sha = meta.split()
         if kind == "blob":
             entries.append((mode, sha, PurePosixPath(name)))
-    if not entries:
-        return 0
-    with subprocess.Popen(
-        ["git", "-C", os.fspath(repo), "cat-file", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    ) as batch:
-        assert batch.stdin is not None  # both are pipes, as asked
-        assert batch.stdout is not None
-        for mode, sha, path in entries:
-            target = dest.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            batch.stdin.write(f"{sha}\n".encode())
-            batch.stdin.flush()
-            size = int(batch.stdout.readline().split()[2])
-            if mode == "120000":
-                os.symlink(batch.stdout.read(size).decode("utf-8", "surrogateescape"), target)
-            else:
-                _copy(batch.stdout.read, size, target, max_file_bytes)
-            batch.stdout.read(1)  # the newline after each blob
-        batch.stdin.close()
-    return len(entries)
+    return entries
+
+
+def _inside(folder: PurePosixPath, link: str) -> str | None:
+    # A link's target as a repository path, or None when it leaves the repository (or is
+    # absolute): what lies outside is not part of the revision.
+    if link.startswith("/"):
+        return None
+    parts: list[str] = []
+    for part in (*folder.parts, *PurePosixPath(link).parts):
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts) or None
 
 
 def _copy(read: Callable[[int], bytes], size: int, target: Path, max_file_bytes: int) -> None:
