@@ -114,6 +114,12 @@ def test_numbers_keep_their_spelling(number: str) -> None:
         ('"\u200b\u202e"', r'"\u200b\u202e"'),  # written raw, escaped so that it shows
         (r'"\udb40\udc41"', r'"\udb40\udc41"'),  # a Unicode tag, U+E0041
         ('"❤️ e\u0301"', '"❤️ e\u0301"'),  # emoji variation selectors, combining marks: as is
+        # Default-ignorable, blank and private-use characters, escaped so that they show.
+        (
+            '"a\u034fb\U0001d173\u2800\ue000\U000f0000\u17b4\ufff0"',
+            (r'"a\u034fb\ud834\udd73\u2800\ue000\udb80\udc00\u17b4\ufff0"'),
+        ),
+        ('"\U000e0100"', '"\U000e0100"'),  # an ideographic variation selector: as is
     ],
 )
 def test_strings_keep_their_value_in_one_spelling(written: str, canonical: str) -> None:

@@ -57,11 +57,16 @@ _INDENT = "  "
 
 # Escaped in strings besides quotes, backslashes and control characters: characters that show as
 # nothing or as a plain space, so a lookalike never hides in a diff (zero-width spaces and joiners,
-# bidirectional controls as in "Trojan Source", no-break and other spaces, the BOM, Unicode tags).
+# bidirectional controls as in "Trojan Source", no-break and other spaces, the BOM, Unicode tags),
+# that is Unicode's default-ignorable code points (but the variation selectors, U+FE00-U+FE0F and
+# U+E0100-U+E01EF, which emoji and ideographs need), blanks such as the braille blank U+2800, and
+# private-use characters, which show as whatever a font makes of them, often nothing.
 # A fixed list, not Unicode categories: the output must not change with Python's Unicode version.
 _INVISIBLE = (
-    "\u00a0\u00ad\u061c\u115f\u1160\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f"
-    "\u3000\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+    "\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f"
+    "\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ue000-\uf8ff\ufeff\uffa0\ufff0-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e00ff\U000e01f0-\U000e0fff"
+    "\U000f0000-\U0010ffff"
 )
 _ESCAPED = re.compile(f'["\\\\\x00-\x1f\x7f-\x9f{_INVISIBLE}]')
 _SHORT_ESCAPES = {
@@ -203,7 +208,7 @@ def _escape(match: re.Match[str]) -> str:
     if short is not None:
         return short
     code = ord(char)
-    if code > 0xFFFF:  # a Unicode tag: JSON spells it as a UTF-16 surrogate pair
+    if code > 0xFFFF:  # a Unicode tag or the like: JSON spells it as a UTF-16 surrogate pair
         code -= 0x10000
         return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
     return f"\\u{code:04x}"
