@@ -319,6 +319,18 @@ def test_textconv_shows_other_files_as_they_are(
     assert result.stdout.rstrip("\n").endswith(content.replace("[1, 2]", "]"))
 
 
+def test_textconv_shows_a_binary_file_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    data = b"\x89PNG\r\n\x1a\n\x00\xff\xfe{\xe9}"
+    path.write_bytes(data)
+    result = invoke("diff", "--textconv", str(path))
+    assert result.exit_code == 0
+    header, _, rest = result.stdout_bytes.partition(b"\n")
+    assert header == b"# not a valid pipeline file"
+    assert rest.endswith(data + b"\n")  # as is: no U+FFFD in place of bytes that are not UTF-8
+    assert "\ufffd".encode() not in result.stdout_bytes
+
+
 def test_textconv_renders_fragments_like_pipelines(tmp_path: Path) -> None:
     path = tmp_path / "common.json"
     document = {

@@ -19,8 +19,8 @@ from pipereg.errors import RevisionError
 from pipereg.parse import ParseFailure, decode_text, parse_json
 
 
-def textconv(path: str) -> str:
-    """The canonical text of the pipeline file at ``path`` (or its text as is, if not one).
+def textconv(path: str) -> bytes:
+    """The canonical text of the pipeline file at ``path`` in UTF-8 (or its bytes as they are).
 
     Raises:
         RevisionError: the file cannot be read (git then reports the textconv as failed).
@@ -34,17 +34,20 @@ def textconv(path: str) -> str:
         text = decode_text(data, path)
         document = parse_json(text, path)
     except ParseFailure as failure:
+        # The bytes as they are, not decoded: git shows a change in a binary or mis-encoded
+        # file as the bytes that changed, never as replacement characters.
         problems = "".join(f"# {problem}\n" for problem in failure.problems)
-        raw = data.decode("utf-8", "replace")
-        ending = "" if raw.endswith("\n") else "\n"
-        return f"# not a valid pipeline file\n{problems}{raw}{ending}"
+        ending = b"" if data.endswith(b"\n") else b"\n"
+        header = f"# not a valid pipeline file\n{problems}"
+        return header.encode("utf-8", "backslashreplace") + data + ending
     if not isinstance(document, dict) or not any(
         isinstance(document.get(section), dict) for section in _SECTIONS
     ):
-        return '# not a pipeline file (no "pipelines" or "fragments" object)\n' + (
+        text = '# not a pipeline file (no "pipelines" or "fragments" object)\n' + (
             _pretty(document) + "\n"
         )
-    return render(document)
+        return text.encode("utf-8", "backslashreplace")
+    return render(document).encode("utf-8", "backslashreplace")
 
 
 # Top-level members whose entries are rendered one section each, by the singular of the name.
