@@ -212,10 +212,15 @@ def unsupported_error(exc: BaseException) -> str | None:
     return None
 
 
-def describe(features: Sequence[str]) -> str:
-    """``unsupported on the embedded engine: $unionWith (run with --uri, ...)``."""
+def describe(features: Sequence[str], hint: str = HINT) -> str:
+    """``unsupported on the embedded engine: $unionWith (run with --uri, ...)``.
+
+    Args:
+        features: The stages and operators the embedded engine lacks.
+        hint: What to run instead, in the words of the front end (``--uri`` for the CLI).
+    """
     named = ", ".join(dict.fromkeys(features))
-    return f"unsupported on the embedded engine: {named} ({HINT})"
+    return f"unsupported on the embedded engine: {named} ({hint})"
 
 
 def lint(loaded: Sequence[LoadedFile]) -> list[Problem]:
