@@ -17,6 +17,7 @@ from pipereg import PipelineLoadError, Registry
 from pipereg.cli import main
 from pipereg.discovery import discover_paths
 from pipereg.errors import Problem
+from pipereg.inline import Walk
 from pipereg.loader import load_file
 from pipereg.registry import load_sources
 
@@ -699,3 +700,103 @@ def test_a_renamed_param_must_keep_the_fragment_constraints(
     params = {"ids": {"type": "array", "items": {"type": "int"}, "maxItems": 4}}
     files = {"orders.json": {**orders(stages, params), "fragments": {"g": fragments["g"]}}}
     assert "refuses (maxItems 3)" in only(write_tree, files).message
+
+
+def test_a_fragment_whose_document_is_an_include_is_expanded(write_tree: WriteTree) -> None:
+    fragments = {
+        "e": {"params": {"v": {"type": "int"}}, "document": {"a": "<<v>>"}},
+        "alias": {
+            "params": {"w": {"type": "int"}},
+            "document": {"$include": "e", "with": {"v": "<<w>>"}},
+        },
+    }
+    stages = [{"$match": {"$include": "alias", "with": {"w": 3}}}]
+    registry = Registry.from_paths(
+        write_tree({"orders.json": {**orders(stages), "fragments": fragments}})
+    )
+    pipeline = registry.get("orders.p")
+    assert pipeline.render() == [{"$match": {"a": 3}}]
+    assert pipeline.includes == ("orders.alias", "orders.e")
+
+
+def test_a_fragment_document_that_includes_itself_is_a_cycle(write_tree: WriteTree) -> None:
+    fragments = {
+        "cyc": {"document": {"$include": "cyc"}},
+        "page": {"stages": [{"$limit": 1}]},
+        "wrong": {"document": {"$include": "page"}},
+    }
+    stages = [{"$match": {"$include": "cyc"}}, {"$match": {"$include": "wrong"}}]
+    found = problems(write_tree, {"orders.json": {**orders(stages), "fragments": fragments}})
+    assert sorted((p.code, p.json_path) for p in found) == [
+        ("PR061", "$.fragments.cyc.document"),
+        ("PR065", "$.fragments.wrong.document"),
+    ]
+    assert "include cycle: orders.cyc -> orders.cyc" in found[0].message
+
+
+SUB_PIPELINE_FRAGMENTS: dict[str, Any] = {
+    "count": {"params": {"f": {"type": "string"}}, "stages": [{"$count": "<<f>>"}]},
+    "doc": {"document": {"a": 1}},
+    "vars": {"document": {"x": "$x"}},
+}
+
+
+def test_a_stages_include_stands_for_a_facet_branch_or_a_sub_pipeline(
+    write_tree: WriteTree,
+) -> None:
+    count = {"$include": "count", "with": {"f": "n"}}
+    stages = [
+        {"$facet": {"all": count, "rows": [{"$limit": 1}]}},
+        {"$lookup": {"from": "c", "as": "c", "let": {"$include": "vars"}, "pipeline": count}},
+        {"$unionWith": {"coll": "c", "pipeline": count}},
+    ]
+    files = {"orders.json": {**orders(stages), "fragments": SUB_PIPELINE_FRAGMENTS}}
+    assert Registry.from_paths(write_tree(files)).render("orders.p") == [
+        {"$facet": {"all": [{"$count": "n"}], "rows": [{"$limit": 1}]}},
+        {"$lookup": {"from": "c", "as": "c", "let": {"x": "$x"}, "pipeline": [{"$count": "n"}]}},
+        {"$unionWith": {"coll": "c", "pipeline": [{"$count": "n"}]}},
+    ]
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        pytest.param({"$facet": {"x": {"$include": "doc"}}}, id="facet"),
+        pytest.param(
+            {"$lookup": {"from": "c", "as": "c", "pipeline": {"$include": "doc"}}}, id="lookup"
+        ),
+        pytest.param(
+            {"$unionWith": {"coll": "c", "pipeline": {"$include": "doc"}}}, id="unionWith"
+        ),
+    ],
+)
+def test_a_document_include_where_a_sub_pipeline_stands_is_an_error(
+    write_tree: WriteTree, stage: dict[str, Any]
+) -> None:
+    files = {"orders.json": {**orders([stage]), "fragments": SUB_PIPELINE_FRAGMENTS}}
+    problem = only(write_tree, files)
+    assert problem.code == "PR065"
+    assert "is an object, but it is included where a list of stages is expected" in problem.message
+    assert problem.json_path.startswith("$.pipelines.p.stages[0].")
+
+
+def test_no_include_is_left_in_a_pipeline(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A walk that misses an include (as $facet branches once were missed) must not let
+    # "$include" reach the server: the last check finds it.
+    def missed(self: Walk, body: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        return body
+
+    monkeypatch.setattr(Walk, "sub_pipelines", missed)
+    stages = [{"$limit": 1}, {"$include": "facet"}]
+    fragments = {
+        **SUB_PIPELINE_FRAGMENTS,
+        "facet": {"stages": [{"$facet": {"x": {"$include": "doc"}}}]},
+    }
+    problem = only(write_tree, {"orders.json": {**orders(stages), "fragments": fragments}})
+    assert (problem.code, problem.json_path) == ("PR068", "$.pipelines.p.stages[1]")
+    assert problem.message.startswith(
+        "this include is not expanded here (in fragment 'orders.facet', "
+    )
+    assert "$.fragments.facet.stages[0].$facet.x" in problem.message

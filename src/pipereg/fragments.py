@@ -21,7 +21,7 @@ from typing import Any
 
 from pipereg import checks, template
 from pipereg.errors import Finding, did_you_mean
-from pipereg.inline import INCLUDE, Kind, Origin, Rename, Walk
+from pipereg.inline import INCLUDE, Kind, Origin, Rename, Walk, left_in
 from pipereg.params import Param, declare
 from pipereg.parse import JsonPath
 
@@ -187,6 +187,14 @@ class Expander:
         result = Expansion(None, tuple(walk.includes), walk.findings, walk.origins)
         if not walk.findings and not walk.skipped:
             result.stages = expanded
+            # The last word: whatever the walk missed must not reach the server as "$include".
+            left = [
+                result.locate(Finding(path, "PR068", "this include is not expanded here"), at)
+                for path in left_in(expanded, at)
+            ]
+            if left:
+                result.findings += left
+                result.stages = None
         return result
 
     def misplaced(self, node: Any, at: JsonPath) -> list[Finding]:

@@ -108,11 +108,18 @@ class Walk:
     def fail(self, origin: Origin, code: str, message: str) -> None:
         self.findings.append(Finding(origin.path, code, message + origin.note()))
 
-    def body(self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]) -> Any:
+    def body(
+        self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]
+    ) -> tuple[Any, Origin] | None:
+        # The fragment's body with ``env`` bound, and where it was written: a document that is
+        # itself an include (an alias) is what it includes. None when that include fails.
         saved = self.module, self.stack
         self.module, self.stack = fragment.module, (*self.stack, fragment.key)
         try:
-            return self.node(fragment.body, origin, env, stage_list=fragment.kind == "stages")
+            if fragment.kind == "document" and _is_include(fragment.body):
+                return self.include(fragment.body, origin, env, "document")
+            stage_list = fragment.kind == "stages"
+            return self.node(fragment.body, origin, env, stage_list=stage_list), origin
         finally:
             self.module, self.stack = saved
 
@@ -180,8 +187,10 @@ class Walk:
                 if name is _ABSENT:
                     continue
             written = at
-            if type(value) is dict and INCLUDE in value:
-                included = self.include(value, at, env, "document")
+            if _is_include(value):
+                # Outside a stage, a "pipeline" member is a list of stages or a field so named.
+                expected: Kind | None = None if key == "pipeline" else "document"
+                included = self.include(value, at, env, expected)
                 if included is None:
                     continue
                 child, written = included
@@ -205,9 +214,16 @@ class Walk:
     ) -> Any:
         result: dict[str, Any] = {}
         for key, value in body.items():
-            nested = type(value) is list and (facet or key == "pipeline")
+            nested = facet or key == "pipeline"
             at = origin.step(key)
-            result[key] = self.node(value, at, env, stage_list=nested)
+            if _is_include(value):
+                # Written where a list of stages (or the object of $lookup's "let") stands.
+                included = self.include(value, at, env, "stages" if nested else "document")
+                if included is None:
+                    continue
+                result[key], self.origins[(id(result), key)] = included
+                continue
+            result[key] = self.node(value, at, env, stage_list=nested and type(value) is list)
         return result
 
     def string(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
@@ -248,9 +264,14 @@ class Walk:
         return _TOKEN.sub(substitute, text)
 
     def include(
-        self, node: dict[str, Any], site: Origin, env: dict[str, _Binding] | None, expected: Kind
+        self,
+        node: dict[str, Any],
+        site: Origin,
+        env: dict[str, _Binding] | None,
+        expected: Kind | None,
     ) -> tuple[Any, Origin] | None:
         # The fragment's body with its params bound, and the origin of that body; None on failure.
+        # ``expected`` None takes either kind.
         reference, bindings = node.get(INCLUDE), node.get("with", {})
         extra = [k for k in node if k not in (INCLUDE, "with")]
         if type(reference) is not str or type(bindings) is not dict or extra:
@@ -281,7 +302,7 @@ class Walk:
         if not self.expander.usable(key):
             self.skipped = True
             return None
-        if fragment.kind != expected:
+        if expected is not None and fragment.kind != expected:
             self.fail(
                 site,
                 "PR065",
@@ -293,7 +314,7 @@ class Walk:
         if bound is None:
             return None
         inner = Origin(site.path, (*site.hops, (key, fragment.path, fragment.at)))
-        return self.body(fragment, inner, bound), inner
+        return self.body(fragment, inner, bound)
 
     def bind(
         self,
@@ -363,6 +384,21 @@ class Walk:
             problem = exc.problem + exc.where if isinstance(exc, Invalid) else str(exc)
             self.fail(at, "PR063", f"{label}: constant {problem}")
             return None
+
+
+def _is_include(node: Any) -> bool:
+    return type(node) is dict and INCLUDE in node
+
+
+def left_in(node: Any, at: JsonPath) -> list[JsonPath]:
+    """Where an include is still written in expanded content: nowhere, unless a walk missed it."""
+    if type(node) is dict:
+        if INCLUDE in node:
+            return [at]
+        return [p for k, v in node.items() for p in left_in(v, (*at, k))]
+    if type(node) is list:
+        return [p for i, v in enumerate(node) for p in left_in(v, (*at, i))]
+    return []
 
 
 def mismatch(outer: Param, inner: Param) -> str:
