@@ -800,3 +800,69 @@ def test_no_include_is_left_in_a_pipeline(
         "this include is not expanded here (in fragment 'orders.facet', "
     )
     assert "$.fragments.facet.stages[0].$facet.x" in problem.message
+
+
+OPTIONAL_ONLY: dict[str, Any] = {
+    "opt": {"params": {"o": {"type": "int", "optional": True}}, "document": {"x": "<<o>>"}},
+    "opt_stages": {
+        "params": {"o": {"type": "int", "optional": True}},
+        "stages": [{"$match": {"x": "<<o>>"}}],
+    },
+}
+
+
+def warnings_of(write_tree: WriteTree, files: dict[str, Any]) -> list[Problem]:
+    loaded, found = load_sources(*discover_paths([write_tree(files)]))
+    assert all(p.severity == "warning" for p in found), found
+    assert all(result.pipelines for result in loaded if "pipelines" in result.document)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("stages", "at", "rendered"),
+    [
+        pytest.param([{"$match": {"$include": "opt"}}], "stages[0].$match", [], id="document"),
+        pytest.param([{"$include": "opt_stages"}], "stages[0]", [], id="stages"),
+        pytest.param(
+            [{"$match": {"$or": [{"$include": "opt"}, {"a": 1}]}}],
+            "stages[0].$match.$or[0]",
+            [{"$match": {"$or": [{"a": 1}]}}],
+            id="in a list",
+        ),
+        pytest.param(
+            [{"$lookup": {"from": "c", "as": "c", "let": {"$include": "opt"}, "pipeline": []}}],
+            "stages[0].$lookup.let",
+            [{"$lookup": {"from": "c", "as": "c", "pipeline": []}}],
+            id="lookup let",
+        ),
+    ],
+)
+def test_an_include_that_always_renders_nothing_is_a_warning(
+    write_tree: WriteTree, stages: list[Any], at: str, rendered: list[Any]
+) -> None:
+    files = {"orders.json": {**orders(stages), "fragments": OPTIONAL_ONLY}}
+    found = [p for p in warnings_of(write_tree, files) if p.code != "PR066"]
+    assert [(p.code, p.json_path) for p in found] == [("PR069", f"$.pipelines.p.{at}")]
+    assert "always renders nothing here" in found[0].message
+    assert "optional parameters left unbound (o)" in found[0].message
+    assert Registry.from_paths(write_tree(files)).render("orders.p") == rendered
+
+
+def test_an_include_that_renders_something_is_no_warning(write_tree: WriteTree) -> None:
+    stages = [
+        {"$match": {"$include": "opt", "with": {"o": 1}}},
+        {"$match": {"$include": "opt", "with": {"o": "<<mine>>"}}},
+    ]
+    params = {"mine": {"type": "int", "optional": True}}
+    files = {"orders.json": {**orders(stages, params), "fragments": OPTIONAL_ONLY}}
+    assert [p.code for p in warnings_of(write_tree, files)] == ["PR066"]  # opt_stages
+
+
+def test_an_empty_include_inside_a_fragment_is_said_once_in_the_fragment(
+    write_tree: WriteTree,
+) -> None:
+    fragments = {**OPTIONAL_ONLY, "outer": {"stages": [{"$limit": 1}, {"$include": "opt_stages"}]}}
+    stages = [{"$include": "outer"}, {"$include": "outer"}]
+    files = {"orders.json": {**orders(stages), "fragments": fragments}}
+    found = [p for p in warnings_of(write_tree, files) if p.code != "PR066"]
+    assert [(p.code, p.json_path) for p in found] == [("PR069", "$.fragments.outer.stages[1]")]

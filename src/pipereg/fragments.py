@@ -174,7 +174,7 @@ class Expander:
             walk = Walk(self, fragment.module, fragment.params, ())
             walk.body(fragment, Origin(fragment.at), {n: Rename(n) for n in fragment.params})
             self._findings[key] = walk.findings
-            if walk.findings or walk.skipped:
+            if walk.failed or walk.skipped:
                 self.broken.add(key)
         return self._findings[key]
 
@@ -185,7 +185,7 @@ class Expander:
         walk = Walk(self, module, params, ())
         expanded = walk.node(stages, Origin(at), None, stage_list=True)
         result = Expansion(None, tuple(walk.includes), walk.findings, walk.origins)
-        if not walk.findings and not walk.skipped:
+        if not walk.failed and not walk.skipped:
             result.stages = expanded
             # The last word: whatever the walk missed must not reach the server as "$include".
             left = [

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bson import Decimal128, Int64, ObjectId, json_util
 
 from pipereg.coercion import show
-from pipereg.errors import Finding, did_you_mean
+from pipereg.errors import Finding, Severity, did_you_mean
 from pipereg.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.params import MISSING, Invalid, Param
 from pipereg.parse import JsonPath, format_json_path
@@ -105,8 +105,13 @@ class Walk:
         self.origins: dict[tuple[int, str | int], Origin] = {}
         self.skipped = False
 
-    def fail(self, origin: Origin, code: str, message: str) -> None:
-        self.findings.append(Finding(origin.path, code, message + origin.note()))
+    def fail(self, origin: Origin, code: str, message: str, severity: Severity = "error") -> None:
+        self.findings.append(Finding(origin.path, code, message + origin.note(), severity))
+
+    @property
+    def failed(self) -> bool:
+        """Whether an error was found (warnings leave the expansion usable)."""
+        return any(f.severity == "error" for f in self.findings)
 
     def body(
         self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]
@@ -151,6 +156,8 @@ class Walk:
                 if included is None:
                     continue
                 content, inner = included
+                if content is _ABSENT:
+                    continue
                 if expected == "stages":
                     for j, stage in enumerate(content):
                         self.origins[(id(result), len(result))] = inner.step(j)
@@ -219,7 +226,7 @@ class Walk:
             if _is_include(value):
                 # Written where a list of stages (or the object of $lookup's "let") stands.
                 included = self.include(value, at, env, "stages" if nested else "document")
-                if included is None:
+                if included is None or included[0] is _ABSENT:
                     continue
                 result[key], self.origins[(id(result), key)] = included
                 continue
@@ -314,7 +321,20 @@ class Walk:
         if bound is None:
             return None
         inner = Origin(site.path, (*site.hops, (key, fragment.path, fragment.at)))
-        return self.body(fragment, inner, bound)
+        result = self.body(fragment, inner, bound)
+        # Said where the include is written; one inside a fragment is said in the fragment's file
+        # (its own check), not again for every pipeline that includes that fragment.
+        unbound = [name for name, binding in bound.items() if binding is _ABSENT]
+        empty = result is not None and (result[0] is _ABSENT or result[0] == [])
+        if empty and unbound and not site.hops and fragment.body:
+            self.fail(
+                site,
+                "PR069",
+                f"fragment {key!r} always renders nothing here: its content depends only "
+                f"on optional parameters left unbound ({', '.join(unbound)})",
+                "warning",
+            )
+        return result
 
     def bind(
         self,
