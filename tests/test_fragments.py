@@ -866,3 +866,30 @@ def test_an_empty_include_inside_a_fragment_is_said_once_in_the_fragment(
     files = {"orders.json": {**orders(stages), "fragments": fragments}}
     found = [p for p in warnings_of(write_tree, files) if p.code != "PR066"]
     assert [(p.code, p.json_path) for p in found] == [("PR069", "$.fragments.outer.stages[1]")]
+
+
+def test_lint_of_some_files_resolves_fragments_from_the_roots(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stages = [{"$match": {"$include": "common.not_deleted"}}]
+    broken = {**COMMON, "pipelines": {"q": {"collection": "c", "stages": [{"$mtach": {}}]}}}
+    root = write_tree({"common.json": broken, "orders.json": orders(stages)})
+    outside = root.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "extra.json").write_text(json.dumps(orders(stages)), encoding="utf-8")
+    runner = CliRunner()
+    given = runner.invoke(
+        main, ["--path", str(root), "lint", str(root / "orders.json"), str(outside)]
+    )
+    assert given.exit_code == 0, given.output
+    assert given.stdout == ""
+    assert "2 files, 2 pipelines, 0 findings" in given.stderr
+    assert "1 other file under the roots has problems" in given.stderr
+    # The roots by default: ./pipelines.
+    monkeypatch.chdir(root.parent)
+    default = runner.invoke(main, ["lint", "pipelines/orders.json"])
+    assert default.exit_code == 0, default.output
+    # Without roots to resolve them from, another file's fragments are unknown.
+    alone = runner.invoke(main, ["--path", str(outside), "lint", str(outside / "extra.json")])
+    assert alone.exit_code == 1
+    assert "PR060 $.pipelines.p.stages[0].$match: unknown fragment" in alone.stdout
