@@ -100,6 +100,7 @@ def _lint(
     loaded, problems = load_sources(
         [*files, *others], missing, max_file_bytes=max_file_bytes, unused_fragments=not context
     )
+    every = [fragment for result in loaded for fragment in result.fragments]
     if others:
         shown = {source.path for source in files}
         hidden = {p.path for p in problems if p.path not in shown and p.severity == "error"}
@@ -117,7 +118,7 @@ def _lint(
         from pipereg import embedded  # noqa: PLC0415 - imports mongomock
 
         with input_errors():
-            problems = [*problems, *embedded.lint(loaded)]
+            problems = [*problems, *embedded.lint(loaded, every)]
     click.echo(reports.FORMATS[fmt](problems), nl=False)
     count = sum(len(result.pipelines) for result in loaded)
     click.echo(
