@@ -893,3 +893,19 @@ def test_lint_of_some_files_resolves_fragments_from_the_roots(
     alone = runner.invoke(main, ["--path", str(outside), "lint", str(outside / "extra.json")])
     assert alone.exit_code == 1
     assert "PR060 $.pipelines.p.stages[0].$match: unknown fragment" in alone.stdout
+
+
+def test_includes_nested_too_deeply_are_an_error_naming_the_chain(write_tree: WriteTree) -> None:
+    fragments: dict[str, Any] = {
+        f"f{i}": {"stages": [{"$include": f"f{i + 1}"}]} for i in range(200)
+    }
+    fragments["f200"] = {"stages": [{"$limit": 1}]}
+    problem = only(
+        write_tree, {"orders.json": {**orders([{"$include": "f0"}]), "fragments": fragments}}
+    )
+    assert (problem.code, problem.json_path) == ("PR051", "$.fragments.f31.stages[0]")
+    assert problem.message == (
+        "includes nested more than 32 levels deep: orders.f0 -> orders.f1 -> ... (29 more) "
+        "-> orders.f31 -> orders.f32"
+    )
+    assert problem.line > 1

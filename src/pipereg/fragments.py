@@ -158,6 +158,9 @@ class Expander:
         self.unusable = {f"{module}." for module in unusable}
         self.broken: set[str] = set()
         self.used: dict[str, None] = {}
+        # The fragments being inlined, outermost first, whichever walk is inlining each.
+        self.chain: list[str] = []
+        self.too_deep = False
         self._findings: dict[str, list[Finding]] = {}
 
     def mark_broken(self, key: str) -> None:

@@ -34,6 +34,9 @@ INCLUDE = "$include"
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 _KINDS = {"stages": "a list of stages", "document": "an object"}
 _TOKEN = re.compile(r"<<<<|<<([A-Za-z_][A-Za-z0-9_]*)>>")
+# Far more than any real reuse needs, and far less than would exhaust the stack: each level
+# costs the walks a few frames, and content inlined this deep is deep already.
+INCLUDE_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class Walk:
         # itself an include (an alias) is what it includes. None when that include fails.
         saved = self.module, self.stack
         self.module, self.stack = fragment.module, (*self.stack, fragment.key)
+        self.expander.chain.append(fragment.key)
         try:
             if fragment.kind == "document" and _is_include(fragment.body):
                 return self.include(fragment.body, origin, env, "document")
@@ -127,6 +131,7 @@ class Walk:
             return self.node(fragment.body, origin, env, stage_list=stage_list), origin
         finally:
             self.module, self.stack = saved
+            self.expander.chain.pop()
 
     def node(
         self,
@@ -305,6 +310,23 @@ class Walk:
         if key in self.stack:
             cycle = " -> ".join((*self.stack[self.stack.index(key) :], key))
             self.fail(site, "PR061", f"include cycle: {cycle}")
+            return None
+        if len(self.expander.chain) >= INCLUDE_DEPTH:
+            # The chain of fragments being inlined, across the checks of each (``stack`` is
+            # one walk's): said once per load, where it first gets too deep (a chain 200 long
+            # would otherwise be said again from each 32nd fragment on).
+            self.skipped = True
+            if self.expander.too_deep:
+                return None
+            self.expander.too_deep = True
+            chain = [*self.expander.chain, key]
+            if len(chain) > 6:
+                chain[2:-2] = [f"... ({len(chain) - 4} more)"]
+            self.fail(
+                site,
+                "PR051",
+                f"includes nested more than {INCLUDE_DEPTH} levels deep: {' -> '.join(chain)}",
+            )
             return None
         if not self.expander.usable(key):
             self.skipped = True
