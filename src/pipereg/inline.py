@@ -434,12 +434,31 @@ def _is_include(node: Any) -> bool:
 
 def left_in(node: Any, at: JsonPath) -> list[JsonPath]:
     """Where an include is still written in expanded content: nowhere, unless a walk missed it."""
+    return _paths_of_includes(node, at) if _holds_include(node) else []
+
+
+def _holds_include(node: Any) -> bool:
+    # Every expanded pipeline is looked through: a loop over a stack costs about half what the
+    # recursion that also builds paths does (a few percent of loading a file of includes).
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if INCLUDE in item:
+                return True
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
+
+
+def _paths_of_includes(node: Any, at: JsonPath) -> list[JsonPath]:
     if type(node) is dict:
         if INCLUDE in node:
             return [at]
-        return [p for k, v in node.items() for p in left_in(v, (*at, k))]
+        return [p for k, v in node.items() for p in _paths_of_includes(v, (*at, k))]
     if type(node) is list:
-        return [p for i, v in enumerate(node) for p in left_in(v, (*at, i))]
+        return [p for i, v in enumerate(node) for p in _paths_of_includes(v, (*at, i))]
     return []
 
 
