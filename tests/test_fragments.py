@@ -909,3 +909,24 @@ def test_includes_nested_too_deeply_are_an_error_naming_the_chain(write_tree: Wr
         "-> orders.f31 -> orders.f32"
     )
     assert problem.line > 1
+
+
+def test_outside_a_stage_a_pipeline_member_takes_either_kind(write_tree: WriteTree) -> None:
+    # A $lookup body written as a document fragment has its own sub-pipeline; in a filter,
+    # "pipeline" may be just a field so named.
+    fragments = {
+        **SUB_PIPELINE_FRAGMENTS,
+        "join": {
+            "document": {
+                "from": "c",
+                "as": "c",
+                "pipeline": {"$include": "count", "with": {"f": "n"}},
+            }
+        },
+    }
+    stages = [{"$lookup": {"$include": "join"}}, {"$match": {"pipeline": {"$include": "doc"}}}]
+    files = {"orders.json": {**orders(stages), "fragments": fragments}}
+    assert Registry.from_paths(write_tree(files)).render("orders.p") == [
+        {"$lookup": {"from": "c", "as": "c", "pipeline": [{"$count": "n"}]}},
+        {"$match": {"pipeline": {"a": 1}}},
+    ]
