@@ -17,6 +17,7 @@ from pipereg import PipelineLoadError, Registry
 from pipereg.cli import main
 from pipereg.discovery import discover_paths
 from pipereg.errors import Problem
+from pipereg.inline import Walk
 from pipereg.loader import load_file
 from pipereg.registry import load_sources
 
@@ -699,3 +700,233 @@ def test_a_renamed_param_must_keep_the_fragment_constraints(
     params = {"ids": {"type": "array", "items": {"type": "int"}, "maxItems": 4}}
     files = {"orders.json": {**orders(stages, params), "fragments": {"g": fragments["g"]}}}
     assert "refuses (maxItems 3)" in only(write_tree, files).message
+
+
+def test_a_fragment_whose_document_is_an_include_is_expanded(write_tree: WriteTree) -> None:
+    fragments = {
+        "e": {"params": {"v": {"type": "int"}}, "document": {"a": "<<v>>"}},
+        "alias": {
+            "params": {"w": {"type": "int"}},
+            "document": {"$include": "e", "with": {"v": "<<w>>"}},
+        },
+    }
+    stages = [{"$match": {"$include": "alias", "with": {"w": 3}}}]
+    registry = Registry.from_paths(
+        write_tree({"orders.json": {**orders(stages), "fragments": fragments}})
+    )
+    pipeline = registry.get("orders.p")
+    assert pipeline.render() == [{"$match": {"a": 3}}]
+    assert pipeline.includes == ("orders.alias", "orders.e")
+
+
+def test_a_fragment_document_that_includes_itself_is_a_cycle(write_tree: WriteTree) -> None:
+    fragments = {
+        "cyc": {"document": {"$include": "cyc"}},
+        "page": {"stages": [{"$limit": 1}]},
+        "wrong": {"document": {"$include": "page"}},
+    }
+    stages = [{"$match": {"$include": "cyc"}}, {"$match": {"$include": "wrong"}}]
+    found = problems(write_tree, {"orders.json": {**orders(stages), "fragments": fragments}})
+    assert sorted((p.code, p.json_path) for p in found) == [
+        ("PR061", "$.fragments.cyc.document"),
+        ("PR065", "$.fragments.wrong.document"),
+    ]
+    assert "include cycle: orders.cyc -> orders.cyc" in found[0].message
+
+
+SUB_PIPELINE_FRAGMENTS: dict[str, Any] = {
+    "count": {"params": {"f": {"type": "string"}}, "stages": [{"$count": "<<f>>"}]},
+    "doc": {"document": {"a": 1}},
+    "vars": {"document": {"x": "$x"}},
+}
+
+
+def test_a_stages_include_stands_for_a_facet_branch_or_a_sub_pipeline(
+    write_tree: WriteTree,
+) -> None:
+    count = {"$include": "count", "with": {"f": "n"}}
+    stages = [
+        {"$facet": {"all": count, "rows": [{"$limit": 1}]}},
+        {"$lookup": {"from": "c", "as": "c", "let": {"$include": "vars"}, "pipeline": count}},
+        {"$unionWith": {"coll": "c", "pipeline": count}},
+    ]
+    files = {"orders.json": {**orders(stages), "fragments": SUB_PIPELINE_FRAGMENTS}}
+    assert Registry.from_paths(write_tree(files)).render("orders.p") == [
+        {"$facet": {"all": [{"$count": "n"}], "rows": [{"$limit": 1}]}},
+        {"$lookup": {"from": "c", "as": "c", "let": {"x": "$x"}, "pipeline": [{"$count": "n"}]}},
+        {"$unionWith": {"coll": "c", "pipeline": [{"$count": "n"}]}},
+    ]
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        pytest.param({"$facet": {"x": {"$include": "doc"}}}, id="facet"),
+        pytest.param(
+            {"$lookup": {"from": "c", "as": "c", "pipeline": {"$include": "doc"}}}, id="lookup"
+        ),
+        pytest.param(
+            {"$unionWith": {"coll": "c", "pipeline": {"$include": "doc"}}}, id="unionWith"
+        ),
+    ],
+)
+def test_a_document_include_where_a_sub_pipeline_stands_is_an_error(
+    write_tree: WriteTree, stage: dict[str, Any]
+) -> None:
+    files = {"orders.json": {**orders([stage]), "fragments": SUB_PIPELINE_FRAGMENTS}}
+    problem = only(write_tree, files)
+    assert problem.code == "PR065"
+    assert "is an object, but it is included where a list of stages is expected" in problem.message
+    assert problem.json_path.startswith("$.pipelines.p.stages[0].")
+
+
+def test_no_include_is_left_in_a_pipeline(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A walk that misses an include (as $facet branches once were missed) must not let
+    # "$include" reach the server: the last check finds it.
+    def missed(self: Walk, body: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        return body
+
+    monkeypatch.setattr(Walk, "sub_pipelines", missed)
+    stages = [{"$limit": 1}, {"$include": "facet"}]
+    fragments = {
+        **SUB_PIPELINE_FRAGMENTS,
+        "facet": {"stages": [{"$facet": {"x": {"$include": "doc"}}}]},
+    }
+    problem = only(write_tree, {"orders.json": {**orders(stages), "fragments": fragments}})
+    assert (problem.code, problem.json_path) == ("PR068", "$.pipelines.p.stages[1]")
+    assert problem.message.startswith(
+        "this include is not expanded here (in fragment 'orders.facet', "
+    )
+    assert "$.fragments.facet.stages[0].$facet.x" in problem.message
+
+
+OPTIONAL_ONLY: dict[str, Any] = {
+    "opt": {"params": {"o": {"type": "int", "optional": True}}, "document": {"x": "<<o>>"}},
+    "opt_stages": {
+        "params": {"o": {"type": "int", "optional": True}},
+        "stages": [{"$match": {"x": "<<o>>"}}],
+    },
+}
+
+
+def warnings_of(write_tree: WriteTree, files: dict[str, Any]) -> list[Problem]:
+    loaded, found = load_sources(*discover_paths([write_tree(files)]))
+    assert all(p.severity == "warning" for p in found), found
+    assert all(result.pipelines for result in loaded if "pipelines" in result.document)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("stages", "at", "rendered"),
+    [
+        pytest.param([{"$match": {"$include": "opt"}}], "stages[0].$match", [], id="document"),
+        pytest.param([{"$include": "opt_stages"}], "stages[0]", [], id="stages"),
+        pytest.param(
+            [{"$match": {"$or": [{"$include": "opt"}, {"a": 1}]}}],
+            "stages[0].$match.$or[0]",
+            [{"$match": {"$or": [{"a": 1}]}}],
+            id="in a list",
+        ),
+        pytest.param(
+            [{"$lookup": {"from": "c", "as": "c", "let": {"$include": "opt"}, "pipeline": []}}],
+            "stages[0].$lookup.let",
+            [{"$lookup": {"from": "c", "as": "c", "pipeline": []}}],
+            id="lookup let",
+        ),
+    ],
+)
+def test_an_include_that_always_renders_nothing_is_a_warning(
+    write_tree: WriteTree, stages: list[Any], at: str, rendered: list[Any]
+) -> None:
+    files = {"orders.json": {**orders(stages), "fragments": OPTIONAL_ONLY}}
+    found = [p for p in warnings_of(write_tree, files) if p.code != "PR066"]
+    assert [(p.code, p.json_path) for p in found] == [("PR069", f"$.pipelines.p.{at}")]
+    assert "always renders nothing here" in found[0].message
+    assert "optional parameters left unbound (o)" in found[0].message
+    assert Registry.from_paths(write_tree(files)).render("orders.p") == rendered
+
+
+def test_an_include_that_renders_something_is_no_warning(write_tree: WriteTree) -> None:
+    stages = [
+        {"$match": {"$include": "opt", "with": {"o": 1}}},
+        {"$match": {"$include": "opt", "with": {"o": "<<mine>>"}}},
+    ]
+    params = {"mine": {"type": "int", "optional": True}}
+    files = {"orders.json": {**orders(stages, params), "fragments": OPTIONAL_ONLY}}
+    assert [p.code for p in warnings_of(write_tree, files)] == ["PR066"]  # opt_stages
+
+
+def test_an_empty_include_inside_a_fragment_is_said_once_in_the_fragment(
+    write_tree: WriteTree,
+) -> None:
+    fragments = {**OPTIONAL_ONLY, "outer": {"stages": [{"$limit": 1}, {"$include": "opt_stages"}]}}
+    stages = [{"$include": "outer"}, {"$include": "outer"}]
+    files = {"orders.json": {**orders(stages), "fragments": fragments}}
+    found = [p for p in warnings_of(write_tree, files) if p.code != "PR066"]
+    assert [(p.code, p.json_path) for p in found] == [("PR069", "$.fragments.outer.stages[1]")]
+
+
+def test_lint_of_some_files_resolves_fragments_from_the_roots(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stages = [{"$match": {"$include": "common.not_deleted"}}]
+    broken = {**COMMON, "pipelines": {"q": {"collection": "c", "stages": [{"$mtach": {}}]}}}
+    root = write_tree({"common.json": broken, "orders.json": orders(stages)})
+    outside = root.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "extra.json").write_text(json.dumps(orders(stages)), encoding="utf-8")
+    runner = CliRunner()
+    given = runner.invoke(
+        main, ["--path", str(root), "lint", str(root / "orders.json"), str(outside)]
+    )
+    assert given.exit_code == 0, given.output
+    assert given.stdout == ""
+    assert "2 files, 2 pipelines, 0 findings" in given.stderr
+    assert "1 other file under the roots has problems" in given.stderr
+    # The roots by default: ./pipelines.
+    monkeypatch.chdir(root.parent)
+    default = runner.invoke(main, ["lint", "pipelines/orders.json"])
+    assert default.exit_code == 0, default.output
+    # Without roots to resolve them from, another file's fragments are unknown.
+    alone = runner.invoke(main, ["--path", str(outside), "lint", str(outside / "extra.json")])
+    assert alone.exit_code == 1
+    assert "PR060 $.pipelines.p.stages[0].$match: unknown fragment" in alone.stdout
+
+
+def test_includes_nested_too_deeply_are_an_error_naming_the_chain(write_tree: WriteTree) -> None:
+    fragments: dict[str, Any] = {
+        f"f{i}": {"stages": [{"$include": f"f{i + 1}"}]} for i in range(200)
+    }
+    fragments["f200"] = {"stages": [{"$limit": 1}]}
+    problem = only(
+        write_tree, {"orders.json": {**orders([{"$include": "f0"}]), "fragments": fragments}}
+    )
+    assert (problem.code, problem.json_path) == ("PR051", "$.fragments.f31.stages[0]")
+    assert problem.message == (
+        "includes nested more than 32 levels deep: orders.f0 -> orders.f1 -> ... (29 more) "
+        "-> orders.f31 -> orders.f32"
+    )
+    assert problem.line > 1
+
+
+def test_outside_a_stage_a_pipeline_member_takes_either_kind(write_tree: WriteTree) -> None:
+    # A $lookup body written as a document fragment has its own sub-pipeline; in a filter,
+    # "pipeline" may be just a field so named.
+    fragments = {
+        **SUB_PIPELINE_FRAGMENTS,
+        "join": {
+            "document": {
+                "from": "c",
+                "as": "c",
+                "pipeline": {"$include": "count", "with": {"f": "n"}},
+            }
+        },
+    }
+    stages = [{"$lookup": {"$include": "join"}}, {"$match": {"pipeline": {"$include": "doc"}}}]
+    files = {"orders.json": {**orders(stages), "fragments": fragments}}
+    assert Registry.from_paths(write_tree(files)).render("orders.p") == [
+        {"$lookup": {"from": "c", "as": "c", "pipeline": [{"$count": "n"}]}},
+        {"$match": {"pipeline": {"a": 1}}},
+    ]

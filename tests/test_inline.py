@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipereg.inline import Origin, mismatch
+from pipereg.inline import Origin, left_in, mismatch
 from pipereg.params import Param
 
 
@@ -49,3 +49,9 @@ def test_an_origin_in_inlined_content_names_each_fragment_on_the_way() -> None:
         " (in fragment 'm.b', m.json $.fragments.b.document.x,"
         " included by 'm.a' at $.fragments.a.stages[0])"
     )
+
+
+def test_left_in_finds_every_include_still_written() -> None:
+    stages = [{"$match": {"a": [1, {"$include": "x"}]}}, {"$facet": {"b": {"$include": "y"}}}]
+    assert left_in(stages, ("s",)) == [("s", 0, "$match", "a", 1), ("s", 1, "$facet", "b")]
+    assert left_in([{"$match": {"a": ["$include"], "$literal": "$include"}}], ("s",)) == []

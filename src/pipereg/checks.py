@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "PR066": "a fragment is never included",
     "PR067": "two definitions of one fragment key",
     "PR068": "malformed $include",
+    "PR069": "an include always renders nothing: its content depends only on unbound optionals",
     "PR070": "the embedded engine (mongomock) cannot run a stage or operator of this pipeline",
     "PR080": "a test case names an unknown pipeline",
     "PR081": "a test case's parameters do not fit the pipeline's declarations",

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipereg import checks, template
 from pipereg.errors import Finding, did_you_mean
-from pipereg.inline import INCLUDE, Kind, Origin, Rename, Walk
+from pipereg.inline import INCLUDE, Kind, Origin, Rename, Walk, left_in
 from pipereg.params import Param, declare
 from pipereg.parse import JsonPath
 
@@ -158,6 +158,9 @@ class Expander:
         self.unusable = {f"{module}." for module in unusable}
         self.broken: set[str] = set()
         self.used: dict[str, None] = {}
+        # The fragments being inlined, outermost first, whichever walk is inlining each.
+        self.chain: list[str] = []
+        self.too_deep = False
         self._findings: dict[str, list[Finding]] = {}
 
     def mark_broken(self, key: str) -> None:
@@ -174,7 +177,7 @@ class Expander:
             walk = Walk(self, fragment.module, fragment.params, ())
             walk.body(fragment, Origin(fragment.at), {n: Rename(n) for n in fragment.params})
             self._findings[key] = walk.findings
-            if walk.findings or walk.skipped:
+            if walk.failed or walk.skipped:
                 self.broken.add(key)
         return self._findings[key]
 
@@ -185,8 +188,16 @@ class Expander:
         walk = Walk(self, module, params, ())
         expanded = walk.node(stages, Origin(at), None, stage_list=True)
         result = Expansion(None, tuple(walk.includes), walk.findings, walk.origins)
-        if not walk.findings and not walk.skipped:
+        if not walk.failed and not walk.skipped:
             result.stages = expanded
+            # The last word: whatever the walk missed must not reach the server as "$include".
+            left = [
+                result.locate(Finding(path, "PR068", "this include is not expanded here"), at)
+                for path in left_in(expanded, at)
+            ]
+            if left:
+                result.findings += left
+                result.stages = None
         return result
 
     def misplaced(self, node: Any, at: JsonPath) -> list[Finding]:

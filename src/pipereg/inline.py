@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bson import Decimal128, Int64, ObjectId, json_util
 
 from pipereg.coercion import show
-from pipereg.errors import Finding, did_you_mean
+from pipereg.errors import Finding, Severity, did_you_mean
 from pipereg.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.params import MISSING, Invalid, Param
 from pipereg.parse import JsonPath, format_json_path
@@ -34,6 +34,9 @@ INCLUDE = "$include"
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 _KINDS = {"stages": "a list of stages", "document": "an object"}
 _TOKEN = re.compile(r"<<<<|<<([A-Za-z_][A-Za-z0-9_]*)>>")
+# Far more than any real reuse needs, and far less than would exhaust the stack: each level
+# costs the walks a few frames, and content inlined this deep is deep already.
+INCLUDE_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -105,16 +108,30 @@ class Walk:
         self.origins: dict[tuple[int, str | int], Origin] = {}
         self.skipped = False
 
-    def fail(self, origin: Origin, code: str, message: str) -> None:
-        self.findings.append(Finding(origin.path, code, message + origin.note()))
+    def fail(self, origin: Origin, code: str, message: str, severity: Severity = "error") -> None:
+        self.findings.append(Finding(origin.path, code, message + origin.note(), severity))
 
-    def body(self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]) -> Any:
+    @property
+    def failed(self) -> bool:
+        """Whether an error was found (warnings leave the expansion usable)."""
+        return any(f.severity == "error" for f in self.findings)
+
+    def body(
+        self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]
+    ) -> tuple[Any, Origin] | None:
+        # The fragment's body with ``env`` bound, and where it was written: a document that is
+        # itself an include (an alias) is what it includes. None when that include fails.
         saved = self.module, self.stack
         self.module, self.stack = fragment.module, (*self.stack, fragment.key)
+        self.expander.chain.append(fragment.key)
         try:
-            return self.node(fragment.body, origin, env, stage_list=fragment.kind == "stages")
+            if fragment.kind == "document" and _is_include(fragment.body):
+                return self.include(fragment.body, origin, env, "document")
+            stage_list = fragment.kind == "stages"
+            return self.node(fragment.body, origin, env, stage_list=stage_list), origin
         finally:
             self.module, self.stack = saved
+            self.expander.chain.pop()
 
     def node(
         self,
@@ -144,6 +161,8 @@ class Walk:
                 if included is None:
                     continue
                 content, inner = included
+                if content is _ABSENT:
+                    continue
                 if expected == "stages":
                     for j, stage in enumerate(content):
                         self.origins[(id(result), len(result))] = inner.step(j)
@@ -180,8 +199,10 @@ class Walk:
                 if name is _ABSENT:
                     continue
             written = at
-            if type(value) is dict and INCLUDE in value:
-                included = self.include(value, at, env, "document")
+            if _is_include(value):
+                # Outside a stage, a "pipeline" member is a list of stages or a field so named.
+                expected: Kind | None = None if key == "pipeline" else "document"
+                included = self.include(value, at, env, expected)
                 if included is None:
                     continue
                 child, written = included
@@ -205,9 +226,16 @@ class Walk:
     ) -> Any:
         result: dict[str, Any] = {}
         for key, value in body.items():
-            nested = type(value) is list and (facet or key == "pipeline")
+            nested = facet or key == "pipeline"
             at = origin.step(key)
-            result[key] = self.node(value, at, env, stage_list=nested)
+            if _is_include(value):
+                # Written where a list of stages (or the object of $lookup's "let") stands.
+                included = self.include(value, at, env, "stages" if nested else "document")
+                if included is None or included[0] is _ABSENT:
+                    continue
+                result[key], self.origins[(id(result), key)] = included
+                continue
+            result[key] = self.node(value, at, env, stage_list=nested and type(value) is list)
         return result
 
     def string(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
@@ -248,9 +276,14 @@ class Walk:
         return _TOKEN.sub(substitute, text)
 
     def include(
-        self, node: dict[str, Any], site: Origin, env: dict[str, _Binding] | None, expected: Kind
+        self,
+        node: dict[str, Any],
+        site: Origin,
+        env: dict[str, _Binding] | None,
+        expected: Kind | None,
     ) -> tuple[Any, Origin] | None:
         # The fragment's body with its params bound, and the origin of that body; None on failure.
+        # ``expected`` None takes either kind.
         reference, bindings = node.get(INCLUDE), node.get("with", {})
         extra = [k for k in node if k not in (INCLUDE, "with")]
         if type(reference) is not str or type(bindings) is not dict or extra:
@@ -278,10 +311,27 @@ class Walk:
             cycle = " -> ".join((*self.stack[self.stack.index(key) :], key))
             self.fail(site, "PR061", f"include cycle: {cycle}")
             return None
+        if len(self.expander.chain) >= INCLUDE_DEPTH:
+            # The chain of fragments being inlined, across the checks of each (``stack`` is
+            # one walk's): said once per load, where it first gets too deep (a chain 200 long
+            # would otherwise be said again from each 32nd fragment on).
+            self.skipped = True
+            if self.expander.too_deep:
+                return None
+            self.expander.too_deep = True
+            chain = [*self.expander.chain, key]
+            if len(chain) > 6:
+                chain[2:-2] = [f"... ({len(chain) - 4} more)"]
+            self.fail(
+                site,
+                "PR051",
+                f"includes nested more than {INCLUDE_DEPTH} levels deep: {' -> '.join(chain)}",
+            )
+            return None
         if not self.expander.usable(key):
             self.skipped = True
             return None
-        if fragment.kind != expected:
+        if expected is not None and fragment.kind != expected:
             self.fail(
                 site,
                 "PR065",
@@ -293,7 +343,20 @@ class Walk:
         if bound is None:
             return None
         inner = Origin(site.path, (*site.hops, (key, fragment.path, fragment.at)))
-        return self.body(fragment, inner, bound), inner
+        result = self.body(fragment, inner, bound)
+        # Said where the include is written; one inside a fragment is said in the fragment's file
+        # (its own check), not again for every pipeline that includes that fragment.
+        unbound = [name for name, binding in bound.items() if binding is _ABSENT]
+        empty = result is not None and (result[0] is _ABSENT or result[0] == [])
+        if empty and unbound and not site.hops and fragment.body:
+            self.fail(
+                site,
+                "PR069",
+                f"fragment {key!r} always renders nothing here: its content depends only "
+                f"on optional parameters left unbound ({', '.join(unbound)})",
+                "warning",
+            )
+        return result
 
     def bind(
         self,
@@ -363,6 +426,40 @@ class Walk:
             problem = exc.problem + exc.where if isinstance(exc, Invalid) else str(exc)
             self.fail(at, "PR063", f"{label}: constant {problem}")
             return None
+
+
+def _is_include(node: Any) -> bool:
+    return type(node) is dict and INCLUDE in node
+
+
+def left_in(node: Any, at: JsonPath) -> list[JsonPath]:
+    """Where an include is still written in expanded content: nowhere, unless a walk missed it."""
+    return _paths_of_includes(node, at) if _holds_include(node) else []
+
+
+def _holds_include(node: Any) -> bool:
+    # Every expanded pipeline is looked through: a loop over a stack costs about half what the
+    # recursion that also builds paths does (a few percent of loading a file of includes).
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if INCLUDE in item:
+                return True
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
+
+
+def _paths_of_includes(node: Any, at: JsonPath) -> list[JsonPath]:
+    if type(node) is dict:
+        if INCLUDE in node:
+            return [at]
+        return [p for k, v in node.items() for p in _paths_of_includes(v, (*at, k))]
+    if type(node) is list:
+        return [p for i, v in enumerate(node) for p in _paths_of_includes(v, (*at, i))]
+    return []
 
 
 def mismatch(outer: Param, inner: Param) -> str:
