@@ -22,11 +22,12 @@ from pipereg.errors import Finding, Problem
 from pipereg.params import Invalid, Param
 from pipereg.parse import (
     NESTING_LIMIT,
+    Parsed,
     ParseFailure,
     Positions,
     decode_text,
     format_json_path,
-    parse_json,
+    parse_document,
 )
 from pipereg.pipeline import Pipeline
 
@@ -70,13 +71,13 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
         return result
     try:
         text = decode_text(data, source.path)
-        document = parse_json(text, source.path)
+        parsed = parse_document(text, source.path)
     except ParseFailure as failure:
         result.problems.extend(failure.problems)
         return result
     positions = Positions(text)
     try:
-        findings = _check(result, document)
+        findings = _check(result, parsed)
     except RecursionError:
         # The checks walk the document recursively (the schema validator among them), so a file
         # nested deeply enough exhausts the stack: declarations 200 levels deep, say. Refuse it,
@@ -110,8 +111,9 @@ def read_failure(path: str, exc: FileTooLarge | OSError) -> Problem:
     return Problem(path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")
 
 
-def _check(result: LoadedFile, document: Any) -> list[Finding]:
+def _check(result: LoadedFile, parsed: Parsed) -> list[Finding]:
     # Validate a parsed document, and build its pipelines into ``result`` as far as it is valid.
+    document = parsed.document
     findings = schema.validate(document)
     # A schema error inside one pipeline blocks only that pipeline's semantic checks, so one run
     # reports as much as it can; an error elsewhere in the file blocks them all.
@@ -136,7 +138,8 @@ def _check(result: LoadedFile, document: Any) -> list[Finding]:
     for name, definition in document["pipelines"].items():
         if name in broken:
             continue
-        pipeline, found = _pipeline(result.module, name, definition, document, source.path)
+        texts = parsed.texts(name, definition["stages"])
+        pipeline, found = _pipeline(result.module, name, definition, document, source.path, texts)
         findings.extend(found)
         if pipeline is not None:
             result.pipelines.append(pipeline)
@@ -171,7 +174,12 @@ def _bounded(message: str) -> str:
 
 
 def _pipeline(
-    module: str, name: str, definition: dict[str, Any], document: dict[str, Any], path: str
+    module: str,
+    name: str,
+    definition: dict[str, Any],
+    document: dict[str, Any],
+    path: str,
+    texts: list[str] | None,
 ) -> tuple[Pipeline | None, list[Finding]]:
     base = ("pipelines", name)
     findings: list[Finding] = []
@@ -186,7 +194,11 @@ def _pipeline(
             params[param_name] = Param(param_name, declaration["type"], optional=True)
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
-    sketch = None if findings else template.sketch(definition["stages"], definition.get("options"))
+    sketch = (
+        None
+        if findings
+        else template.sketch(definition["stages"], definition.get("options"), texts)
+    )
     if sketch is None or not checks.clean(params, sketch, definition["stages"]):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))

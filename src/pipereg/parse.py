@@ -14,6 +14,7 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pipereg.errors import Problem, clip
@@ -85,6 +86,10 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_pairs_without_duplicates, parse_constant=_reject_constant
 )
+# The same without the duplicate-key hook, a Python call per object: the C scanner alone.
+_FAST_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+# An escaped colon in the source, which decodes to a colon that the source's count misses.
+_COLON_ESCAPE = re.compile(r"\\u003[aA]")
 
 
 def _compact_encoder() -> Callable[[Any], str]:
@@ -145,7 +150,105 @@ def parse_json(text: str, path: str) -> Any:
     Raises:
         ParseFailure: with every duplicate key, or the first syntax error, located.
     """
+    return parse_document(text, path).document
 
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed pipeline file, with each pipeline's stages as compact JSON text.
+
+    Attributes:
+        document: The parsed document.
+        stage_texts: Per pipeline name: its stages list (the parsed object) and each stage as
+            compact JSON text (:data:`compact`), for pipelines whose ``stages`` is a non-empty
+            list of objects. Use :meth:`texts` to read them.
+    """
+
+    document: Any
+    stage_texts: dict[str, tuple[Any, list[str]]]
+
+    def texts(self, name: str, stages: Any) -> list[str] | None:
+        """Each stage of pipeline ``name`` as compact JSON text, if ``stages`` is what was parsed.
+
+        ``None`` for a pipeline without texts, or whose stages are another object (stages
+        expanded after parsing have no text here).
+        """
+        known = self.stage_texts.get(name)
+        return known[1] if known is not None and known[0] is stages else None
+
+
+def parse_document(text: str, path: str) -> Parsed:
+    """Parse one pipeline file as :func:`parse_json` does, and encode its stages on the way.
+
+    Duplicate keys are found without a Python call per object. In valid JSON every colon
+    outside strings separates a key from its value, and strings keep their colons through
+    parsing; so, in a text without ``\\u003a`` escapes, a compact re-encoding of the parsed
+    document has as many colons as the text unless a key was repeated (each member a repeated
+    key drops takes at least its own colon with it). The re-encoding is the one the rules read
+    the stages from. Only a file whose counts differ is parsed again to locate its duplicates.
+
+    Raises:
+        ParseFailure: with every duplicate key, or the first syntax error, located.
+    """
+    document = _decode(text, path, _FAST_DECODER)
+    try:
+        colons, stage_texts = _encode(document)
+    except RecursionError:  # nested past what the encoder takes: the slow parse tells
+        colons, stage_texts = -1, {}
+    if colons != text.count(":") or _COLON_ESCAPE.search(text) is not None:
+        document = _decode(text, path, _DECODER)
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_surrogates(document, text, path)
+    return Parsed(document, stage_texts)
+
+
+# Markers between pipelines and between stages in the one text all stages are encoded to; the
+# split checks that each occurs only where it was put.
+_STAGE_MARK = "\x00pipereg stage\x00"
+_PIPELINE_MARK = "\x00pipereg pipeline\x00"
+_STAGE_SPLIT = f",{compact(_STAGE_MARK)},"
+_PIPELINE_SPLIT = f",{compact(_PIPELINE_MARK)},"
+
+
+def _encode(document: Any) -> tuple[int, dict[str, tuple[Any, list[str]]]]:
+    # The colons of the document's compact encoding, and the stage texts read from it: every
+    # pipeline's stages in one encoder call, the rest of the document in another.
+    pipelines = document.get("pipelines") if type(document) is dict else None
+    if type(pipelines) is not dict:
+        return compact(document).count(":"), {}
+    flat: list[Any] = []
+    rest: dict[str, Any] = {}
+    encoded: list[tuple[str, list[Any]]] = []
+    for name, definition in pipelines.items():
+        stages = definition.get("stages") if type(definition) is dict else None
+        if type(stages) is not list or not stages or any(type(s) is not dict for s in stages):
+            rest[name] = definition
+            continue
+        rest[name] = {**definition, "stages": 0}  # its colons are counted in the stages' text
+        encoded.append((name, stages))
+        if flat:
+            flat.append(_PIPELINE_MARK)
+        for stage in stages:
+            flat.append(stage)
+            flat.append(_STAGE_MARK)
+        flat.pop()
+    colons = compact({**document, "pipelines": rest}).count(":")
+    if not flat:
+        return colons, {}
+    text = compact(flat)
+    colons += text.count(":")
+    pieces = text[1:-1].split(_PIPELINE_SPLIT)
+    if len(pieces) != len(encoded):
+        return colons, {}
+    stage_texts = {}
+    for (name, stages), piece in zip(encoded, pieces, strict=True):
+        texts = piece.split(_STAGE_SPLIT)
+        if len(texts) == len(stages):  # else a stage holds the marker: encoded one by one
+            stage_texts[name] = (stages, texts)
+    return colons, stage_texts
+
+
+def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
     def located(code: str, kind: str, message: str) -> ParseFailure:
         first = Positions(text).first(kind)
         if first is None:
@@ -156,7 +259,7 @@ def parse_json(text: str, path: str) -> Any:
     if not text.strip():
         raise ParseFailure([Problem(path, 1, 1, "", "PR001", "file is empty")])
     try:
-        document = _DECODER.decode(text)
+        return decoder.decode(text)
     except _DuplicateKey:
         duplicates = Positions(text).duplicates
         problems = [
@@ -186,9 +289,6 @@ def parse_json(text: str, path: str) -> Any:
             ) from exc
         # NaN or Infinity, raised by _reject_constant
         raise located("PR001", "constant", f"invalid JSON: {exc}") from exc
-    if _SURROGATE_ESCAPE.search(text):
-        _reject_surrogates(document, text, path)
-    return document
 
 
 # A node's place as its key or index and its parent's place: paths without copying prefixes.

@@ -247,15 +247,22 @@ class Sketch:
     text: str
 
 
-def sketch(stages: Any, options: Any) -> Sketch | None:
+def sketch(stages: Any, options: Any, texts: list[str] | None = None) -> Sketch | None:
     """Read a pipeline's stages and options from their text, without building templates.
 
     ``None`` unless the text shows that building the templates would report nothing: options
     with placeholders, Extended JSON literals, numbers BSON cannot hold, deep nesting and
     placeholders :func:`marks` is not sure of all mean "build the templates to know".
+
+    Args:
+        stages: The stages as parsed.
+        options: The options as parsed.
+        texts: Each stage as compact JSON text, if already encoded (see
+            :func:`~pipereg.parse.parse_document`); else the stages are encoded here.
     """
     try:
-        texts = [compact(stage) for stage in stages]
+        if texts is None:
+            texts = [compact(stage) for stage in stages]
         options_text = compact(options) if options else ""
     except RecursionError:  # let build() meet it, as it always has
         return None
