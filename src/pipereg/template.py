@@ -269,9 +269,11 @@ def sketch(stages: Any, options: Any, texts: list[str] | None = None) -> Sketch 
     text = "[" + ",".join(texts) + "]"
     if "<<" in options_text or not literal_free(text) or not literal_free(options_text):
         return None
-    # A stage is one level below its list, which is where build() counts depth from.
-    if nests_deeper(options_text, MAX_DEPTH) or any(
-        nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts
+    # A stage is one level below its list, which is where build() counts depth from; no stage
+    # has more brackets than the list.
+    if nests_deeper(options_text, MAX_DEPTH) or (
+        text.count("{") + text.count("[") > MAX_DEPTH
+        and any(nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts)
     ):
         return None
     found = marks(text)
