@@ -195,9 +195,10 @@ def parse_document(text: str, path: str) -> Parsed:
         colons, stage_texts = _encode(document)
     except RecursionError:  # nested past what the encoder takes: the slow parse tells
         colons, stage_texts = -1, {}
-    if colons != text.count(":") or _COLON_ESCAPE.search(text) is not None:
+    escapes = "\\u" in text  # most files have none: two regular expressions spared
+    if colons != text.count(":") or (escapes and _COLON_ESCAPE.search(text) is not None):
         document = _decode(text, path, _DECODER)
-    if _SURROGATE_ESCAPE.search(text):
+    if escapes and _SURROGATE_ESCAPE.search(text):
         _reject_surrogates(document, text, path)
     return Parsed(document, stage_texts)
 

@@ -50,6 +50,9 @@ _INNERMOST = re.compile(r"[\[{][\]}]")
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
+# In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
+# after it if it is a key.
+_WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
 
 SiteKind = Literal["value", "text", "key"]
 
@@ -193,6 +196,14 @@ def marks(text: str) -> list[Mark] | None:
     found: list[Mark] = []
     at = text.find("<<")
     while at >= 0:
+        # The common case first: a string that is one placeholder (its opening quote is not an
+        # escaped one: that would put a backslash before it).
+        whole_string = _WHOLE_STRING.match(text, at - 1) if text[at - 2] != "\\" else None
+        if whole_string is not None:
+            name, key_colon = whole_string.groups()
+            found.append(Mark(name, "key" if key_colon else "value"))
+            at = text.find("<<", whole_string.end())
+            continue
         # "<<" only occurs inside strings, and the encoder escapes no "<": the string holding it
         # runs from the quote before to the quote after, unless an escape is in the way.
         start = text.rfind('"', 0, at)
