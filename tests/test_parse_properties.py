@@ -114,7 +114,7 @@ def _stage() -> st.SearchStrategy[Any]:
     return st.lists(st.tuples(_KEY, _VALUE), min_size=1, max_size=3).map(_Object)
 
 
-_MARKS = st.sampled_from([parse._STAGE_MARK, parse._PIPELINE_MARK, "x"])
+_MARKS = st.sampled_from([parse._ITEM_MARK, parse._GROUP_MARK, "x"])
 
 
 @st.composite
@@ -128,7 +128,13 @@ def pipeline_file(draw: st.DrawFn) -> Any:
                 _VALUE,
             )
         )  # fmt: skip
-        members = [("stages", stages), ("collection", "c")]
+        params = draw(
+            st.one_of(
+                st.lists(st.tuples(_KEY, st.one_of(_stage(), _VALUE)), max_size=3).map(_Object),
+                _VALUE,
+            )
+        )
+        members = [("stages", stages), ("collection", "c"), ("params", params)]
         if draw(st.booleans()):
             members.append(("stages", draw(_VALUE)))  # a repeated stages key
         pipelines.append((f"p{i % 3}", _Object(members)))
@@ -145,11 +151,13 @@ def test_pipeline_files_and_their_stage_texts(data: st.DataObject, value: Any) -
     except ParseFailure:
         return
     for name, definition in parsed.document["pipelines"].items():
-        texts = parsed.texts(name, definition["stages"])
-        if texts is not None:
-            assert texts == [compact(stage) for stage in definition["stages"]]
-            # Another object (stages expanded after parsing, say) has no text here.
-            assert parsed.texts(name, list(definition["stages"])) is None
+        for field, items in (("stages", definition["stages"]), ("params", definition["params"])):
+            texts = parsed.texts(name, field, items)
+            if texts is not None:
+                listed = list(items.values()) if field == "params" else items
+                assert texts == [compact(item) for item in listed]
+                # Another object (stages expanded after parsing, say) has no text here.
+                assert parsed.texts(name, field, type(items)(items)) is None
 
 
 @pytest.mark.parametrize(
@@ -176,17 +184,22 @@ def test_stage_texts_of_a_pipeline_file() -> None:
     )
     parsed = parse_document(text, "f.json")
     pipelines = parsed.document["pipelines"]
-    assert parsed.texts("p", pipelines["p"]["stages"]) == ['{"$match":{"a":"x:y"}}', '{"$limit":1}']
-    assert parsed.texts("q", pipelines["q"]["stages"]) is None  # no stages: encoded by sketch
-    assert parsed.texts("r", pipelines["r"]["stages"]) == ['{"$skip":2}']
+    assert parsed.texts("p", "stages", pipelines["p"]["stages"]) == [
+        '{"$match":{"a":"x:y"}}',
+        '{"$limit":1}',
+    ]
+    assert (
+        parsed.texts("q", "stages", pipelines["q"]["stages"]) is None
+    )  # no stages: encoded by sketch
+    assert parsed.texts("r", "stages", pipelines["r"]["stages"]) == ['{"$skip":2}']
 
 
 def test_a_stage_holding_a_marker_is_encoded_apart() -> None:
     text = json.dumps(
-        {"version": 1, "pipelines": {"p": {"stages": [{"$m": [1, parse._STAGE_MARK, 2]}]},
+        {"version": 1, "pipelines": {"p": {"stages": [{"$m": [1, parse._ITEM_MARK, 2]}]},
                                      "q": {"stages": [{"$o": 1}]}}}
     )  # fmt: skip
     parsed = parse_document(text, "f.json")
     pipelines = parsed.document["pipelines"]
-    assert parsed.texts("p", pipelines["p"]["stages"]) is None
-    assert parsed.texts("q", pipelines["q"]["stages"]) == ['{"$o":1}']
+    assert parsed.texts("p", "stages", pipelines["p"]["stages"]) is None
+    assert parsed.texts("q", "stages", pipelines["q"]["stages"]) == ['{"$o":1}']

@@ -138,8 +138,7 @@ def _check(result: LoadedFile, parsed: Parsed) -> list[Finding]:
     for name, definition in document["pipelines"].items():
         if name in broken:
             continue
-        texts = parsed.texts(name, definition["stages"])
-        pipeline, found = _pipeline(result.module, name, definition, document, source.path, texts)
+        pipeline, found = _pipeline(result.module, name, definition, parsed, source.path)
         findings.extend(found)
         if pipeline is not None:
             result.pipelines.append(pipeline)
@@ -177,16 +176,19 @@ def _pipeline(
     module: str,
     name: str,
     definition: dict[str, Any],
-    document: dict[str, Any],
+    parsed: Parsed,
     path: str,
-    texts: list[str] | None,
 ) -> tuple[Pipeline | None, list[Finding]]:
     base = ("pipelines", name)
+    document = parsed.document
     findings: list[Finding] = []
     params: dict[str, Param] = {}
-    for param_name, declaration in definition.get("params", {}).items():
+    declared = definition.get("params", {})
+    texts = parsed.texts(name, "params", declared)  # each declaration's, from parsing
+    for i, (param_name, declaration) in enumerate(declared.items()):
         try:
-            params[param_name] = Param.from_json(param_name, declaration)
+            text = None if texts is None else texts[i]
+            params[param_name] = Param.from_json(param_name, declaration, text)
         except Invalid as exc:
             at = (*base, "params", param_name, *_steps(exc.where))
             findings.append(Finding(at, "PR022", exc.problem))
@@ -197,7 +199,11 @@ def _pipeline(
     sketch = (
         None
         if findings
-        else template.sketch(definition["stages"], definition.get("options"), texts)
+        else template.sketch(
+            definition["stages"],
+            definition.get("options"),
+            parsed.texts(name, "stages", definition["stages"]),
+        )
     )
     if sketch is None or not checks.clean(params, sketch, definition["stages"]):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)

@@ -88,19 +88,20 @@ class Param:
         return self.type in SCALAR_TYPES
 
     @classmethod
-    def from_json(cls, name: str, raw: Mapping[str, Any]) -> Param:
+    def from_json(cls, name: str, raw: Mapping[str, Any], text: str | None = None) -> Param:
         """Build a declaration from its (schema-valid) JSON form.
 
         Declarations are immutable, so one written alike in many pipelines (``limit``,
         ``since``) is built once and shared: a recent build is reused when the name and the
-        declaration's JSON text are the same.
+        declaration's JSON text are the same. ``text`` is that text (``compact(raw)``), if the
+        caller has it already (:func:`~pipereg.parse.parse_document` does).
 
         Raises:
             Invalid: a constraint, enum value or default does not fit the declaration; ``where``
                 names the offending key (``.default``, ``.enum[1]``, ``.properties.x.minimum``).
         """
         try:
-            key = (name, compact(raw))
+            key = (name, compact(raw) if text is None else text)
         except (TypeError, ValueError, RecursionError):  # not JSON: built, never shared
             return cls._build(name, raw)
         built = _BUILT.get(key)

@@ -155,30 +155,31 @@ def parse_json(text: str, path: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """A parsed pipeline file, with each pipeline's stages as compact JSON text.
+    """A parsed pipeline file, with each pipeline's stages and declarations as compact JSON text.
 
     Attributes:
         document: The parsed document.
-        stage_texts: Per pipeline name: its stages list (the parsed object) and each stage as
-            compact JSON text (:data:`compact`), for pipelines whose ``stages`` is a non-empty
-            list of objects. Use :meth:`texts` to read them.
+        encoded: Per pipeline name and ``"stages"`` or ``"params"``: the parsed object, and the
+            compact JSON text (:data:`compact`) of each stage or declaration, for non-empty
+            stages and declarations that are all objects. Use :meth:`texts` to read them.
     """
 
     document: Any
-    stage_texts: dict[str, tuple[Any, list[str]]]
+    encoded: dict[tuple[str, str], tuple[Any, list[str]]]
 
-    def texts(self, name: str, stages: Any) -> list[str] | None:
-        """Each stage of pipeline ``name`` as compact JSON text, if ``stages`` is what was parsed.
+    def texts(self, name: str, field: str, value: Any) -> list[str] | None:
+        """Each item of pipeline ``name``'s ``field`` as compact JSON text, if ``value`` is it.
 
-        ``None`` for a pipeline without texts, or whose stages are another object (stages
-        expanded after parsing have no text here).
+        ``field`` is ``"stages"`` (each stage) or ``"params"`` (each declaration, in order).
+        ``None`` for a pipeline without texts, or for another object than the one parsed (stages
+        expanded after parsing, say).
         """
-        known = self.stage_texts.get(name)
-        return known[1] if known is not None and known[0] is stages else None
+        known = self.encoded.get((name, field))
+        return known[1] if known is not None and known[0] is value else None
 
 
 def parse_document(text: str, path: str) -> Parsed:
-    """Parse one pipeline file as :func:`parse_json` does, and encode its stages on the way.
+    """Parse one pipeline file as :func:`parse_json` does, encoding stages and declarations.
 
     Duplicate keys are found without a Python call per object. In valid JSON every colon
     outside strings separates a key from its value, and strings keep their colons through
@@ -205,48 +206,56 @@ def parse_document(text: str, path: str) -> Parsed:
 
 # Markers between pipelines and between stages in the one text all stages are encoded to; the
 # split checks that each occurs only where it was put.
-_STAGE_MARK = "\x00pipereg stage\x00"
-_PIPELINE_MARK = "\x00pipereg pipeline\x00"
-_STAGE_SPLIT = f",{compact(_STAGE_MARK)},"
-_PIPELINE_SPLIT = f",{compact(_PIPELINE_MARK)},"
+_ITEM_MARK = "\x00pipereg item\x00"
+_GROUP_MARK = "\x00pipereg group\x00"
+_ITEM_SPLIT = f",{compact(_ITEM_MARK)},"
+_GROUP_SPLIT = f",{compact(_GROUP_MARK)},"
 
 
-def _encode(document: Any) -> tuple[int, dict[str, tuple[Any, list[str]]]]:
-    # The colons of the document's compact encoding, and the stage texts read from it: every
-    # pipeline's stages in one encoder call, the rest of the document in another.
+def _encode(document: Any) -> tuple[int, dict[tuple[str, str], tuple[Any, list[str]]]]:
+    # The colons of the document's compact encoding, and texts read from it: every pipeline's
+    # stages and declarations in one encoder call, the rest of the document in another.
     pipelines = document.get("pipelines") if type(document) is dict else None
     if type(pipelines) is not dict:
         return compact(document).count(":"), {}
-    flat: list[Any] = []
+    groups: list[tuple[tuple[str, str], Any, list[Any]]] = []  # what, where, its items
     rest: dict[str, Any] = {}
-    encoded: list[tuple[str, list[Any]]] = []
     for name, definition in pipelines.items():
-        stages = definition.get("stages") if type(definition) is dict else None
-        if type(stages) is not list or not stages or any(type(s) is not dict for s in stages):
-            rest[name] = definition
+        rest[name] = definition
+        if type(definition) is not dict:
             continue
-        rest[name] = {**definition, "stages": 0}  # its colons are counted in the stages' text
-        encoded.append((name, stages))
-        if flat:
-            flat.append(_PIPELINE_MARK)
-        for stage in stages:
-            flat.append(stage)
-            flat.append(_STAGE_MARK)
-        flat.pop()
+        stages = definition.get("stages")
+        if type(stages) is list and stages and all(type(s) is dict for s in stages):
+            # Its colons are counted in the stages' text.
+            rest[name] = {**definition, "stages": 0}
+            groups.append(((name, "stages"), stages, stages))
+        params = definition.get("params")
+        if type(params) is dict and params and all(type(d) is dict for d in params.values()):
+            # The names' colons stay here, the declarations' are counted in their text.
+            rest[name] = {**rest[name], "params": dict.fromkeys(params, 0)}
+            groups.append(((name, "params"), params, list(params.values())))
     colons = compact({**document, "pipelines": rest}).count(":")
+    flat: list[Any] = []
+    for _, _, items in groups:
+        if flat:
+            flat.append(_GROUP_MARK)
+        for item in items:
+            flat.append(item)
+            flat.append(_ITEM_MARK)
+        flat.pop()
     if not flat:
         return colons, {}
     text = compact(flat)
     colons += text.count(":")
-    pieces = text[1:-1].split(_PIPELINE_SPLIT)
-    if len(pieces) != len(encoded):
+    pieces = text[1:-1].split(_GROUP_SPLIT)
+    if len(pieces) != len(groups):
         return colons, {}
-    stage_texts = {}
-    for (name, stages), piece in zip(encoded, pieces, strict=True):
-        texts = piece.split(_STAGE_SPLIT)
-        if len(texts) == len(stages):  # else a stage holds the marker: encoded one by one
-            stage_texts[name] = (stages, texts)
-    return colons, stage_texts
+    texts = {}
+    for (what, where, items), piece in zip(groups, pieces, strict=True):
+        split = piece.split(_ITEM_SPLIT)
+        if len(split) == len(items):  # else an item holds the marker: encoded one by one
+            texts[what] = (where, split)
+    return colons, texts
 
 
 def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
