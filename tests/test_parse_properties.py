@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -170,6 +171,10 @@ def test_pipeline_files_and_their_stage_texts(data: st.DataObject, value: Any) -
         '{"a": {"b": ":"}, "a": {}}',
         '{"x": "\\":", "x": "\\":"}',
         '{"version": 1, "pipelines": {"p": {"stages": [{"$m": 1}], "stages": []}}}',
+        '{"version": 1, "pipelines": {"p": 1, "q": {"stages": [{"a": ":"}]}}}',  # p: no object
+        '{"version": 1, "pipelines": {"p": 1, "p": {}}}',
+        '{"version": 1, "pipelines": [{"a": 1, "a": 1}]}',
+        '[{"pipelines": {"a": 1}}, {"pipelines": {"a": 1, "a": 2}}]',
         '{"version": 1, "pipelines": {"p": {"stages": [{"$m": "\\u0000pipereg stage\\u0000"}]}}}',
     ],
 )
@@ -203,3 +208,12 @@ def test_a_stage_holding_a_marker_is_encoded_apart() -> None:
     pipelines = parsed.document["pipelines"]
     assert parsed.texts("p", "stages", pipelines["p"]["stages"]) is None
     assert parsed.texts("q", "stages", pipelines["q"]["stages"]) == ['{"$o":1}']
+
+
+@pytest.mark.parametrize("text", ['{"a": [{"b": 1}], "c": 2}', '{"a": [{"b": 1, "b": 2}]}'])
+def test_a_document_too_deep_to_encode_is_parsed_with_the_hook(text: str) -> None:
+    # The encoder may meet the recursion limit where the scanner did not: the hook decides.
+    with mock.patch.object(parse, "_encode", side_effect=RecursionError):
+        same(text)
+        if "2}]" not in text:
+            assert parse_document(text, "f.json").encoded == {}

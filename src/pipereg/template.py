@@ -212,15 +212,11 @@ def marks(text: str) -> list[Mark] | None:
             return None
         token = text[start + 1 : end]
         key = text.startswith(":", end + 1)
-        whole = _WHOLE.match(token)
-        if whole:
-            found.append(Mark(whole.group(1), "key" if key else "value"))
-        else:
-            names = _embedded(token)
-            if names is None or (key and names):
-                return None  # PR025, or PR026: build() says where
-            dollar = token.startswith(("$<<", "$$<<"))
-            found.extend(Mark(name, "text", dollar) for name in names)
+        names = _embedded(token)
+        if names is None or (key and names) or _WHOLE.match(token):
+            return None  # PR025, or PR026 (build() says where); a whole one is read above
+        dollar = token.startswith(("$<<", "$$<<"))
+        found.extend(Mark(name, "text", dollar) for name in names)
         at = text.find("<<", end + 1)
     return found
 
