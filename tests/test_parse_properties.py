@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipereg import parse
+from pipereg import encoding, parse
 from pipereg.parse import ParseFailure, Positions, compact, parse_document
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
@@ -115,7 +115,7 @@ def _stage() -> st.SearchStrategy[Any]:
     return st.lists(st.tuples(_KEY, _VALUE), min_size=1, max_size=3).map(_Object)
 
 
-_MARKS = st.sampled_from([parse._ITEM_MARK, parse._GROUP_MARK, "x"])
+_MARKS = st.sampled_from([encoding.ITEM_MARK, encoding.GROUP_MARK, "x"])
 
 
 @st.composite
@@ -201,7 +201,7 @@ def test_stage_texts_of_a_pipeline_file() -> None:
 
 def test_a_stage_holding_a_marker_is_encoded_apart() -> None:
     text = json.dumps(
-        {"version": 1, "pipelines": {"p": {"stages": [{"$m": [1, parse._ITEM_MARK, 2]}]},
+        {"version": 1, "pipelines": {"p": {"stages": [{"$m": [1, encoding.ITEM_MARK, 2]}]},
                                      "q": {"stages": [{"$o": 1}]}}}
     )  # fmt: skip
     parsed = parse_document(text, "f.json")
@@ -213,7 +213,7 @@ def test_a_stage_holding_a_marker_is_encoded_apart() -> None:
 @pytest.mark.parametrize("text", ['{"a": [{"b": 1}], "c": 2}', '{"a": [{"b": 1, "b": 2}]}'])
 def test_a_document_too_deep_to_encode_is_parsed_with_the_hook(text: str) -> None:
     # The encoder may meet the recursion limit where the scanner did not: the hook decides.
-    with mock.patch.object(parse, "_encode", side_effect=RecursionError):
+    with mock.patch.object(parse, "encode_file", side_effect=RecursionError):
         same(text)
         if "2}]" not in text:
             assert parse_document(text, "f.json").encoded == {}

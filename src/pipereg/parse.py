@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# compact is re-exported: other modules have always imported it from here.
+from pipereg.encoding import compact as compact  # noqa: PLC0414
+from pipereg.encoding import encode_file
 from pipereg.errors import Problem, clip
 
 # The C string scanner behind json.loads: public in the module, absent from typeshed.
@@ -90,31 +93,6 @@ _DECODER = json.JSONDecoder(
 _FAST_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 # An escaped colon in the source, which decodes to a colon that the source's count misses.
 _COLON_ESCAPE = re.compile(r"\\u003[aA]")
-
-
-def _compact_encoder() -> Callable[[Any], str]:
-    # JSONEncoder.encode builds the C encoder on every call, which costs more than encoding a
-    # small value; build it once. Its arguments are those JSONEncoder.iterencode passes.
-    reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # no C accelerator (PyPy): the pure-Python encoder
-        return reference.encode
-    try:
-        encode = make(
-            None, reference.default, json.encoder.encode_basestring, None, ":", ",",
-            False, False, True,
-        )  # fmt: skip
-        probe = {"a": [1.5, "\u00e9<<\n", None, True]}
-        if "".join(encode(probe, 0)) != reference.encode(probe):
-            return reference.encode
-    except TypeError:  # another signature in another Python version
-        return reference.encode
-    return lambda value: "".join(encode(value, 0))
-
-
-compact: Callable[[Any], str] = _compact_encoder()
-"""Compact JSON text of a parsed value, as ``json.dumps(value, ensure_ascii=False,
-separators=(",", ":"))`` writes it."""
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -193,7 +171,7 @@ def parse_document(text: str, path: str) -> Parsed:
     """
     document = _decode(text, path, _FAST_DECODER)
     try:
-        colons, stage_texts = _encode(document)
+        colons, stage_texts = encode_file(document)
     except RecursionError:  # nested past what the encoder takes: the slow parse tells
         colons, stage_texts = -1, {}
     escapes = "\\u" in text  # most files have none: two regular expressions spared
@@ -202,60 +180,6 @@ def parse_document(text: str, path: str) -> Parsed:
     if escapes and _SURROGATE_ESCAPE.search(text):
         _reject_surrogates(document, text, path)
     return Parsed(document, stage_texts)
-
-
-# Markers between pipelines and between stages in the one text all stages are encoded to; the
-# split checks that each occurs only where it was put.
-_ITEM_MARK = "\x00pipereg item\x00"
-_GROUP_MARK = "\x00pipereg group\x00"
-_ITEM_SPLIT = f",{compact(_ITEM_MARK)},"
-_GROUP_SPLIT = f",{compact(_GROUP_MARK)},"
-
-
-def _encode(document: Any) -> tuple[int, dict[tuple[str, str], tuple[Any, list[str]]]]:
-    # The colons of the document's compact encoding, and texts read from it: every pipeline's
-    # stages and declarations in one encoder call, the rest of the document in another.
-    pipelines = document.get("pipelines") if type(document) is dict else None
-    if type(pipelines) is not dict:
-        return compact(document).count(":"), {}
-    groups: list[tuple[tuple[str, str], Any, list[Any]]] = []  # what, where, its items
-    rest: dict[str, Any] = {}
-    for name, definition in pipelines.items():
-        rest[name] = definition
-        if type(definition) is not dict:
-            continue
-        stages = definition.get("stages")
-        if type(stages) is list and stages and all(type(s) is dict for s in stages):
-            # Its colons are counted in the stages' text.
-            rest[name] = {**definition, "stages": 0}
-            groups.append(((name, "stages"), stages, stages))
-        params = definition.get("params")
-        if type(params) is dict and params and all(type(d) is dict for d in params.values()):
-            # The names' colons stay here, the declarations' are counted in their text.
-            rest[name] = {**rest[name], "params": dict.fromkeys(params, 0)}
-            groups.append(((name, "params"), params, list(params.values())))
-    colons = compact({**document, "pipelines": rest}).count(":")
-    flat: list[Any] = []
-    for _, _, items in groups:
-        if flat:
-            flat.append(_GROUP_MARK)
-        for item in items:
-            flat.append(item)
-            flat.append(_ITEM_MARK)
-        flat.pop()
-    if not flat:
-        return colons, {}
-    text = compact(flat)
-    colons += text.count(":")
-    pieces = text[1:-1].split(_GROUP_SPLIT)
-    if len(pieces) != len(groups):
-        return colons, {}
-    texts = {}
-    for (what, where, items), piece in zip(groups, pieces, strict=True):
-        split = piece.split(_ITEM_SPLIT)
-        if len(split) == len(items):  # else an item holds the marker: encoded one by one
-            texts[what] = (where, split)
-    return colons, texts
 
 
 def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
