@@ -26,6 +26,8 @@ from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
 from benchmarks import approaches
 from benchmarks.workloads import (
+    FRAGMENTED,
+    FRAGMENTS,
     PIPELINE,
     RAW_PARAMS,
     SINCE,
@@ -50,6 +52,7 @@ def contenders(registry: Registry) -> dict[str, Callable[[], Any]]:
     compiled = pipeline._stages  # the generated function, as Pipeline.render calls it
     fixed = registry.get("bench.report_fixed")
     fixed_compiled = fixed._stages
+    fragmented = registry.get("bench.report_fragments")
 
     calls: dict[str, Callable[[], Any]] = {
         "hand-written (floor)": lambda: approaches.hand_written(TYPED_PARAMS),
@@ -73,6 +76,9 @@ def contenders(registry: Registry) -> dict[str, Callable[[], Any]]:
                 pipeline.key, pipeline.params, TYPED_PARAMS
             ),
             "pipereg Pipeline.render (typed params)": lambda: pipeline.render(TYPED_PARAMS),
+            "pipereg Pipeline.render, written with fragments (typed params)": lambda: (
+                fragmented.render(TYPED_PARAMS)
+            ),
             "pipereg coercion only (raw strings)": lambda: coerce_params(
                 pipeline.key, pipeline.params, RAW_PARAMS
             ),
@@ -124,12 +130,17 @@ def render_table(samples: dict[str, list[float]]) -> list[str]:
 
 
 def bench_file(root: Path) -> Registry:
-    # "report_fixed": the same pipeline without the optional parameter, to price its removal.
+    # "report_fixed": the same pipeline without the optional parameter, to price its removal;
+    # "report_fragments": the same pipeline written with fragments, which must render alike.
     fixed = json.loads(json.dumps(PIPELINE))
     del fixed["params"]["coupon"]
     del fixed["stages"][0]["$match"]["coupon"]
     root.mkdir(parents=True, exist_ok=True)
-    document = {"version": 1, "pipelines": {"report": PIPELINE, "report_fixed": fixed}}
+    document = {
+        "version": 1,
+        "pipelines": {"report": PIPELINE, "report_fixed": fixed, "report_fragments": FRAGMENTED},
+        "fragments": FRAGMENTS,
+    }
     (root / "bench.json").write_text(json.dumps(document))
     return Registry.from_paths(root)
 
@@ -226,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         registry = bench_file(base / "bench")
         pipeline = registry.get("bench.report")
         assert pipeline.fingerprint != registry.get("bench.report_fixed").fingerprint
+        # Fragments are inlined at load: the pipeline that runs is the same.
+        assert pipeline.fingerprint == registry.get("bench.report_fragments").fingerprint
         calls = contenders(registry)
         check_equal(calls)
         print(f"benchmark pipeline: {len(PIPELINE['stages'])} stages, "

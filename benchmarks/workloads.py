@@ -91,6 +91,43 @@ PIPELINE: dict[str, Any] = {
     "options": {"allowDiskUse": True, "maxTimeMS": 5000},
 }
 
+# The same pipeline written with fragments: a document bound to pipeline params, a stages fragment
+# without params, and one whose parameter falls back to its default.
+FRAGMENTS: dict[str, Any] = {
+    "customer_orders": {
+        "params": {
+            "ids": {"type": "array", "items": {"type": "objectId"}, "maxItems": 100},
+            "since": {"type": "date"},
+            "status": {"type": "string", "enum": ["paid", "shipped", "refunded"]},
+            "coupon": {"type": "string", "optional": True},
+        },
+        "document": {
+            "customer_id": {"$in": "<<ids>>"},
+            "created_at": {"$gte": "<<since>>"},
+            "status": "<<status>>",
+            "coupon": "<<coupon>>",
+        },
+    },
+    "join_customer": {"stages": PIPELINE["stages"][3:5]},
+    "top": {
+        "params": {"by": {"type": "field", "default": "revenue"}},
+        "stages": [{"$sort": {"<<by>>": -1, "customer": 1}}],
+    },
+}
+FRAGMENTED: dict[str, Any] = {
+    **PIPELINE,
+    "stages": [
+        {"$match": {"$include": "customer_orders", "with": {
+            "ids": "<<customer_ids>>", "since": "<<since>>", "status": "<<status>>",
+            "coupon": "<<coupon>>"}}},
+        *PIPELINE["stages"][1:3],
+        {"$include": "join_customer"},
+        *PIPELINE["stages"][5:7],
+        {"$include": "top"},
+        *PIPELINE["stages"][8:],
+    ],
+}  # fmt: skip
+
 IDS = [ObjectId(f"65f1c0000000000000000{i:03x}") for i in range(20)]
 SINCE = datetime.datetime(2024, 3, 1, tzinfo=UTC)
 

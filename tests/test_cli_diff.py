@@ -77,16 +77,39 @@ def test_fail_on(
         assert "pipereg: failing on" in result.stderr
 
 
-def test_a_folder_and_a_revision_do_not_mix(
+def test_a_folder_and_a_revision_do_not_mix(repo: Path) -> None:
+    (repo / "base").mkdir()
+    result = invoke("diff", "base", "main")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "pipereg: BASE and HEAD must both be folders or both be revisions "
+        "(base is a folder, main a revision)\n"
+    )
+
+
+def test_a_side_that_is_neither_folder_nor_revision_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "base").mkdir()
-    result = invoke("diff", "base")
-    assert result.exit_code == 2
-    assert result.stderr == (
-        "pipereg: BASE and HEAD must both be folders or both be revisions (base is a folder)\n"
-    )
+    (tmp_path / "newdir").mkdir()
+    for args in (["/nonexistent", "newdir"], ["newdir", "/nonexistent"]):
+        result = invoke("diff", *args)
+        assert result.exit_code == 2
+        assert result.stderr == "pipereg: /nonexistent is neither a folder nor a revision\n"
+
+
+def test_a_folder_alone_is_compared_with_the_roots_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))  # no repository needed
+    for folder, match in (("old", 1), ("pipelines", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "orders.json").write_text(json.dumps(doc(match, version=match)))
+    result = invoke("diff", "old")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["pipereg diff old .. pipelines", "~ orders.q  changed, version 1 -> 2"]
 
 
 def test_outside_a_repository_says_to_pass_folders(
@@ -145,6 +168,57 @@ def test_a_side_that_does_not_load_is_an_input_error(repo: Path) -> None:
     assert result.stderr.startswith("pipereg: cannot load the pipelines of the work tree:\n")
     assert "pipelines/orders.json:1:" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_base_that_does_not_load_is_reported_and_the_rest_compared(repo: Path) -> None:
+    broken = pipeline_file({"p": {"collection": "c", "stages": [{"$mtach": {"a": 1}}]}})
+    commit_files(repo, {"pipelines/broken.json": broken}, "broken on main")
+    fixed = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {"a": 1}}]}})
+    (repo / "pipelines/broken.json").write_text(json.dumps(fixed))
+    limit = {"type": "int", "default": 5}
+    (repo / "pipelines/orders.json").write_text(json.dumps(doc(2, version=2, limit=limit)))
+    result = invoke("diff", "HEAD", "--fail-on", "breaking")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == (
+        "warning: some files of HEAD do not load; their pipelines are left out of the base, "
+        "the others compared:"
+    )
+    assert lines[2].startswith("  pipelines/broken.json:")
+    assert "PR030" in lines[2]
+    assert lines[3:5] == [
+        "+ broken.p  added, version 1",
+        "    note: pipelines/broken.json did not load in HEAD: it may not be new",
+    ]
+    assert "~ orders.q  changed, version 1 -> 2" in lines  # the rest is compared
+    report = json.loads(invoke("diff", "HEAD", "--format", "json").stdout)
+    assert len(report["base_problems"]) == 1
+    notes = {record["key"]: record["note"] for record in report["pipelines"]}
+    assert notes == {
+        "broken.p": "pipelines/broken.json did not load in HEAD: it may not be new",
+        "orders.q": None,
+    }
+
+
+def test_a_pipeline_changed_by_a_fragment_names_the_fragment(repo: Path) -> None:
+    def common(value: int) -> dict[str, object]:
+        return {"version": 1, "fragments": {"m": {"document": {"a": value}}}}
+
+    user = pipeline_file(
+        {"p": {"collection": "c", "stages": [{"$match": {"$include": "common.m"}}]}}
+    )
+    commit_files(repo, {"pipelines/common.json": common(1), "pipelines/user.json": user}, "m")
+    (repo / "pipelines/common.json").write_text(json.dumps(common(2)))
+    result = invoke("diff", "HEAD")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1:4] == [
+        "~ user.p  changed, version 1  UNVERSIONED",
+        "    unversioned: changed (fragment common.m changed) but still version 1: bump it",
+        "    compatible: fragments.common.m: fragment common.m changed in pipelines/common.json",
+    ]
+    (record,) = json.loads(invoke("diff", "HEAD", "--format", "json").stdout)["pipelines"]
+    assert [c["kind"] for c in record["changes"]] == ["fragment"]
 
 
 def test_a_bad_revision_is_an_input_error(repo: Path) -> None:
@@ -231,7 +305,7 @@ def test_textconv_prints_a_canonical_form(tmp_path: Path) -> None:
     ("content", "first_line"),
     [
         ("{not json", "# not a valid pipeline file"),
-        ("[1, 2]", '# not a pipeline file (no "pipelines" object)'),
+        ("[1, 2]", '# not a pipeline file (no "pipelines" or "fragments" object)'),
     ],
 )
 def test_textconv_shows_other_files_as_they_are(
@@ -243,6 +317,68 @@ def test_textconv_shows_other_files_as_they_are(
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == first_line
     assert result.stdout.rstrip("\n").endswith(content.replace("[1, 2]", "]"))
+
+
+def test_textconv_shows_a_binary_file_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    data = b"\x89PNG\r\n\x1a\n\x00\xff\xfe{\xe9}"
+    path.write_bytes(data)
+    result = invoke("diff", "--textconv", str(path))
+    assert result.exit_code == 0
+    header, _, rest = result.stdout_bytes.partition(b"\n")
+    assert header == b"# not a valid pipeline file"
+    assert rest.endswith(data + b"\n")  # as is: no U+FFFD in place of bytes that are not UTF-8
+    assert "\ufffd".encode() not in result.stdout_bytes
+
+
+def test_textconv_renders_fragments_like_pipelines(tmp_path: Path) -> None:
+    path = tmp_path / "common.json"
+    document = {
+        "version": 1,
+        "fragments": {
+            "page": {
+                "params": {"n": {"type": "int"}},
+                "stages": [{"$skip": 1}, {"$limit": "<<n>>"}],
+            },
+            "cond": {"description": "d", "document": {"a": 1}},
+        },
+    }
+    path.write_text(json.dumps(document))  # only fragments: still a pipeline file
+    result = invoke("diff", "--textconv", str(path))
+    assert result.exit_code == 0
+    assert result.stdout == "\n".join(
+        [
+            "version: 1",
+            "",
+            "== fragment page",
+            "params:",
+            '  n: {"type": "int"}',
+            "",
+            "-- stage 0 $skip",
+            "{",
+            '  "$skip": 1',
+            "}",
+            "",
+            "-- stage 1 $limit",
+            "{",
+            '  "$limit": "<<n>>"',
+            "}",
+            "",
+            "== fragment cond",
+            'description: "d"',
+            "",
+            "-- document",
+            "{",
+            '  "a": 1',
+            "}",
+            "",
+        ]
+    )
+    both = {**document, "pipelines": {"p": {"collection": "c", "stages": []}}}
+    path.write_text(json.dumps(both))
+    lines = invoke("diff", "--textconv", str(path)).stdout.splitlines()
+    assert lines[:6] == ["version: 1", "", "== pipeline p", "version: 1", 'collection: "c"', ""]
+    assert lines[6] == "== fragment page"  # a section per fragment, not one line of JSON
 
 
 def test_textconv_needs_one_readable_file(tmp_path: Path) -> None:

@@ -103,6 +103,24 @@ def test_a_file_that_is_not_json_is_refused_as_lint_refuses_it(write_tree: Write
     assert invoke("fmt", "--check", str(root)).exit_code == 2  # errors outrank changes
 
 
+def test_a_file_with_numbers_bson_cannot_hold_is_refused_as_lint_refuses_it(
+    write_tree: WriteTree,
+) -> None:
+    text = (
+        '{"version":1,"pipelines":{"p":{"collection":"c",'
+        '"stages":[{"$match":{"a":1e400,"d":12345678901234567890}}]}}}'
+    )
+    root = write_tree({"a.json": text})
+    result = invoke("fmt", str(root))
+    assert result.exit_code == 2
+    linted = invoke("lint", str(root)).stdout.splitlines()
+    problems = [line for line in linted if " PR050 " in line]
+    assert len(problems) == 2
+    assert result.stderr == "\n".join(problems) + "\n1 file, 0 reformatted, 2 errors\n"
+    assert (root / "a.json").read_text(encoding="utf-8") == text
+    assert invoke("fmt", "--check", str(root)).exit_code == 2
+
+
 def test_a_file_that_fails_the_schema_is_still_formatted(write_tree: WriteTree) -> None:
     root = write_tree({"a.json": '{"pipelines": {"p": {"stages": [], "colection": "c"}}}'})
     assert invoke("lint", str(root)).exit_code == 1

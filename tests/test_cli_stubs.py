@@ -153,6 +153,14 @@ def test_no_pipelines_is_exit_2(tmp_path: Path) -> None:
     assert "PR003 no pipeline files" in result.stderr
 
 
+def test_roots_holding_only_fragments_are_one_line_exit_2(write_tree: WriteTree) -> None:
+    root = write_tree({"common.json": {"version": 1, "fragments": {"e": {"document": {"a": 1}}}}})
+    result = invoke("--path", str(root), "stubs")
+    assert result.exit_code == 2
+    assert result.stderr == f"pipereg: no pipelines to type in {root}: only fragments\n"
+    assert result.stdout == ""
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

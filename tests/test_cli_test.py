@@ -176,6 +176,27 @@ def test_input_errors_exit_2(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [
+        ("a.b", "'a.b': database names cannot hold '.'"),
+        ("a/b c", "'a/b c': database names cannot hold ' ' '/'"),
+        ("x" * 51, "51 bytes is too long"),
+    ],
+)
+def test_a_database_prefix_mongodb_refuses_is_a_usage_error(
+    write_tree: WriteTree, prefix: str, message: str
+) -> None:
+    root = tree(write_tree, PASSING)
+    # No server answers here: the prefix is refused before connecting, not per case.
+    uri = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200"
+    result = invoke("--path", str(root), "test", "--uri", uri, "--db-prefix", prefix)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--db-prefix'" in result.stderr
+    assert message in result.stderr
+    assert invoke("--path", str(root), "test", "--db-prefix", "x" * 50).exit_code == 0
+
+
 def test_no_case_files_exits_2(write_tree: WriteTree) -> None:
     root = write_tree({"shop.json": SHOP})
     result = invoke("--path", str(root), "test")
@@ -206,7 +227,7 @@ def test_lint_ignores_case_files_and_is_clean_on_the_bundled_examples(
     for args in (["lint"], ["lint", "--engine", "embedded"]):
         result = invoke(*args)
         assert result.exit_code == 0, result.output
-        assert result.stderr == "4 files, 13 pipelines, 0 findings\n"
+        assert result.stderr == "5 files, 13 pipelines, 0 findings\n"  # common.json: fragments only
 
 
 def test_lint_engine_embedded_warns_pr070(write_tree: WriteTree) -> None:

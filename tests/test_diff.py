@@ -22,6 +22,7 @@ import pytest
 from helpers import REPO, pipeline_file
 from pipereg import Registry
 from pipereg.diff import DiffReport, compare, stage_changes
+from pipereg.errors import Problem
 from pipereg.revisions import load_paths
 
 GOLDEN = Path(__file__).parent / "golden_diff"
@@ -33,11 +34,15 @@ def report_for(case: Path) -> DiffReport:
     cwd = os.getcwd()
     os.chdir(case)
     try:
+        errors: list[Problem] = []  # a base that does not load is compared as far as it loads
+        base = load_paths(["base"], "base", None, errors=errors)
         return compare(
-            load_paths(["base"], "base", None),
+            base,
             load_paths(["head"], "head", None),
             base_label="base",
             head_label="head",
+            base_problems=errors,
+            unloaded={p.path.replace("base", "head", 1) for p in errors},
         )
     finally:
         os.chdir(cwd)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pymongo.errors import OperationFailure
 
-from helpers import REPO, WriteTree, pipeline_file
+from helpers import REPO, WriteTree, line_of, pipeline_file
 from pipereg import Registry, embedded
 from pipereg.discovery import discover_paths
 from pipereg.errors import EngineError
@@ -145,6 +145,28 @@ def test_lint_warns_once_per_pipeline_at_its_first_unsupported_feature(
     ]
     assert problems[0].message.startswith(
         "the embedded engine cannot run shop.both: $unionWith, $round;"
+    )
+
+
+def test_lint_locates_inlined_content_at_the_include_naming_the_fragment(
+    write_tree: WriteTree,
+) -> None:
+    common = {"version": 1, "fragments": {"u": {"stages": [{"$match": {}}, {"$unionWith": "d"}]}}}
+    stages = [{"$limit": 1}, {"$include": "common.u"}, {"$limit": 2}]
+    root = write_tree(
+        {
+            "common.json": common,
+            "shop.json": pipeline_file({"p": {"collection": "c", "stages": stages}}),
+        }
+    )
+    loaded, _ = load_sources(*discover_paths([root]))
+    shop = [result for result in loaded if result.module == "shop"]
+    # Only the files reported on, with every file's fragments (as lint FILE does).
+    problems = embedded.lint(shop, [f for result in loaded for f in result.fragments])
+    at = line_of((root / "shop.json").read_text(encoding="utf-8"), '"$include"') - 1
+    assert [(p.json_path, p.line) for p in problems] == [("$.pipelines.p.stages[1]", at)]
+    assert problems[0].message.endswith(
+        f"(in fragment 'common.u', {root / 'common.json'} $.fragments.u.stages[1].$unionWith)"
     )
 
 

@@ -80,7 +80,20 @@ def test_bundled_pipeline_files_are_fmt_clean() -> None:
 
 
 @pytest.mark.parametrize(
-    "number", ["0", "-0", "1.0", "1.50", "-0.0", "1e3", "1E3", "1e+3", "1E-3", "1e400", "9" * 400]
+    "number",
+    [
+        "0",
+        "-0",
+        "1.0",
+        "1.50",
+        "-0.0",
+        "1e3",
+        "1E3",
+        "1e+3",
+        "1E-3",
+        "1.7976931348623157e308",
+        "-9223372036854775808",
+    ],
 )
 def test_numbers_keep_their_spelling(number: str) -> None:
     assert format_text(f'{{"n": {number}}}') == f'{{\n  "n": {number}\n}}\n'
@@ -101,6 +114,12 @@ def test_numbers_keep_their_spelling(number: str) -> None:
         ('"\u200b\u202e"', r'"\u200b\u202e"'),  # written raw, escaped so that it shows
         (r'"\udb40\udc41"', r'"\udb40\udc41"'),  # a Unicode tag, U+E0041
         ('"❤️ e\u0301"', '"❤️ e\u0301"'),  # emoji variation selectors, combining marks: as is
+        # Default-ignorable, blank and private-use characters, escaped so that they show.
+        (
+            '"a\u034fb\U0001d173\u2800\ue000\U000f0000\u17b4\ufff0"',
+            (r'"a\u034fb\ud834\udd73\u2800\ue000\udb80\udc00\u17b4\ufff0"'),
+        ),
+        ('"\U000e0100"', '"\U000e0100"'),  # an ideographic variation selector: as is
     ],
 )
 def test_strings_keep_their_value_in_one_spelling(written: str, canonical: str) -> None:
@@ -170,6 +189,18 @@ def test_refusals_are_lints_problems() -> None:
     assert refusal(f'{{"big": {digits}}}'.encode())[0].startswith("input.json:1:2: PR050")
 
 
+def test_numbers_bson_cannot_hold_are_refused_as_lint_refuses_them() -> None:
+    text = '{"a": [1e400, -1e999],\n "d": 12345678901234567890, "ok": 9223372036854775807}'
+    assert refusal(text.encode()) == [
+        "input.json:1:8: PR050 $.a[0]: a number too large for a double",
+        "input.json:1:15: PR050 $.a[1]: a number too large for a double",
+        "input.json:2:2: PR050 $.d: 12345678901234567890 does not fit a 64-bit integer",
+    ]
+    assert format_text("[-9223372036854775808, 1.7e308]") == (
+        "[\n  -9223372036854775808,\n  1.7e308\n]\n"
+    )
+
+
 def test_deeper_than_mongodb_allows_is_refused_where_it_gets_too_deep() -> None:
     fine = "[" * 100 + "]" * 100
     assert format_text(fine).count("\n") == 199  # the innermost [] shares no line
@@ -182,7 +213,8 @@ def test_deeper_than_mongodb_allows_is_refused_where_it_gets_too_deep() -> None:
 
 # Properties: any layout of any value comes out as the same value, once and for all ------------
 
-NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,12})?([eE][+-]?[0-9]{1,3})?")
+# Numbers BSON holds (fmt refuses others, PR050): integers within 64 bits, finite doubles.
+NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?([eE][+-]?[0-9]{1,2})?")
 numbers = st.from_regex(NUMBER, fullmatch=True).map(lambda text: ("number", text))
 texts = st.text(max_size=12)
 scalars = st.one_of(

@@ -110,6 +110,16 @@ def test_workflow_other_commands_parse(name: str) -> None:
     check_command(words)
 
 
+def test_workflow_installs_pipereg_from_a_named_source_pinned() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    (job,) = workflow["jobs"].values()
+    (install,) = [step for step in job["steps"] if "pip install" in step.get("run", "")]
+    assert install["run"] == 'python -m pip install "$PIPEREG"'
+    requirement = install["env"]["PIPEREG"]
+    # A direct reference to a tag of pipereg's repository: an unpinned name could install anyone's.
+    assert re.fullmatch(r"pipereg @ git\+https://\S+@\S+", requirement), requirement
+
+
 def test_workflow_diff_reads_the_base_branch_and_writes_the_summary() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
     assert '"origin/$BASE" >> "$GITHUB_STEP_SUMMARY"' in text

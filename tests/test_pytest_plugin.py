@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from helpers import pipeline_file
+from pipereg.pytest_plugin import URI_VARIABLE
 
 pytest_plugins = ["pytester"]
 
@@ -90,7 +91,8 @@ def test_cases_are_items_with_pass_fail_and_skips(project: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(
         [
             "SKIPPED *not written yet",
-            "SKIPPED *unsupported on the embedded engine: $unionWith (run with --uri, *",
+            "SKIPPED *unsupported on the embedded engine: $unionWith (run with --pipereg-uri "
+            f"or {URI_VARIABLE}, *",
         ]
     )
     assert "Traceback" not in result.stdout.str()

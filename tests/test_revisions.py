@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import commit_files, git, pipeline_file
-from pipereg.errors import RevisionError
+from pipereg.errors import Problem, RevisionError
 from pipereg.revisions import (
     default_base,
     load_folder,
@@ -70,6 +70,15 @@ def test_a_file_that_does_not_load_names_the_revision_and_the_problem(repo: Path
     assert "PR001" in lines[1]
 
 
+def test_a_file_that_does_not_load_can_be_collected_and_left_out(repo: Path) -> None:
+    broken = commit_files(repo, {"pipelines/broken.json": '{"version": 1,'}, "broken")
+    errors: list[Problem] = []
+    pipelines = load_revision(repo, broken, "my-branch", ["pipelines"], None, errors=errors)
+    assert list(pipelines) == ["orders.q"]  # the files that load still load
+    (problem,) = errors
+    assert (problem.path, problem.code) == ("pipelines/broken.json", "PR001")
+
+
 def test_a_root_missing_at_a_revision_is_empty(repo: Path) -> None:
     assert load_revision(repo, resolve(repo, "HEAD"), "HEAD", ["elsewhere"], None) == {}
     assert load_worktree(repo, ["elsewhere"], None) == {}
@@ -98,6 +107,22 @@ def test_symbolic_links_are_recreated(repo: Path) -> None:
     # link, discovery reads the real file once, under the first name in order.
     pipelines = load_revision(repo, commit, "HEAD", ["pipelines"], None)
     assert set(pipelines) == {"alias.q"}
+
+
+def test_a_link_to_a_file_outside_the_roots_reads_it_as_of_the_revision(repo: Path) -> None:
+    (repo / "pipelines" / "orders.json").unlink()
+    os.symlink("../shared/s.json", repo / "pipelines" / "s.json")
+    first = commit_files(repo, {"shared/s.json": doc(1)}, "a link out of the root")
+    (repo / "shared" / "s.json").write_text(__import__("json").dumps(doc(9)))  # never read
+    assert match_of_key(load_revision(repo, first, "HEAD", ["pipelines"], None), "s.q") == 1
+    os.symlink("../../elsewhere.json", repo / "pipelines" / "out.json")  # leaves the repository
+    second = commit_files(repo, {}, "a link out of the repository")
+    with pytest.raises(RevisionError, match=r"pipelines/out.json: PR003"):
+        load_revision(repo, second, "HEAD", ["pipelines"], None)
+
+
+def match_of_key(pipelines: dict[str, object], key: str) -> object:
+    return pipelines[key].definition["stages"][0]["$match"]["n"]  # type: ignore[attr-defined]
 
 
 def test_the_default_base_is_the_merge_base_with_main(repo: Path) -> None:

@@ -14,7 +14,7 @@ from pipereg import Registry
 from pipereg.cases import Case, load_cases
 from pipereg.discovery import discover_cases
 from pipereg.errors import EngineError
-from pipereg.runner import EmbeddedEngine, Outcome, Status, run_case
+from pipereg.runner import EmbeddedEngine, Outcome, ServerEngine, Status, run_case
 
 PIPELINES = pipeline_file(
     {
@@ -185,3 +185,9 @@ def test_an_engine_that_cannot_give_a_database_is_an_error_outcome(write_tree: W
     assert outcome.detail == (
         "database for the case: EngineError: database 'x' already exists; not touching it"
     )
+
+
+def test_a_server_engine_refuses_a_prefix_no_database_name_can_start_with() -> None:
+    # Refused before any connection: port 1 would otherwise be "cannot use the server".
+    with pytest.raises(EngineError, match=r"database prefix 'a\$b': database names cannot hold"):
+        ServerEngine("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200", "a$b")

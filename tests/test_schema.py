@@ -34,7 +34,7 @@ def test_editor_copy_in_schemas_folder_is_the_shipped_schema() -> None:
 
 def test_bundled_examples_reference_the_schema_and_validate() -> None:
     paths = [p for p in (REPO / "pipelines").rglob("*.json") if not p.name.endswith(".test.json")]
-    assert len(paths) == 4
+    assert len(paths) == 5  # four modules of pipelines, and common.json of fragments
     for path in sorted(paths):
         document = json.loads(path.read_text(encoding="utf-8"))
         target = (path.parent / document["$schema"]).resolve()

@@ -1,8 +1,9 @@
 """The pipeline catalog: every pipeline as one Markdown document, for people to read.
 
 A table of contents grouped by module, then per pipeline its description, collection, version,
-fingerprint and file, its parameter table, options and stages as written, and an example rendering
-with parameters synthesised from the declarations (:mod:`pipereg.samples`). The output depends on
+fingerprint, file and fragments, its parameter table, options and stages as written (fragments
+inlined), and an example rendering with parameters synthesised from the declarations
+(:mod:`pipereg.samples`); then where each fragment is used. The output depends on
 the pipelines only (no dates, no machine paths beyond the files' own), so a committed catalog
 diffs cleanly. Headings link the way GitHub renders them.
 
@@ -26,6 +27,8 @@ from pipereg.samples import NoExample, example_params
 from pipereg.summary import ParamSummary, compact, summarize_all
 
 TITLE = "Pipeline catalog"
+FRAGMENTS_HEADING = "Fragments"
+FRAGMENTS_ANCHOR = "fragments"
 FINGERPRINT_SHOWN = 12
 WIDTH = 88  # JSON lines up to this long are kept whole
 
@@ -42,6 +45,8 @@ class Catalog:
 
     lines: Mapping[str, int] = field(default_factory=dict)
     link_from: str | None = None
+    anchors: dict[str, str] = field(default_factory=dict)
+    """The anchor of each pipeline's heading, by key."""
     _anchors: dict[str, int] = field(default_factory=dict)
 
     def anchor(self, heading: str) -> str:
@@ -100,6 +105,8 @@ def markdown(
     contents_heading = "Contents"
     catalog.anchor(TITLE)
     catalog.anchor(contents_heading)
+    if any(p.includes for group in modules.values() for p in group):
+        catalog.anchor(FRAGMENTS_HEADING)  # taken first, so that it is "fragments" as linked
     contents: list[str] = []
     body: list[str] = []
     for module, group in modules.items():
@@ -113,7 +120,8 @@ def markdown(
         body += ["Files: " + ", ".join(catalog.link(path) for path in paths), ""]
         for pipeline in group:
             title = code(pipeline.key)
-            line = f"  - [{title}](#{catalog.anchor(title)})"
+            catalog.anchors[pipeline.key] = catalog.anchor(title)
+            line = f"  - [{title}](#{catalog.anchors[pipeline.key]})"
             if pipeline.description:
                 line += f": {_one_line(pipeline.description)}"
             contents.append(line)
@@ -121,6 +129,10 @@ def markdown(
             for section in SECTIONS:
                 body += section(pipeline, catalog)
     if modules:
+        uses = _fragment_uses([p for group in modules.values() for p in group], catalog)
+        if uses:
+            contents.append(f"- [{FRAGMENTS_HEADING}](#{FRAGMENTS_ANCHOR}): where each is used")
+        body += uses
         out += [f"## {contents_heading}", "", *contents, "", *body]
     else:
         out += ["No pipelines.", ""]
@@ -154,6 +166,9 @@ def _facts(pipeline: Pipeline, catalog: Catalog) -> list[str]:
         ("fingerprint", code(pipeline.fingerprint[:FINGERPRINT_SHOWN])),
         ("file", catalog.link(pipeline.path, catalog.lines.get(pipeline.key, 0))),
     ]
+    if pipeline.includes:
+        fragments = ", ".join(code(key) for key in pipeline.includes)
+        facts.append(("fragments", f"{fragments} ([where used](#{FRAGMENTS_ANCHOR}))"))
     out += ["| | |", "|---|---|"]
     out += [f"| {name} | {_cell(value)} |" for name, value in facts]
     return [*out, ""]
@@ -187,8 +202,24 @@ def _options(pipeline: Pipeline, catalog: Catalog) -> list[str]:
 
 
 def _stages(pipeline: Pipeline, catalog: Catalog) -> list[str]:
+    title = "**Stages** (fragments inlined)" if pipeline.includes else "**Stages**"
     stages = pretty(pipeline.definition["stages"], stage_list=True)
-    return ["**Stages**", "", *fence(stages, "json"), ""]
+    return [title, "", *fence(stages, "json"), ""]
+
+
+def _fragment_uses(pipelines: list[Pipeline], catalog: Catalog) -> list[str]:
+    # Where each fragment is used: the pipelines that include it, directly or not.
+    uses: dict[str, list[Pipeline]] = {}
+    for pipeline in pipelines:
+        for key in pipeline.includes:
+            uses.setdefault(key, []).append(pipeline)
+    if not uses:
+        return []
+    out = [f"## {FRAGMENTS_HEADING}", "", "| fragment | used by |", "|---|---|"]
+    for key, users in sorted(uses.items()):
+        links = ", ".join(f"[{code(p.key)}](#{catalog.anchors[p.key]})" for p in users)
+        out.append(f"| {code(key)} | {links} |")
+    return [*out, ""]
 
 
 def _example(pipeline: Pipeline, catalog: Catalog) -> list[str]:

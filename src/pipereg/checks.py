@@ -49,6 +49,16 @@ CODES: dict[str, str] = {
     "PR041": "invalid module name",
     "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
     "PR051": "nested deeper than MongoDB allows",
+    "PR060": "$include names an unknown fragment",
+    "PR061": "fragments include each other in a cycle",
+    "PR062": "a required fragment parameter is not bound",
+    "PR063": "a fragment parameter's binding does not fit its declaration",
+    "PR064": "with binds a parameter the fragment does not declare",
+    "PR065": "a document fragment included as stages, or a stages fragment as an object",
+    "PR066": "a fragment is never included",
+    "PR067": "two definitions of one fragment key",
+    "PR068": "malformed $include",
+    "PR069": "an include always renders nothing: its content depends only on unbound optionals",
     "PR070": "the embedded engine (mongomock) cannot run a stage or operator of this pipeline",
     "PR080": "a test case names an unknown pipeline",
     "PR081": "a test case's parameters do not fit the pipeline's declarations",
@@ -340,6 +350,15 @@ def _removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterato
                     f"{_absent_names(item, params)} is left out, which would change what "
                     f"{parent_key} computes; give the parameter a default",
                 )
+
+
+def check_removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    """PR027 alone, on a template tree whose placeholders are all declared in ``params``.
+
+    For fragments: an optional fragment parameter left out of an include is removed at load by
+    the same rule, so its body must allow that wherever it is inlined.
+    """
+    return _removals(node, params, path)
 
 
 def _arrays(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pipereg.compat import Change, param_changes
+from pipereg.errors import Problem
+from pipereg.fragments import Fragment
 from pipereg.pipeline import Pipeline
 
 Status = Literal["added", "removed", "renamed", "changed"]
@@ -59,6 +61,8 @@ class PipelineDiff:
             options (stages are in ``stages``).
         stages: Stage-level differences.
         unversioned: Changed, but its version did not increase (or went down).
+        note: Why the status may not be what it seems (an "added" pipeline whose file did not
+            load in the base), or ``None``.
     """
 
     key: str
@@ -71,6 +75,7 @@ class PipelineDiff:
     changes: tuple[Change, ...] = ()
     stages: tuple[StageChange, ...] = ()
     unversioned: bool = False
+    note: str | None = None
 
     @property
     def breaking(self) -> bool:
@@ -89,6 +94,7 @@ class PipelineDiff:
             "head_path": self.head_path,
             "breaking": self.breaking,
             "unversioned": self.unversioned,
+            "note": self.note,
             "changes": [
                 {"where": c.where, "kind": c.kind, "breaking": c.breaking, "message": c.message}
                 for c in self.changes
@@ -115,12 +121,15 @@ class DiffReport:
         head: What the head is (``work tree``, a revision, a folder).
         pipelines: One record per pipeline that differs.
         unchanged: How many pipelines are the same on both sides.
+        base_problems: The errors of base files that did not load: their pipelines were left
+            out of the base, so the comparison is partial.
     """
 
     base: str
     head: str
     pipelines: tuple[PipelineDiff, ...]
     unchanged: int
+    base_problems: tuple[Problem, ...] = ()
 
     @property
     def breaking(self) -> list[PipelineDiff]:
@@ -148,18 +157,36 @@ class DiffReport:
             "base": self.base,
             "head": self.head,
             "summary": summary,
+            "base_problems": [str(p) for p in self.base_problems],
             "pipelines": [p.to_json() for p in self.pipelines],
         }
 
 
 def compare(
-    base: Mapping[str, Pipeline], head: Mapping[str, Pipeline], *, base_label: str, head_label: str
+    base: Mapping[str, Pipeline],
+    head: Mapping[str, Pipeline],
+    *,
+    base_label: str,
+    head_label: str,
+    base_problems: Sequence[Problem] = (),
+    unloaded: Collection[str] = (),
+    base_fragments: Mapping[str, Fragment] | None = None,
+    head_fragments: Mapping[str, Fragment] | None = None,
 ) -> DiffReport:
-    """Compare two sets of pipelines by key."""
+    """Compare two sets of pipelines by key.
+
+    Args:
+        base_fragments: The base's fragments by key; with ``head_fragments``, a changed
+            pipeline names the fragments it uses that changed (a ``fragment`` change).
+        base_problems: Why some base files did not load (their pipelines are not in ``base``).
+        unloaded: The head paths of those files: a pipeline added there is marked with a note,
+            since it may have been in the base file that did not load.
+    """
     records: list[PipelineDiff] = []
     unchanged = 0
+    changed = _changed_fragments(base_fragments or {}, head_fragments or {})
     for key in base.keys() & head.keys():
-        record = _changed(base[key], head[key])
+        record = _changed(base[key], head[key], changed)
         if record is None:
             unchanged += 1
         else:
@@ -167,8 +194,14 @@ def compare(
     removed = [base[key] for key in sorted(base.keys() - head.keys())]
     added = [head[key] for key in sorted(head.keys() - base.keys())]
     records.extend(_renamed_added_removed(removed, added))
+    records = [
+        replace(r, note=f"{r.head_path} did not load in {base_label}: it may not be new")
+        if r.status == "added" and r.head_path in unloaded
+        else r
+        for r in records
+    ]
     records.sort(key=lambda r: (r.key, r.status))
-    return DiffReport(base_label, head_label, tuple(records), unchanged)
+    return DiffReport(base_label, head_label, tuple(records), unchanged, tuple(base_problems))
 
 
 def _renamed_added_removed(
@@ -206,7 +239,24 @@ def _renamed_added_removed(
             yield PipelineDiff(new.key, "added", None, None, new.version, None, new.path, (change,))
 
 
-def _changed(old: Pipeline, new: Pipeline) -> PipelineDiff | None:
+def _changed_fragments(
+    base: Mapping[str, Fragment], head: Mapping[str, Fragment]
+) -> dict[str, Fragment]:
+    # A fragment on both sides whose content or parameters differ, by key, as in the head.
+    return {
+        key: new
+        for key, new in head.items()
+        if key in base
+        and (
+            (base[key].kind, _canonical(base[key].body)) != (new.kind, _canonical(new.body))
+            or any(param_changes(base[key].params, new.params))
+        )
+    }
+
+
+def _changed(
+    old: Pipeline, new: Pipeline, fragments: Mapping[str, Fragment] | None = None
+) -> PipelineDiff | None:
     if (old.fingerprint, old.version, old.description) == (
         new.fingerprint,
         new.version,
@@ -219,6 +269,11 @@ def _changed(old: Pipeline, new: Pipeline) -> PipelineDiff | None:
         changes.append(Change("collection", "collection", True, message))
     changes += _described(old, new)
     changes += param_changes(old.params, new.params)
+    for key in dict.fromkeys((*old.includes, *new.includes)):
+        fragment = (fragments or {}).get(key)
+        if fragment is not None:
+            message = f"fragment {key} changed in {fragment.path}"
+            changes.append(Change(f"fragments.{key}", "fragment", False, message))
     changes += _options(old.definition.get("options", {}), new.definition.get("options", {}))
     stages = tuple(stage_changes(old.definition["stages"], new.definition["stages"]))
     content_changed = old.fingerprint != new.fingerprint or old.description != new.description

@@ -13,12 +13,13 @@ them raises ``NotImplementedError``, which :func:`unsupported_error` recognises.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipereg.checks import STAGES
 from pipereg.errors import EngineError, Finding, Problem
+from pipereg.fragments import Expander, Fragment
 from pipereg.loader import LoadedFile, locate
 from pipereg.parse import JsonPath, Positions, decode_text
 
@@ -212,33 +213,53 @@ def unsupported_error(exc: BaseException) -> str | None:
     return None
 
 
-def describe(features: Sequence[str]) -> str:
-    """``unsupported on the embedded engine: $unionWith (run with --uri, ...)``."""
+def describe(features: Sequence[str], hint: str = HINT) -> str:
+    """``unsupported on the embedded engine: $unionWith (run with --uri, ...)``.
+
+    Args:
+        features: The stages and operators the embedded engine lacks.
+        hint: What to run instead, in the words of the front end (``--uri`` for the CLI).
+    """
     named = ", ".join(dict.fromkeys(features))
-    return f"unsupported on the embedded engine: {named} ({HINT})"
+    return f"unsupported on the embedded engine: {named} ({hint})"
 
 
-def lint(loaded: Sequence[LoadedFile]) -> list[Problem]:
+def lint(
+    loaded: Sequence[LoadedFile], fragments: Iterable[Fragment] | None = None
+) -> list[Problem]:
     """PR070 warnings: one per loaded pipeline the embedded engine cannot run, listing why.
 
-    Each is located at the first stage or operator it cannot run.
+    Each is located at the first stage or operator it cannot run; in inlined content, at the
+    include, naming the fragment and the place in it. ``fragments`` are every fragment of the
+    load, when ``loaded`` holds only some of its files (default: those of ``loaded``).
 
     Raises:
         EngineError: mongomock is not installed.
     """
     problems: list[Problem] = []
+    expander = None
     for result in loaded:
         findings = []
         for pipeline in result.pipelines:
             missing = unsupported(pipeline.definition["stages"])
             if missing:
                 features = ", ".join(dict.fromkeys(item.feature for item in missing))
-                at = ("pipelines", pipeline.name, "stages", *missing[0].at)
+                base = ("pipelines", pipeline.name, "stages")
                 message = (
                     f"the embedded engine cannot run {pipeline.key}: {features}; "
                     "pipereg test reports its cases as unsupported unless run with --uri"
                 )
-                findings.append(Finding(at, "PR070", message, "warning"))
+                finding = Finding((*base, *missing[0].at), "PR070", message, "warning")
+                if pipeline.includes:
+                    # The definition holds the stages expanded: expanding the written ones
+                    # again gives where each part was written.
+                    if expander is None:
+                        every = fragments or (f for each in loaded for f in each.fragments)
+                        expander = Expander(every)
+                    written = result.document["pipelines"][pipeline.name]["stages"]
+                    expansion = expander.expand(result.module, written, base, pipeline.params)
+                    finding = expansion.locate(finding, base)
+                findings.append(finding)
         if findings:
             text = decode_text(result.source.read(), result.source.path)
             problems += locate(findings, result.source.path, Positions(text))

@@ -23,20 +23,24 @@ controls, spaces other than U+0020, see ``_INVISIBLE``) are escaped, so that wha
 is what the query matches. The line ending of the input's first line (LF or CRLF) is kept; the
 output ends with one line ending, in UTF-8 without a byte-order mark.
 
-A document is formatted only if :func:`pipereg.parse.parse_json` accepts it, so fmt refuses
-exactly what lint refuses as not JSON (PR001, PR002, PR050), with the same located problems. It
-needs nothing more: a file that fails the schema or the semantic rules is still formatted.
+A document is formatted only if :func:`pipereg.parse.parse_json` accepts it and it holds no
+number BSON cannot hold (an integer past 64 bits, a double that overflows to infinity), so fmt
+refuses exactly what lint refuses as not JSON (PR001, PR002, PR050), with the same located
+problems. It needs nothing more: a file that fails the schema or the semantic rules is still
+formatted.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 from pipereg.errors import PipelineLoadError, Problem
 from pipereg.parse import (
     NESTING_LIMIT,
+    JsonPath,
     ParseFailure,
     Positions,
     decode_text,
@@ -53,11 +57,16 @@ _INDENT = "  "
 
 # Escaped in strings besides quotes, backslashes and control characters: characters that show as
 # nothing or as a plain space, so a lookalike never hides in a diff (zero-width spaces and joiners,
-# bidirectional controls as in "Trojan Source", no-break and other spaces, the BOM, Unicode tags).
+# bidirectional controls as in "Trojan Source", no-break and other spaces, the BOM, Unicode tags),
+# that is Unicode's default-ignorable code points (but the variation selectors, U+FE00-U+FE0F and
+# U+E0100-U+E01EF, which emoji and ideographs need), blanks such as the braille blank U+2800, and
+# private-use characters, which show as whatever a font makes of them, often nothing.
 # A fixed list, not Unicode categories: the output must not change with Python's Unicode version.
 _INVISIBLE = (
-    "\u00a0\u00ad\u061c\u115f\u1160\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f"
-    "\u3000\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+    "\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f"
+    "\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ue000-\uf8ff\ufeff\uffa0\ufff0-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e00ff\U000e01f0-\U000e0fff"
+    "\U000f0000-\U0010ffff"
 )
 _ESCAPED = re.compile(f'["\\\\\x00-\x1f\x7f-\x9f{_INVISIBLE}]')
 _SHORT_ESCAPES = {
@@ -113,9 +122,10 @@ def format_text(
             nested more than 100 levels deep (PR051); its problems are located as lint's are.
     """
     try:
-        parse_json(text, path)  # refuses what lint refuses, with the same located problems
+        value = parse_json(text, path)  # refuses what lint refuses, with the same located problems
     except ParseFailure as failure:
         raise PipelineLoadError(failure.problems) from failure
+    _reject_numbers(value, text, path)
     document = _READER.decode(text)
     layout = _Layout(width)
     try:
@@ -133,6 +143,39 @@ def format_text(
     newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
     formatted = "".join(out) + "\n"
     return formatted if newline == "\n" else formatted.replace("\n", newline)
+
+
+# BSON's integer range: a larger integer literal is one no document can hold.
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _reject_numbers(document: Any, text: str, path: str) -> None:
+    """Refuse numbers BSON cannot hold (PR050), located and worded as lint reports them.
+
+    parse_json reads ``1e400`` as infinity and any 64-bit overflow as a Python int; lint finds
+    them later, when it compiles stages. fmt must refuse the same files, or it would rewrite a
+    file that lint then rejects.
+    """
+    found: list[tuple[JsonPath, str]] = []
+    todo: list[tuple[JsonPath, Any]] = [((), document)]
+    while todo:
+        at, node = todo.pop()
+        if isinstance(node, dict):
+            todo.extend(((*at, key), value) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            todo.extend(((*at, i), value) for i, value in reversed(list(enumerate(node))))
+        elif type(node) is int and not _INT64[0] <= node <= _INT64[1]:
+            found.append((at, f"{node} does not fit a 64-bit integer"))
+        elif type(node) is float and not math.isfinite(node):
+            found.append((at, "a number too large for a double"))
+    if found:
+        places = Positions(text).locate_all(at for at, _ in found)
+        raise PipelineLoadError(
+            [
+                Problem(path, line, column, format_json_path(at), "PR050", message)
+                for (at, message), (line, column) in zip(found, places, strict=True)
+            ]
+        )
 
 
 def format_bytes(data: bytes, path: str = "<bytes>", *, width: int = WIDTH) -> bytes:
@@ -165,7 +208,7 @@ def _escape(match: re.Match[str]) -> str:
     if short is not None:
         return short
     code = ord(char)
-    if code > 0xFFFF:  # a Unicode tag: JSON spells it as a UTF-16 surrogate pair
+    if code > 0xFFFF:  # a Unicode tag or the like: JSON spells it as a UTF-16 surrogate pair
         code -= 0x10000
         return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
     return f"\\u{code:04x}"

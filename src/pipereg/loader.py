@@ -11,15 +11,16 @@ path; a file with any error yields no pipelines. Pipelines build their templates
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from pipereg import checks, schema, template
+from pipereg import checks, fragments, schema, template
 from pipereg.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
 from pipereg.errors import Finding, Problem
-from pipereg.params import Invalid, Param
+from pipereg.fragments import Fragment
+from pipereg.params import declare
 from pipereg.parse import (
     NESTING_LIMIT,
     Parsed,
@@ -40,24 +41,58 @@ _MESSAGE_TAIL = 200
 
 @dataclass
 class LoadedFile:
-    """The outcome of loading one file: its pipelines (none if it has errors) and its problems."""
+    """The outcome of loading one file: its pipelines (none if it has errors) and its problems.
+
+    Loading is two steps (:func:`read_file`, then :func:`build_file` once every file's fragments
+    are known); the fields after ``problems`` carry the first step's work to the second.
+    """
 
     source: SourceFile
     module: str
     pipelines: list[Pipeline] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    fragments: list[Fragment] = field(default_factory=list)
+    document: Any = field(default=None, repr=False)
+    positions: Positions | None = field(default=None, repr=False)
+    findings: list[Finding] = field(default_factory=list, repr=False)
+    blocked: set[str] = field(default_factory=set, repr=False)
+    includes: bool = False
+    parsed: Parsed | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         """Whether the file has no errors (warnings allowed)."""
         return not any(p.severity == "error" for p in self.problems)
 
+    @property
+    def usable(self) -> bool:
+        """Whether the file parsed and its top level passed the schema (read_file's verdict)."""
+        return self.document is not None
+
 
 def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFile:
-    """Load, validate and compile every pipeline in one file.
+    """Load, validate and compile every pipeline in one file, on its own.
 
-    A file larger than ``max_file_bytes`` (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a
-    PR004 problem, told from its size before any byte is read.
+    Includes resolve among the file's own fragments only; :func:`pipereg.registry.load_sources`
+    loads several files whose includes cross modules. A file larger than ``max_file_bytes``
+    (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a PR004 problem, told from its size
+    before any byte is read.
+
+    Raises:
+        ValueError: ``max_file_bytes`` is not a positive integer.
+        PipelineLoadError: ``PIPEREG_MAX_FILE_BYTES`` is set, but not to a positive integer.
+    """
+    result = read_file(source, max_file_bytes)
+    expander = fragments.Expander(result.fragments, () if result.usable else [result.module])
+    build_file(result, expander)
+    return finish_file(result)
+
+
+def read_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFile:
+    """The first step: read, parse and schema-check one file, and collect its fragments.
+
+    A file without includes has its pipelines built here too; :func:`build_file` builds those
+    of a file with includes.
 
     Raises:
         ValueError: ``max_file_bytes`` is not a positive integer.
@@ -71,29 +106,41 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
         return result
     try:
         text = decode_text(data, source.path)
-        parsed = parse_document(text, source.path)
+        result.parsed = parse_document(text, source.path)
+        document = result.parsed.document
     except ParseFailure as failure:
         result.problems.extend(failure.problems)
         return result
-    positions = Positions(text)
-    try:
-        findings = _check(result, parsed)
-    except RecursionError:
-        # The checks walk the document recursively (the schema validator among them), so a file
-        # nested deeply enough exhausts the stack: declarations 200 levels deep, say. Refuse it,
-        # pointing at where it gets too deep, instead of crashing the whole load.
-        result.pipelines.clear()
-        deep = positions.first("deep")
-        at, (line, column) = deep if deep is not None else ((), (1, 1))
-        message = f"nested too deeply to check (more than {NESTING_LIMIT} levels here)"
-        result.problems.append(
-            Problem(source.path, line, column, format_json_path(at), "PR051", message)
-        )
-        return result
-    # One placeholder written a thousand times in a string gives a thousand identical findings;
-    # one says it all (and locating a million of them would take a while).
-    located = dict.fromkeys(locate(dict.fromkeys(findings), source.path, positions))
-    result.problems.extend(sorted(located, key=lambda p: (p.line, p.column)))
+    result.positions = Positions(text)
+    # Escapes could spell the key differently ("\u0024include"): then look closely.
+    result.includes = '"$include"' in text or "\\u" in text
+    _guarded(result, lambda: _read(result, document))
+    if result.usable and not result.includes:
+        # Nothing here needs another file's fragments: build now, while the document is fresh
+        # in the caches (building every file after reading them all costs a few percent).
+        _guarded(result, lambda: _build_pipelines(result, None))
+    return result
+
+
+def build_file(result: LoadedFile, expander: fragments.Expander) -> None:
+    """The second step: check the file's fragments and build its pipelines, includes inlined.
+
+    Only a file with includes still has pipelines to build (see :func:`read_file`).
+    """
+    if result.usable:
+        _guarded(result, lambda: _build(result, expander))
+
+
+def finish_file(result: LoadedFile) -> LoadedFile:
+    """Locate every finding by line and column; a file with any error keeps no pipelines."""
+    if result.positions is not None:
+        # One placeholder written a thousand times in a string gives a thousand identical
+        # findings; one says it all (and locating a million of them would take a while).
+        found = dict.fromkeys(result.findings)
+        located = dict.fromkeys(locate(found, result.source.path, result.positions))
+        result.problems.extend(sorted(located, key=lambda p: (p.line, p.column)))
+        result.findings = []
+    result.parsed = None  # its texts served the build
     if not result.ok:
         result.pipelines.clear()
     return result
@@ -111,20 +158,39 @@ def read_failure(path: str, exc: FileTooLarge | OSError) -> Problem:
     return Problem(path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")
 
 
-def _check(result: LoadedFile, parsed: Parsed) -> list[Finding]:
-    # Validate a parsed document, and build its pipelines into ``result`` as far as it is valid.
-    document = parsed.document
+def _guarded(result: LoadedFile, step: Callable[[], None]) -> None:
+    try:
+        step()
+    except RecursionError:
+        # The checks walk the document recursively (the schema validator among them), so a file
+        # nested deeply enough exhausts the stack: declarations 200 levels deep, say. Refuse it,
+        # pointing at where it gets too deep, instead of crashing the whole load.
+        assert result.positions is not None
+        result.pipelines.clear()
+        result.fragments.clear()
+        result.document = None
+        deep = result.positions.first("deep")
+        at, (line, column) = deep if deep is not None else ((), (1, 1))
+        message = f"nested too deeply to check (more than {NESTING_LIMIT} levels here)"
+        result.problems.append(
+            Problem(result.source.path, line, column, format_json_path(at), "PR051", message)
+        )
+
+
+def _read(result: LoadedFile, document: Any) -> None:
+    # Validate a parsed document and collect its fragments, as far as it is valid.
     findings = schema.validate(document)
-    # A schema error inside one pipeline blocks only that pipeline's semantic checks, so one run
-    # reports as much as it can; an error elsewhere in the file blocks them all.
-    broken = {f.at[1] for f in findings if len(f.at) > 1 and f.at[0] == "pipelines"}
-    file_level = any(len(f.at) < 2 or f.at[0] != "pipelines" for f in findings)
-    if file_level:
-        return findings
+    result.findings += findings
+    # A schema error inside one pipeline or fragment blocks only its own semantic checks, so one
+    # run reports as much as it can; an error elsewhere in the file blocks them all.
+    sections = ("pipelines", "fragments")
+    if any(len(f.at) < 2 or f.at[0] not in sections for f in findings):
+        return
+    result.blocked = {f"{f.at[0]}.{f.at[1]}" for f in findings}
     source = result.source
     result.module = document.get("module", source.module)
     if not _MODULE.match(result.module):
-        findings.append(
+        result.findings.append(
             Finding(
                 (),
                 "PR041",
@@ -134,15 +200,40 @@ def _check(result: LoadedFile, parsed: Parsed) -> list[Finding]:
         )
     for at, version in _versions(document):
         if type(version) is not int:  # JSON Schema counts 1.0 as an integer
-            findings.append(Finding(at, "PR010", f"version must be an integer, not {version}"))
-    for name, definition in document["pipelines"].items():
-        if name in broken:
+            result.findings.append(
+                Finding(at, "PR010", f"version must be an integer, not {version}")
+            )
+    broken = {key.partition(".")[2] for key in result.blocked if key.startswith("fragments.")}
+    result.fragments, found = fragments.collect(result.module, source.path, document, broken)
+    result.findings += found
+    result.document = document
+    for fragment in result.fragments:
+        if any(f.at[:2] == ("fragments", fragment.name) and f.severity == "error" for f in found):
+            result.blocked.add(f"fragments.{fragment.name}")
+
+
+def _build(result: LoadedFile, expander: fragments.Expander) -> None:
+    for fragment in result.fragments:
+        if f"fragments.{fragment.name}" in result.blocked:
+            expander.mark_broken(fragment.key)
+    for fragment in result.fragments:
+        if f"fragments.{fragment.name}" not in result.blocked:
+            result.findings += expander.check_fragment(fragment)
+    if result.includes:
+        _build_pipelines(result, expander)
+
+
+def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) -> None:
+    document = result.document
+    for name, definition in document.get("pipelines", {}).items():
+        if f"pipelines.{name}" in result.blocked:
             continue
-        pipeline, found = _pipeline(result.module, name, definition, parsed, source.path)
-        findings.extend(found)
+        pipeline, found = _pipeline(
+            result.module, name, definition, document, result.source.path, expander, result.parsed
+        )
+        result.findings += found
         if pipeline is not None:
             result.pipelines.append(pipeline)
-    return findings
 
 
 def locate(findings: Iterable[Finding], path: str, positions: Positions) -> list[Problem]:
@@ -176,41 +267,41 @@ def _pipeline(
     module: str,
     name: str,
     definition: dict[str, Any],
-    parsed: Parsed,
+    document: dict[str, Any],
     path: str,
+    expander: fragments.Expander | None,
+    parsed: Parsed | None,
 ) -> tuple[Pipeline | None, list[Finding]]:
+    # parsed: the file as parse_document read it, whose texts spare encoding stages and
+    # declarations again (given only for the very objects it parsed).
     base = ("pipelines", name)
-    document = parsed.document
-    findings: list[Finding] = []
-    params: dict[str, Param] = {}
     declared = definition.get("params", {})
-    texts = parsed.texts(name, "params", declared)  # each declaration's, from parsing
-    for i, (param_name, declaration) in enumerate(declared.items()):
-        try:
-            text = None if texts is None else texts[i]
-            params[param_name] = Param.from_json(param_name, declaration, text)
-        except Invalid as exc:
-            at = (*base, "params", param_name, *_steps(exc.where))
-            findings.append(Finding(at, "PR022", exc.problem))
-            # Keep checking the rest of the pipeline against the bare declaration.
-            params[param_name] = Param(param_name, declaration["type"], optional=True)
+    texts = None if parsed is None else parsed.texts(name, "params", declared)
+    params, findings = declare(declared, (*base, "params"), texts)
+    written = definition["stages"]
+    expansion = None
+    if expander is not None:
+        expansion = expander.expand(module, written, (*base, "stages"), params)
+        findings += expansion.findings
+        findings += expander.misplaced(definition.get("options", {}), (*base, "options"))
+        if expansion.stages is None:
+            return None, findings
+        if expansion.includes:
+            definition = {**definition, "stages": expansion.stages}
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
+    stage_texts = None if parsed is None else parsed.texts(name, "stages", definition["stages"])
     sketch = (
         None
         if findings
-        else template.sketch(
-            definition["stages"],
-            definition.get("options"),
-            parsed.texts(name, "stages", definition["stages"]),
-        )
+        else template.sketch(definition["stages"], definition.get("options"), stage_texts)
     )
     if sketch is None or not checks.clean(params, sketch, definition["stages"]):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))
-        findings += stages.findings + options.findings
+        found = stages.findings + options.findings
         sites = stages.sites + options.sites
-        findings += checks.check_pipeline(
+        found += checks.check_pipeline(
             params,
             sites,
             stages.tree,
@@ -219,6 +310,10 @@ def _pipeline(
             texts=stages.texts,
             base=base,
         )
+        if expansion is not None and expansion.includes:
+            # Rules saw the expanded stages: say where each finding was written.
+            found = [expansion.locate(f, (*base, "stages")) for f in found]
+        findings += found
         if any(f.severity == "error" for f in findings):
             return None, findings
     pipeline = Pipeline(
@@ -232,6 +327,7 @@ def _pipeline(
         options=MappingProxyType(definition.get("options", {})),
         path=path,
         definition=MappingProxyType(definition),
+        includes=expansion.includes if expansion is not None else (),
         module_description=document.get("description", ""),
     )
     return pipeline, findings
@@ -239,15 +335,7 @@ def _pipeline(
 
 def _versions(document: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
     found: list[tuple[tuple[str, ...], Any]] = [(("version",), document["version"])]
-    for name, definition in document["pipelines"].items():
+    for name, definition in document.get("pipelines", {}).items():
         if "version" in definition:
             found.append((("pipelines", name, "version"), definition["version"]))
     return found
-
-
-def _steps(where: str) -> tuple[str | int, ...]:
-    # ".properties.x[2].default" -> ("properties", "x", 2, "default")
-    steps: list[str | int] = []
-    for dotted, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", where):
-        steps.append(int(index) if index else dotted)
-    return tuple(steps)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -27,12 +27,12 @@ from pipereg.coercion import (
     fresh,
     show,
 )
-from pipereg.errors import ParameterError, clip, did_you_mean
+from pipereg.errors import Finding, ParameterError, clip, did_you_mean
 from pipereg.extjson import ExtJsonError, is_wrapper, literal
-from pipereg.parse import compact
+from pipereg.parse import JsonPath, compact
 from pipereg.regex import compile_pattern, escape_regex
 
-__all__ = ["MISSING", "Invalid", "Param", "coerce_params", "describe", "fresh"]
+__all__ = ["MISSING", "Invalid", "Param", "coerce_params", "declare", "describe", "fresh"]
 
 # Declarations built recently, by name and JSON text (see Param.from_json). The text tells 1
 # from 1.0 and true, which compare equal in Python. Invalid declarations are never kept.
@@ -355,3 +355,33 @@ def coerce_params(
                 actual="nothing" if name not in given else "None",
             )
     return values
+
+
+def declare(
+    declarations: Mapping[str, Any], at: JsonPath, texts: Sequence[str] | None = None
+) -> tuple[dict[str, Param], list[Finding]]:
+    """The ``params`` object of a pipeline or fragment at ``at``, as :class:`Param` objects.
+
+    A declaration that does not fit itself is a PR022 finding located inside it; the name then
+    stands for a bare optional declaration of its type, so the rest of the pipeline or fragment
+    is still checked against it. ``texts``, if given, is each declaration's compact JSON text,
+    in order (see :meth:`Param.from_json`).
+    """
+    params: dict[str, Param] = {}
+    findings: list[Finding] = []
+    for i, (name, declaration) in enumerate(declarations.items()):
+        try:
+            text = None if texts is None else texts[i]
+            params[name] = Param.from_json(name, declaration, text)
+        except Invalid as exc:
+            findings.append(Finding((*at, name, *_steps(exc.where)), "PR022", exc.problem))
+            params[name] = Param(name, declaration["type"], optional=True)
+    return params, findings
+
+
+def _steps(where: str) -> JsonPath:
+    # ".properties.x[2].default" -> ("properties", "x", 2, "default")
+    return tuple(
+        int(index) if index else dotted
+        for dotted, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", where)
+    )

@@ -41,7 +41,9 @@ class Pipeline:
         params: Declarations by name, in file order.
         options: Aggregate options as written in the file (placeholders unrendered).
         path: The file it came from.
-        definition: The pipeline's JSON exactly as written in the file.
+        definition: The pipeline's JSON as written in the file, with every ``$include``
+            replaced by the fragment it names (what runs, so fingerprints follow fragments).
+        includes: The keys of the fragments it uses, directly or through other fragments.
         module_description: The file's own ``description`` (what the module is about).
     """
 
@@ -56,6 +58,7 @@ class Pipeline:
     path: str
     definition: Mapping[str, Any] = field(repr=False)
     module_description: str = ""
+    includes: tuple[str, ...] = ()
 
     @functools.cached_property
     def stage_tree(self) -> list[Any]:

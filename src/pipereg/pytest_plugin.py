@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 URI_VARIABLE = "PIPEREG_TEST_MONGODB_URI"
 SUFFIX = ".test.json"
+# What to run instead of the embedded engine, in pytest's words (the CLI's is --uri).
+HINT = (
+    f"run with --pipereg-uri or {URI_VARIABLE}, e.g. the in-process test server or a real MongoDB"
+)
 _STATE = pytest.StashKey[dict[str, Any]]()
 
 
@@ -156,7 +160,7 @@ class CaseItem(pytest.Item):
             engine = _engine(self.config)
         except EngineError as exc:
             raise CaseFailed(str(exc)) from exc
-        outcome = run_case(self.case, _registry(self.config), engine)
+        outcome = run_case(self.case, _registry(self.config), engine, hint=HINT)
         if outcome.status in (Status.SKIP, Status.UNSUPPORTED):
             pytest.skip(outcome.detail)
         if outcome.status is Status.FAIL:

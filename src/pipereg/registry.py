@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipereg import fragments
 from pipereg.discovery import (
     SourceFile,
     default_roots,
@@ -19,8 +20,8 @@ from pipereg.discovery import (
     discover_paths,
     size_limit,
 )
-from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
-from pipereg.loader import LoadedFile, load_file
+from pipereg.errors import Finding, PipelineLoadError, Problem, UnknownPipelineError
+from pipereg.loader import LoadedFile, build_file, finish_file, read_file
 from pipereg.pipeline import Pipeline
 from pipereg.watch import Discover, Watch
 
@@ -46,13 +47,29 @@ def load_sources(
     problems: Sequence[Problem] = (),
     *,
     max_file_bytes: int | None = None,
+    unused_fragments: bool = True,
 ) -> tuple[list[LoadedFile], list[Problem]]:
     """Load every file and check keys across files; returns the files and all problems found.
 
-    ``max_file_bytes`` bounds each file (see :func:`~pipereg.loader.load_file`).
+    Two steps, because includes cross modules: every file is read and checked and its fragments
+    collected, then every file's pipelines are built with all fragments known.
+    ``max_file_bytes`` bounds each file (see :func:`~pipereg.loader.load_file`);
+    ``unused_fragments`` warns (PR066) about fragments nothing includes, which only means
+    something when ``files`` are all the files.
     """
     with _collector_paused():
-        loaded = [load_file(source, max_file_bytes) for source in files]
+        loaded = [read_file(source, max_file_bytes) for source in files]
+        expander = fragments.Expander(
+            [f for result in loaded for f in result.fragments],
+            [result.module for result in loaded if not result.usable],
+        )
+        _fragment_keys(loaded, expander)
+        for result in loaded:
+            build_file(result, expander)
+        if unused_fragments:
+            _unused(loaded, expander)
+        for result in loaded:
+            finish_file(result)
     found = list(problems)
     owners: dict[str, LoadedFile] = {}
     for result in loaded:
@@ -71,6 +88,43 @@ def load_sources(
                     )
                 )
     return loaded, found
+
+
+def _fragment_keys(loaded: Sequence[LoadedFile], expander: fragments.Expander) -> None:
+    # Two definitions of one fragment key: the second is an error, and no include may use
+    # either (which one was meant is anyone's guess).
+    for result in loaded:
+        for fragment in result.fragments:
+            first = expander.fragments[fragment.key]
+            if first is not fragment:
+                expander.mark_broken(fragment.key)
+                result.findings.append(
+                    Finding(
+                        ("fragments", fragment.name),
+                        "PR067",
+                        f"fragment {fragment.key!r} is also defined in {first.path}",
+                    )
+                )
+
+
+def _unused(loaded: Sequence[LoadedFile], expander: fragments.Expander) -> None:
+    # An error can hide an include (a pipeline that fails its schema is not expanded), so
+    # "never included" is only said of a load without errors.
+    if any(
+        not result.ok or any(f.severity == "error" for f in result.findings) for result in loaded
+    ):
+        return
+    for result in loaded:
+        for fragment in result.fragments:
+            if fragment.key not in expander.used:
+                result.findings.append(
+                    Finding(
+                        ("fragments", fragment.name),
+                        "PR066",
+                        f"fragment {fragment.key!r} is never included",
+                        "warning",
+                    )
+                )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipereg.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
-from pipereg.errors import PipelineLoadError, RevisionError
+from pipereg.errors import PipelineLoadError, Problem, RevisionError
+from pipereg.fragments import Fragment
 from pipereg.pipeline import Pipeline
 from pipereg.registry import load_sources
 
@@ -127,9 +128,21 @@ def repo_roots(repo: Path, roots: Sequence[str]) -> list[str]:
 
 
 def load_revision(
-    repo: Path, commit: str, label: str, roots: Sequence[str], max_file_bytes: int | None
+    repo: Path,
+    commit: str,
+    label: str,
+    roots: Sequence[str],
+    max_file_bytes: int | None,
+    *,
+    errors: list[Problem] | None = None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) at ``commit``.
+
+    Args:
+        errors: Where to collect the problems of files that do not load, instead of raising;
+            only the pipelines that did load are returned then (see :func:`load_folder`).
+        fragments: Filled with the fragments loaded, by key (see :func:`load_folder`).
 
     Raises:
         RevisionError: git fails, or a file does not load (every problem listed, located).
@@ -138,38 +151,70 @@ def load_revision(
     with tempfile.TemporaryDirectory(prefix="pipereg-diff-") as folder:
         dest = Path(folder)
         materialise(repo, commit, roots, dest, limit)
-        return load_folder(dest, roots, label, limit)
+        return load_folder(dest, roots, label, limit, errors=errors, fragments=fragments)
 
 
 def load_worktree(
-    repo: Path, roots: Sequence[str], max_file_bytes: int | None
+    repo: Path,
+    roots: Sequence[str],
+    max_file_bytes: int | None,
+    *,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) in the work tree, as on disk."""
-    return load_folder(repo, roots, "the work tree", size_limit(max_file_bytes))
+    limit = size_limit(max_file_bytes)
+    return load_folder(repo, roots, "the work tree", limit, fragments=fragments)
 
 
 def load_folder(
-    folder: Path, roots: Sequence[str], label: str, max_file_bytes: int | None
+    folder: Path,
+    roots: Sequence[str],
+    label: str,
+    max_file_bytes: int | None,
+    *,
+    errors: list[Problem] | None = None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` below ``folder``; paths are shown relative to ``folder``.
 
     A root that does not exist or holds no pipeline file is empty, not an error: a revision
     from before the pipelines existed has none.
 
+    Args:
+        errors: Where to collect the problems of files that do not load, instead of raising.
+            The pipelines of those files are then left out (what a file with errors would give
+            is anyone's guess), the others returned: the base of a diff may be the broken
+            state that the head fixes.
+        fragments: Filled with the fragments loaded, by key, so that a diff can name the
+            fragment that changed a pipeline.
+
     Raises:
-        RevisionError: a file does not load; the message names ``label`` and every problem.
+        RevisionError: a file does not load and ``errors`` is ``None``; the message names
+            ``label`` and every problem.
     """
     top = os.path.join(os.fspath(folder), "")
-    return _load([folder / root for root in roots], label, max_file_bytes, top)
+    return _load([folder / root for root in roots], label, max_file_bytes, top, errors, fragments)
 
 
-def load_paths(roots: Sequence[str], label: str, max_file_bytes: int | None) -> dict[str, Pipeline]:
+def load_paths(
+    roots: Sequence[str],
+    label: str,
+    max_file_bytes: int | None,
+    *,
+    errors: list[Problem] | None = None,
+    fragments: dict[str, Fragment] | None = None,
+) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` as given (two folders compared); see :func:`load_folder`."""
-    return _load([Path(root) for root in roots], label, max_file_bytes, "")
+    return _load([Path(root) for root in roots], label, max_file_bytes, "", errors, fragments)
 
 
 def _load(
-    roots: Sequence[Path], label: str, max_file_bytes: int | None, top: str
+    roots: Sequence[Path],
+    label: str,
+    max_file_bytes: int | None,
+    top: str,
+    errors: list[Problem] | None,
+    fragments: dict[str, Fragment] | None = None,
 ) -> dict[str, Pipeline]:
     def shown(path: str) -> str:
         return path[len(top) :] if top and path.startswith(top) else path
@@ -178,13 +223,20 @@ def _load(
     files = [dataclasses.replace(f, path=shown(f.path)) for f in files]
     problems = [dataclasses.replace(p, path=shown(p.path)) for p in problems]
     loaded, found = load_sources(files, problems, max_file_bytes=max_file_bytes)
-    errors = [p for p in found if p.severity == "error"]
-    if errors:
-        lines = "\n".join(str(p) for p in errors)
+    failed = [p for p in found if p.severity == "error"]
+    if failed and errors is None:
+        lines = "\n".join(str(p) for p in failed)
         raise RevisionError(f"cannot load the pipelines of {label}:\n{lines}") from (
-            PipelineLoadError(errors)
+            PipelineLoadError(failed)
         )
-    return {p.key: p for result in loaded for p in result.pipelines}
+    if errors is not None:
+        errors.extend(failed)
+    broken = {p.path for p in failed}
+    if fragments is not None:
+        fragments.update((f.key, f) for result in loaded for f in result.fragments)
+    return {
+        p.key: p for result in loaded if result.source.path not in broken for p in result.pipelines
+    }
 
 
 def has_pipelines(root: Path) -> bool:
@@ -207,10 +259,48 @@ def materialise(
 
     Reads blobs one at a time through one ``git cat-file --batch``, in chunks, so memory stays
     bounded. A blob over ``max_file_bytes`` becomes a sparse file of its size, which the loader
-    then refuses from its size (PR004) as it would on disk. Symbolic links are recreated;
-    submodules are skipped.
+    then refuses from its size (PR004) as it would on disk. Symbolic links are recreated, and
+    what they point to inside the repository is written too (as of ``commit``), so a link to a
+    file outside the roots reads as it would in a checkout; submodules are skipped.
     """
-    listing = git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *roots)
+    entries = _blobs(repo, commit, roots)
+    if not entries:
+        return 0
+    seen = {path for _, _, path in entries}
+    count = 0
+    with subprocess.Popen(
+        ["git", "-C", os.fspath(repo), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as batch:
+        assert batch.stdin is not None  # both are pipes, as asked
+        assert batch.stdout is not None
+        while entries:
+            mode, sha, path = entries.pop(0)
+            count += 1
+            target = dest.joinpath(*path.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            batch.stdin.write(f"{sha}\n".encode())
+            batch.stdin.flush()
+            size = int(batch.stdout.readline().split()[2])
+            if mode == "120000":
+                link = batch.stdout.read(size).decode("utf-8", "surrogateescape")
+                os.symlink(link, target)
+                pointed = _inside(path.parent, link)
+                if pointed is not None:
+                    found = [e for e in _blobs(repo, commit, [pointed]) if e[2] not in seen]
+                    seen.update(e[2] for e in found)
+                    entries += found
+            else:
+                _copy(batch.stdout.read, size, target, max_file_bytes)
+            batch.stdout.read(1)  # the newline after each blob
+        batch.stdin.close()
+    return count
+
+
+def _blobs(repo: Path, commit: str, paths: Sequence[str]) -> list[tuple[str, str, PurePosixPath]]:
+    # Mode, blob hash and path of every file (and link) under paths at commit.
+    listing = git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
     entries = []
     for record in listing.split("\0"):
         if not record:
@@ -219,28 +309,23 @@ def materialise(
         mode, kind, sha = meta.split()
         if kind == "blob":
             entries.append((mode, sha, PurePosixPath(name)))
-    if not entries:
-        return 0
-    with subprocess.Popen(
-        ["git", "-C", os.fspath(repo), "cat-file", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    ) as batch:
-        assert batch.stdin is not None  # both are pipes, as asked
-        assert batch.stdout is not None
-        for mode, sha, path in entries:
-            target = dest.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            batch.stdin.write(f"{sha}\n".encode())
-            batch.stdin.flush()
-            size = int(batch.stdout.readline().split()[2])
-            if mode == "120000":
-                os.symlink(batch.stdout.read(size).decode("utf-8", "surrogateescape"), target)
-            else:
-                _copy(batch.stdout.read, size, target, max_file_bytes)
-            batch.stdout.read(1)  # the newline after each blob
-        batch.stdin.close()
-    return len(entries)
+    return entries
+
+
+def _inside(folder: PurePosixPath, link: str) -> str | None:
+    # A link's target as a repository path, or None when it leaves the repository (or is
+    # absolute): what lies outside is not part of the revision.
+    if link.startswith("/"):
+        return None
+    parts: list[str] = []
+    for part in (*folder.parts, *PurePosixPath(link).parts):
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts) or None
 
 
 def _copy(read: Callable[[int], bytes], size: int, target: Path, max_file_bytes: int) -> None:

@@ -22,6 +22,26 @@ from pipereg.errors import EngineError
 from pipereg.registry import Registry
 
 DEFAULT_PREFIX = "pipereg_test"
+# MongoDB's rules for database names (the stricter Windows set, so a prefix works on any
+# server): none of these characters, and fewer than 64 bytes in all. A case database is
+# "<prefix>_" and 12 hex digits.
+_FORBIDDEN = '/\\. "$*<>:|?\0'
+_MAX_PREFIX_BYTES = 63 - 13
+
+
+def prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot start a database name, or ``None`` if it can."""
+    bad = sorted({char for char in prefix if char in _FORBIDDEN})
+    if bad:
+        shown = " ".join(repr(char) for char in bad)
+        return f"database names cannot hold {shown}"
+    size = len(prefix.encode("utf-8"))
+    if size > _MAX_PREFIX_BYTES:
+        return (
+            f"{size} bytes is too long: a database name is under 64 bytes, so the prefix "
+            f"(before _ and 12 random characters) may have {_MAX_PREFIX_BYTES}"
+        )
+    return None
 
 
 class Status(enum.Enum):
@@ -77,8 +97,12 @@ class ServerEngine:
         """Connect to ``uri`` (failing in 5 s if no server answers, unless the URI says).
 
         Raises:
-            EngineError: the URI is not valid, or no server answers it.
+            EngineError: the prefix cannot start a database name (checked first), the URI
+                is not valid, or no server answers it.
         """
+        problem = prefix_problem(prefix)
+        if problem is not None:
+            raise EngineError(f"database prefix {prefix!r}: {problem}")
         import pymongo  # noqa: PLC0415 - only the server engine needs the driver's client
         from pymongo.errors import PyMongoError  # noqa: PLC0415
 
@@ -115,11 +139,14 @@ class ServerEngine:
         self.client.close()
 
 
-def run_case(case: Case, registry: Registry, engine: Engine) -> Outcome:
+def run_case(
+    case: Case, registry: Registry, engine: Engine, *, hint: str = embedded.HINT
+) -> Outcome:
     """Run one case on a fresh database of ``engine`` and compare its results with the expected.
 
     Never raises for what a case does: a failure to seed or run is an ``ERROR`` outcome, and a
-    stage or operator the embedded engine lacks is ``UNSUPPORTED``.
+    stage or operator the embedded engine lacks is ``UNSUPPORTED``, its detail ending with
+    ``hint``: how to run on a server, in the caller's words (the CLI's ``--uri`` by default).
     """
     if case.skip is not None:
         return Outcome(case, Status.SKIP, case.skip)
@@ -127,15 +154,15 @@ def run_case(case: Case, registry: Registry, engine: Engine) -> Outcome:
         stages, _ = registry.get(case.key).prepare(case.params)
         missing = embedded.unsupported(stages)
         if missing:
-            return _unsupported(case, [item.feature for item in missing])
+            return _unsupported(case, [item.feature for item in missing], hint)
     try:
         with engine.open() as database:
-            return _run(case, registry, database, engine.embedded)
+            return _run(case, registry, database, engine.embedded, hint)
     except Exception as exc:  # the engine's own database could not be made or dropped
         return Outcome(case, Status.ERROR, f"database for the case: {_error(exc)}")
 
 
-def _run(case: Case, registry: Registry, database: Any, on_embedded: bool) -> Outcome:
+def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint: str) -> Outcome:
     try:
         embedded.seed(database, case.data)
     except ValueError as exc:
@@ -145,7 +172,7 @@ def _run(case: Case, registry: Registry, database: Any, on_embedded: bool) -> Ou
     except Exception as exc:  # a driver or engine error: reported, with the DAO's note
         feature = embedded.unsupported_error(exc) if on_embedded else None
         if feature is not None:
-            return _unsupported(case, [feature])
+            return _unsupported(case, [feature], hint)
         return Outcome(case, Status.ERROR, _error(exc))
     difference = compare.difference(case.expect, results, case.order)
     if difference is None:
@@ -158,5 +185,5 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc} {notes}".rstrip()
 
 
-def _unsupported(case: Case, features: list[str]) -> Outcome:
-    return Outcome(case, Status.UNSUPPORTED, embedded.describe(features))
+def _unsupported(case: Case, features: list[str], hint: str) -> Outcome:
+    return Outcome(case, Status.UNSUPPORTED, embedded.describe(features, hint))

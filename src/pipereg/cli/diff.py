@@ -13,7 +13,8 @@ from pipereg import revisions
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, plural, roots
 from pipereg.cli.textconv import textconv
 from pipereg.diff import DiffReport, PipelineDiff, compare
-from pipereg.errors import RevisionError
+from pipereg.errors import Problem, RevisionError
+from pipereg.fragments import Fragment
 
 FAIL_ON = ("breaking", "unversioned")
 _SIGNS = {"added": "+", "removed": "-", "renamed": ">", "changed": "~"}
@@ -48,7 +49,8 @@ def diff(
     """Compare pipelines between two git revisions or two folders, per pipeline key.
 
     BASE defaults to the merge base of the main branch (origin/HEAD, else main, else master)
-    and HEAD; HEAD defaults to the work tree. Two folders are compared as pipeline roots.
+    and HEAD; HEAD defaults to the work tree. Two folders are compared as pipeline roots; a
+    folder alone is compared with the roots on disk (--path, PIPEREG_PATH or ./pipelines).
     Exit 0 (differences are not errors) unless --fail-on finds what it names, then 1.
     """
     if as_textconv:
@@ -75,18 +77,30 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
     limit = ctx.meta[MAX_FILE_BYTES]
     folders = [side is not None and os.path.isdir(side) for side in (base, head)]
     if any(folders):
+        assert base is not None  # BASE comes first: a folder, or given before a folder HEAD
+        if head is None:  # a folder against the roots on disk, the work tree's pipelines
+            return _folder_and_roots(ctx, base)
         if not all(folders):
+            other = head if folders[0] else base
+            if not _is_revision(other):
+                raise InputError(f"{other} is neither a folder nor a revision")
             raise InputError(
                 "BASE and HEAD must both be folders or both be revisions "
-                f"({base if folders[0] else head} is a folder)"
+                f"({base if folders[0] else head} is a folder, {other} a revision)"
             )
-        assert base is not None  # both are folders
-        assert head is not None
+        errors: list[Problem] = []
+        olds: dict[str, Fragment] = {}
+        news: dict[str, Fragment] = {}
+        before = revisions.load_paths([base], base, limit, errors=errors, fragments=olds)
         return compare(
-            revisions.load_paths([base], base, limit),
-            revisions.load_paths([head], head, limit),
+            before,
+            revisions.load_paths([head], head, limit, fragments=news),
             base_label=base,
             head_label=head,
+            base_problems=errors,
+            unloaded={os.path.join(head, os.path.relpath(p.path, base)) for p in errors},
+            base_fragments=olds,
+            head_fragments=news,
         )
     repo = revisions.toplevel()
     paths = revisions.repo_roots(repo, roots(ctx))
@@ -94,17 +108,65 @@ def _report(ctx: click.Context, base: str | None, head: str | None) -> DiffRepor
         base_commit, base_label = revisions.default_base(repo)
     else:
         base_commit, base_label = revisions.resolve(repo, base), base
-    before = revisions.load_revision(repo, base_commit, base_label, paths, limit)
+    # A base that does not load is reported, not fatal: the change may be the fix.
+    errors = []
+    olds = {}
+    news = {}
+    before = revisions.load_revision(
+        repo, base_commit, base_label, paths, limit, errors=errors, fragments=olds
+    )
     if head is None:
         head_label = "work tree"
-        after = revisions.load_worktree(repo, paths, limit)
+        after = revisions.load_worktree(repo, paths, limit, fragments=news)
     else:
         head_label = head
-        after = revisions.load_revision(repo, revisions.resolve(repo, head), head, paths, limit)
+        commit = revisions.resolve(repo, head)
+        after = revisions.load_revision(repo, commit, head, paths, limit, fragments=news)
     if not before and not after:
         where = ", ".join(paths)
         raise RevisionError(f"no pipeline files under {where} in {base_label} or {head_label}")
-    return compare(before, after, base_label=base_label, head_label=head_label)
+    return compare(
+        before,
+        after,
+        base_label=base_label,
+        head_label=head_label,
+        base_problems=errors,
+        unloaded={p.path for p in errors},
+        base_fragments=olds,
+        head_fragments=news,
+    )
+
+
+def _folder_and_roots(ctx: click.Context, base: str) -> DiffReport:
+    limit = ctx.meta[MAX_FILE_BYTES]
+    errors: list[Problem] = []
+    olds: dict[str, Fragment] = {}
+    news: dict[str, Fragment] = {}
+    before = revisions.load_paths([base], base, limit, errors=errors, fragments=olds)
+    after = revisions.load_paths(roots(ctx), "the roots", limit, fragments=news)
+    head_label = ", ".join(roots(ctx))
+    if not before and not after:
+        raise RevisionError(f"no pipeline files in {base} or {head_label}")
+    return compare(
+        before,
+        after,
+        base_label=base,
+        head_label=head_label,
+        base_problems=errors,
+        unloaded={
+            os.path.join(root, os.path.relpath(p.path, base)) for p in errors for root in roots(ctx)
+        },
+        base_fragments=olds,
+        head_fragments=news,
+    )
+
+
+def _is_revision(name: str) -> bool:
+    try:
+        revisions.resolve(revisions.toplevel(), name)
+    except RevisionError:
+        return False
+    return True
 
 
 def _version(record: PipelineDiff) -> str:
@@ -136,12 +198,17 @@ def _summary(report: DiffReport) -> str:
 def text(report: DiffReport) -> str:
     """The report for a terminal: one line per pipeline, its changes and stages below it."""
     lines = [f"pipereg diff {report.base} .. {report.head}"]
+    if report.base_problems:
+        lines.append(f"warning: {_unloaded(report)}:")
+        lines.extend(f"  {problem}" for problem in report.base_problems)
     for record in report.pipelines:
         name = record.key
         if record.status == "renamed":
             name = f"{record.base_key} -> {record.key}"
         head = f"{_SIGNS[record.status]} {name}  {record.status}, {_version(record)}"
         lines.append("  ".join([head, *_flags(record)]))
+        if record.note:
+            lines.append(f"    note: {record.note}")
         if record.unversioned:
             lines.append(f"    unversioned: {_unversioned(record)}")
         for change in record.changes:
@@ -159,10 +226,20 @@ def text(report: DiffReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _unloaded(report: DiffReport) -> str:
+    return (
+        f"some files of {report.base} do not load; their pipelines are left out of the base, "
+        "the others compared"
+    )
+
+
 def _unversioned(record: PipelineDiff) -> str:
     if (record.base_version or 0) > (record.head_version or 0):
         return f"version went down from {record.base_version} to {record.head_version}"
-    return f"changed but still version {record.head_version}: bump it"
+    # A pipeline whose own text is unchanged changes through its fragments: say which.
+    through = [c.where.removeprefix("fragments.") for c in record.changes if c.kind == "fragment"]
+    named = f" (fragment {', '.join(through)} changed)" if through else ""
+    return f"changed{named} but still version {record.head_version}: bump it"
 
 
 def _stage_title(change: str, base_index: int | None, head_index: int | None) -> str:
@@ -178,6 +255,9 @@ def _stage_title(change: str, base_index: int | None, head_index: int | None) ->
 def markdown(report: DiffReport) -> str:
     """The report as a pull request comment: a summary table, then details per pipeline."""
     out = [f"### pipereg diff: `{report.base}` → `{report.head}`", ""]
+    if report.base_problems:
+        out += [f"> **Warning**: {_escape(_unloaded(report))}:", ""]
+        out += [*_fenced([str(p) for p in report.base_problems], "text"), ""]
     if not report.pipelines:
         out += [f"No pipeline changed ({report.unchanged} unchanged).", ""]
         return "\n".join(out)
@@ -209,6 +289,8 @@ def markdown(report: DiffReport) -> str:
 
 def _details(record: PipelineDiff) -> list[str]:
     out = []
+    if record.note:
+        out.append(f"- note: {_escape(record.note)}")
     if record.unversioned:
         out.append(f"- **unversioned**: {_escape(_unversioned(record))}")
     for change in record.changes:
@@ -224,11 +306,11 @@ def _details(record: PipelineDiff) -> list[str]:
     return out
 
 
-def _fenced(lines: Sequence[str]) -> list[str]:
+def _fenced(lines: Sequence[str], language: str = "diff") -> list[str]:
     # A fence longer than any run of backticks in the content, so no stage can close it early.
     longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [f"{fence}diff", *lines, fence]
+    return [f"{fence}{language}", *lines, fence]
 
 
 def _escape(text: str) -> str:

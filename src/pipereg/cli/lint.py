@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Sequence
 
@@ -10,7 +11,7 @@ import click
 
 from pipereg import reports
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
-from pipereg.discovery import discover_paths
+from pipereg.discovery import SourceFile, discover_paths
 from pipereg.registry import load_sources
 from pipereg.watch import Poller
 
@@ -53,38 +54,71 @@ def lint(
     interval: float | None,
     watch_cycles: int | None,
 ) -> None:
-    """Check pipeline files: JSON, schema and semantic rules. Exit 1 on any finding."""
+    """Check pipeline files: JSON, schema and semantic rules. Exit 1 on any finding.
+
+    Given files or folders, only their findings are reported, but the fragments they include
+    are still found in the roots (``--path``, ``PIPEREG_PATH`` or ``./pipelines``, those that
+    exist).
+    """
     paths = list(targets) or roots(ctx)
+    # Includes cross files: the roots hold the fragments the files given may include.
+    context = [root for root in roots(ctx) if os.path.exists(root)] if targets else []
     limit = ctx.meta[MAX_FILE_BYTES]
     if not watch:
         if interval is not None or watch_cycles is not None:
             given = "--interval" if interval is not None else "--watch-cycles"
             raise click.UsageError(f"{given} needs --watch")
-        ctx.exit(_lint(paths, fmt, limit, engine))
+        ctx.exit(_lint(paths, context, fmt, limit, engine))
     # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
-    poller = Poller(functools.partial(discover_paths, paths))
-    status = _lint(paths, fmt, limit, engine)
+    poller = Poller(functools.partial(discover_paths, [*paths, *context]))
+    status = _lint(paths, context, fmt, limit, engine)
     lints = 1
     try:
         while watch_cycles is None or lints < watch_cycles:
             time.sleep(interval or 1.0)
             if poller.changed():
                 click.echo("pipereg: files changed, linting again", err=True)
-                status = _lint(paths, fmt, limit, engine)
+                status = _lint(paths, context, fmt, limit, engine)
                 lints += 1
     except KeyboardInterrupt:
         pass  # Ctrl-C is how --watch ends: no traceback, no "Aborted!"
     ctx.exit(status)
 
 
-def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: str | None) -> int:
-    files, problems = discover_paths(paths)
-    loaded, problems = load_sources(files, problems, max_file_bytes=max_file_bytes)
+def _lint(
+    paths: Sequence[str],
+    context: Sequence[str],
+    fmt: str,
+    max_file_bytes: int | None,
+    engine: str | None,
+) -> int:
+    # ``context``: roots loaded along with ``paths`` (files given) for their fragments, and
+    # not reported on. Then files left out may include fragments of the files given, so "never
+    # included" (PR066) is only said when the roots are linted.
+    files, missing = discover_paths(paths)
+    files, others = _with_roots(files, context)
+    loaded, problems = load_sources(
+        [*files, *others], missing, max_file_bytes=max_file_bytes, unused_fragments=not context
+    )
+    every = [fragment for result in loaded for fragment in result.fragments]
+    if others:
+        shown = {source.path for source in files}
+        hidden = {p.path for p in problems if p.path not in shown and p.severity == "error"}
+        problems = [*missing, *(p for p in problems[len(missing) :] if p.path in shown)]
+        hidden -= {p.path for p in missing}
+        loaded = loaded[: len(files)]
+        if hidden:
+            click.echo(
+                f"pipereg: {_other_files(len(hidden))} under the roots "
+                f"{'has' if len(hidden) == 1 else 'have'} problems (not shown): includes of "
+                "fragments there were not checked",
+                err=True,
+            )
     if engine == "embedded":
         from pipereg import embedded  # noqa: PLC0415 - imports mongomock
 
         with input_errors():
-            problems = [*problems, *embedded.lint(loaded)]
+            problems = [*problems, *embedded.lint(loaded, every)]
     click.echo(reports.FORMATS[fmt](problems), nl=False)
     count = sum(len(result.pipelines) for result in loaded)
     click.echo(
@@ -93,3 +127,29 @@ def _lint(paths: Sequence[str], fmt: str, max_file_bytes: int | None, engine: st
         err=True,
     )
     return 1 if problems else 0
+
+
+def _with_roots(
+    files: list[SourceFile], context: Sequence[str]
+) -> tuple[list[SourceFile], list[SourceFile]]:
+    # The files given, and the files below the roots that were not. A file given that is also
+    # below a root takes its module name from the root, as it has when the roots are loaded (its
+    # fragments are known by that name), and keeps the path it was given by.
+    if not context:
+        return files, []
+    below, _ = discover_paths(context)  # a root's own problems are for a lint of the roots
+    modules = {os.path.realpath(str(source.resource)): source.module for source in below}
+    given = [
+        SourceFile(
+            source.path,
+            modules.pop(os.path.realpath(str(source.resource)), source.module),
+            source.resource,
+        )
+        for source in files
+    ]
+    others = [s for s in below if os.path.realpath(str(s.resource)) in modules]
+    return given, others
+
+
+def _other_files(count: int) -> str:
+    return "1 other file" if count == 1 else f"{count} other files"

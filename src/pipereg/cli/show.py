@@ -42,6 +42,8 @@ def show(ctx: click.Context, key: str) -> None:
     if pipeline.description:
         click.echo(pipeline.description)
     click.echo(f"file: {pipeline.path}\ncollection: {pipeline.collection}")
+    if pipeline.includes:
+        click.echo(f"fragments: {', '.join(pipeline.includes)}")
     if pipeline.params:
         click.echo("\nparameters:")
         rows: list[tuple[str, ...]] = [
@@ -52,7 +54,7 @@ def show(ctx: click.Context, key: str) -> None:
         table(rows, indent="  ")
     if pipeline.options:
         click.echo(f"\noptions: {compact_json(dict(pipeline.options))}")
-    click.echo("\nstages:")
+    click.echo("\nstages (fragments inlined):" if pipeline.includes else "\nstages:")
     click.echo(json.dumps(pipeline.definition["stages"], indent=2, ensure_ascii=False))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipereg.cli.app import load_registry, plural, roots
+from pipereg.cli.app import InputError, load_registry, plural, roots
 from pipereg.cli.output import generated_file
 from pipereg.stubs import generate
 
@@ -33,7 +33,10 @@ def stubs(ctx: click.Context, output: Path | None, check: bool) -> None:
     """
     if check and output is None:
         raise click.UsageError("--check needs -o FILE: the committed module to compare")
-    registry = load_registry(ctx)  # a root without pipelines does not load (PR003)
+    registry = load_registry(ctx)  # a root without pipeline files does not load (PR003)
+    if not len(registry):
+        # Files holding only fragments load, but a module without keys could type no call.
+        raise InputError(f"no pipelines to type in {', '.join(roots(ctx))}: only fragments")
     text = generate(registry, roots(ctx))
     generated_file(
         ctx,

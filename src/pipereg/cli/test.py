@@ -26,6 +26,16 @@ _COUNTED = {
 }
 
 
+def _database_prefix(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # Checked before connecting: a name the server refuses would fail every case, one by one.
+    from pipereg.runner import prefix_problem  # noqa: PLC0415 - keeps the other commands' start fast
+
+    problem = prefix_problem(value)
+    if problem is not None:
+        raise click.BadParameter(f"{value!r}: {problem}")
+    return value
+
+
 @click.command("test")
 @click.argument("targets", nargs=-1, type=click.Path())
 @click.option(
@@ -37,6 +47,7 @@ _COUNTED = {
     "--db-prefix",
     default="pipereg_test",
     show_default=True,
+    callback=_database_prefix,
     help="With --uri: case databases are named PREFIX_<random>.",
 )
 @click.option(
