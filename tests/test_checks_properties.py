@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import REPO
-from pipereg import template
+from pipereg import checks, template
 from pipereg.discovery import SourceFile
 from pipereg.loader import LoadedFile, load_file
+from pipereg.parse import compact
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
 SETTINGS = settings(
@@ -282,3 +283,20 @@ def test_rule_cases_load_the_same_with_and_without_the_fast_path(stages: list[An
     used = [n for n in PARAMS if f"<<{n}>>" in text.replace("<<<<", "")]
     definition = {"collection": "c", "params": {n: PARAMS[n] for n in used}, "stages": stages}
     assert_same(json.dumps({"version": 1, "pipelines": {"p": definition}}).encode())
+
+
+_ODD_STAGES = st.lists(st.sampled_from([{}, {"$bogus": 1, "$limit": 1}, "x", [], {"$limit": 1}]))
+
+
+@SETTINGS
+@given(stages(), _ODD_STAGES, st.booleans())
+def test_stage_names_told_from_the_text_as_by_the_walk(
+    found: list[Any], odd: list[Any], top_level: bool
+) -> None:
+    # clean() reads the stage names of a list with no sub-pipeline and no write stage without
+    # walking it; it must agree with the walk, odd stages (the schema's business) included.
+    for listed in (found, found + odd, odd + found):
+        text = compact(listed)
+        assert checks._known_stages(listed, top_level=top_level, text=text) == (
+            checks._known_stages(listed, top_level=top_level)
+        )

@@ -156,17 +156,18 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
         return False
     if '"$where"' in text or '"$function"' in text or '"$accumulator"' in text:  # PR032
         return False
-    if not _known_stages(stages, top_level=True):  # PR030, PR031
+    if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
     absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
-    if not absent or not _ARGUMENTS.search(text):
-        return True
-    return not any(
-        any(mark in stage_text for mark in absent) and _ARGUMENTS.search(stage_text)
-        for stage_text in sketch.texts
-    )
+    for stage_text in sketch.texts:
+        for placeholder in absent:
+            if placeholder in stage_text:
+                if _ARGUMENTS.search(stage_text):
+                    return False
+                break
+    return True
 
 
 def _placeholders(
@@ -263,10 +264,23 @@ def _may_be_key(default: Any, text: str) -> bool:
     return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
 
 
-def _known_stages(stages: Any, *, top_level: bool) -> bool:
+def _known_stages(stages: Any, *, top_level: bool, text: str = "") -> bool:
     # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
     # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
-    # the tree it finds at most what it finds here.
+    # the tree it finds at most what it finds here. With the stages' text: a list of one-key
+    # stages whose text names no write stage and holds no sub-pipeline has only its names to
+    # check, which C loops do.
+    if (
+        text
+        and type(stages) is list
+        and '"$facet"' not in text
+        and '"pipeline"' not in text
+        and '"$out"' not in text
+        and '"$merge"' not in text
+        and set(map(type, stages)) == {dict}
+        and set(map(len, stages)) == {1}
+    ):
+        return STAGES.issuperset(map(next, map(iter, stages)))
     if not isinstance(stages, list):
         return True
     last = len(stages) - 1

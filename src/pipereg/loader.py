@@ -23,11 +23,12 @@ from pipereg.fragments import Fragment
 from pipereg.params import declare
 from pipereg.parse import (
     NESTING_LIMIT,
+    Parsed,
     ParseFailure,
     Positions,
     decode_text,
     format_json_path,
-    parse_json,
+    parse_document,
 )
 from pipereg.pipeline import Pipeline
 
@@ -56,6 +57,7 @@ class LoadedFile:
     findings: list[Finding] = field(default_factory=list, repr=False)
     blocked: set[str] = field(default_factory=set, repr=False)
     includes: bool = False
+    parsed: Parsed | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -104,7 +106,8 @@ def read_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
         return result
     try:
         text = decode_text(data, source.path)
-        document = parse_json(text, source.path)
+        result.parsed = parse_document(text, source.path)
+        document = result.parsed.document
     except ParseFailure as failure:
         result.problems.extend(failure.problems)
         return result
@@ -137,6 +140,7 @@ def finish_file(result: LoadedFile) -> LoadedFile:
         located = dict.fromkeys(locate(found, result.source.path, result.positions))
         result.problems.extend(sorted(located, key=lambda p: (p.line, p.column)))
         result.findings = []
+    result.parsed = None  # its texts served the build
     if not result.ok:
         result.pipelines.clear()
     return result
@@ -225,7 +229,7 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
         if f"pipelines.{name}" in result.blocked:
             continue
         pipeline, found = _pipeline(
-            result.module, name, definition, document, result.source.path, expander
+            result.module, name, definition, document, result.source.path, expander, result.parsed
         )
         result.findings += found
         if pipeline is not None:
@@ -266,9 +270,14 @@ def _pipeline(
     document: dict[str, Any],
     path: str,
     expander: fragments.Expander | None,
+    parsed: Parsed | None,
 ) -> tuple[Pipeline | None, list[Finding]]:
+    # parsed: the file as parse_document read it, whose texts spare encoding stages and
+    # declarations again (given only for the very objects it parsed).
     base = ("pipelines", name)
-    params, findings = declare(definition.get("params", {}), (*base, "params"))
+    declared = definition.get("params", {})
+    texts = None if parsed is None else parsed.texts(name, "params", declared)
+    params, findings = declare(declared, (*base, "params"), texts)
     written = definition["stages"]
     expansion = None
     if expander is not None:
@@ -281,7 +290,12 @@ def _pipeline(
             definition = {**definition, "stages": expansion.stages}
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
-    sketch = None if findings else template.sketch(definition["stages"], definition.get("options"))
+    stage_texts = None if parsed is None else parsed.texts(name, "stages", definition["stages"])
+    sketch = (
+        None
+        if findings
+        else template.sketch(definition["stages"], definition.get("options"), stage_texts)
+    )
     if sketch is None or not checks.clean(params, sketch, definition["stages"]):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -88,19 +88,20 @@ class Param:
         return self.type in SCALAR_TYPES
 
     @classmethod
-    def from_json(cls, name: str, raw: Mapping[str, Any]) -> Param:
+    def from_json(cls, name: str, raw: Mapping[str, Any], text: str | None = None) -> Param:
         """Build a declaration from its (schema-valid) JSON form.
 
         Declarations are immutable, so one written alike in many pipelines (``limit``,
         ``since``) is built once and shared: a recent build is reused when the name and the
-        declaration's JSON text are the same.
+        declaration's JSON text are the same. ``text`` is that text (``compact(raw)``), if the
+        caller has it already (:func:`~pipereg.parse.parse_document` does).
 
         Raises:
             Invalid: a constraint, enum value or default does not fit the declaration; ``where``
                 names the offending key (``.default``, ``.enum[1]``, ``.properties.x.minimum``).
         """
         try:
-            key = (name, compact(raw))
+            key = (name, compact(raw) if text is None else text)
         except (TypeError, ValueError, RecursionError):  # not JSON: built, never shared
             return cls._build(name, raw)
         built = _BUILT.get(key)
@@ -357,19 +358,21 @@ def coerce_params(
 
 
 def declare(
-    declarations: Mapping[str, Any], at: JsonPath
+    declarations: Mapping[str, Any], at: JsonPath, texts: Sequence[str] | None = None
 ) -> tuple[dict[str, Param], list[Finding]]:
     """The ``params`` object of a pipeline or fragment at ``at``, as :class:`Param` objects.
 
     A declaration that does not fit itself is a PR022 finding located inside it; the name then
     stands for a bare optional declaration of its type, so the rest of the pipeline or fragment
-    is still checked against it.
+    is still checked against it. ``texts``, if given, is each declaration's compact JSON text,
+    in order (see :meth:`Param.from_json`).
     """
     params: dict[str, Param] = {}
     findings: list[Finding] = []
-    for name, declaration in declarations.items():
+    for i, (name, declaration) in enumerate(declarations.items()):
         try:
-            params[name] = Param.from_json(name, declaration)
+            text = None if texts is None else texts[i]
+            params[name] = Param.from_json(name, declaration, text)
         except Invalid as exc:
             findings.append(Finding((*at, name, *_steps(exc.where)), "PR022", exc.problem))
             params[name] = Param(name, declaration["type"], optional=True)

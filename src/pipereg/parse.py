@@ -14,8 +14,12 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+# compact is re-exported: other modules have always imported it from here.
+from pipereg.encoding import compact as compact  # noqa: PLC0414
+from pipereg.encoding import encode_file
 from pipereg.errors import Problem, clip
 
 # The C string scanner behind json.loads: public in the module, absent from typeshed.
@@ -85,31 +89,10 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_pairs_without_duplicates, parse_constant=_reject_constant
 )
-
-
-def _compact_encoder() -> Callable[[Any], str]:
-    # JSONEncoder.encode builds the C encoder on every call, which costs more than encoding a
-    # small value; build it once. Its arguments are those JSONEncoder.iterencode passes.
-    reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # no C accelerator (PyPy): the pure-Python encoder
-        return reference.encode
-    try:
-        encode = make(
-            None, reference.default, json.encoder.encode_basestring, None, ":", ",",
-            False, False, True,
-        )  # fmt: skip
-        probe = {"a": [1.5, "\u00e9<<\n", None, True]}
-        if "".join(encode(probe, 0)) != reference.encode(probe):
-            return reference.encode
-    except TypeError:  # another signature in another Python version
-        return reference.encode
-    return lambda value: "".join(encode(value, 0))
-
-
-compact: Callable[[Any], str] = _compact_encoder()
-"""Compact JSON text of a parsed value, as ``json.dumps(value, ensure_ascii=False,
-separators=(",", ":"))`` writes it."""
+# The same without the duplicate-key hook, a Python call per object: the C scanner alone.
+_FAST_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+# An escaped colon in the source, which decodes to a colon that the source's count misses.
+_COLON_ESCAPE = re.compile(r"\\u003[aA]")
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -145,7 +128,61 @@ def parse_json(text: str, path: str) -> Any:
     Raises:
         ParseFailure: with every duplicate key, or the first syntax error, located.
     """
+    return parse_document(text, path).document
 
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed pipeline file, with each pipeline's stages and declarations as compact JSON text.
+
+    Attributes:
+        document: The parsed document.
+        encoded: Per pipeline name and ``"stages"`` or ``"params"``: the parsed object, and the
+            compact JSON text (:data:`compact`) of each stage or declaration, for non-empty
+            stages and declarations that are all objects. Use :meth:`texts` to read them.
+    """
+
+    document: Any
+    encoded: dict[tuple[str, str], tuple[Any, list[str]]]
+
+    def texts(self, name: str, field: str, value: Any) -> list[str] | None:
+        """Each item of pipeline ``name``'s ``field`` as compact JSON text, if ``value`` is it.
+
+        ``field`` is ``"stages"`` (each stage) or ``"params"`` (each declaration, in order).
+        ``None`` for a pipeline without texts, or for another object than the one parsed (stages
+        expanded after parsing, say).
+        """
+        known = self.encoded.get((name, field))
+        return known[1] if known is not None and known[0] is value else None
+
+
+def parse_document(text: str, path: str) -> Parsed:
+    """Parse one pipeline file as :func:`parse_json` does, encoding stages and declarations.
+
+    Duplicate keys are found without a Python call per object. In valid JSON every colon
+    outside strings separates a key from its value, and strings keep their colons through
+    parsing; so, in a text without ``\\u003a`` escapes, a compact re-encoding of the parsed
+    document has as many colons as the text unless a key was repeated (each member a repeated
+    key drops takes at least its own colon with it). The re-encoding is the one the rules read
+    the stages from. Only a file whose counts differ is parsed again to locate its duplicates.
+
+    Raises:
+        ParseFailure: with every duplicate key, or the first syntax error, located.
+    """
+    document = _decode(text, path, _FAST_DECODER)
+    try:
+        colons, stage_texts = encode_file(document)
+    except RecursionError:  # nested past what the encoder takes: the slow parse tells
+        colons, stage_texts = -1, {}
+    escapes = "\\u" in text  # most files have none: two regular expressions spared
+    if colons != text.count(":") or (escapes and _COLON_ESCAPE.search(text) is not None):
+        document = _decode(text, path, _DECODER)
+    if escapes and _SURROGATE_ESCAPE.search(text):
+        _reject_surrogates(document, text, path)
+    return Parsed(document, stage_texts)
+
+
+def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
     def located(code: str, kind: str, message: str) -> ParseFailure:
         first = Positions(text).first(kind)
         if first is None:
@@ -156,7 +193,7 @@ def parse_json(text: str, path: str) -> Any:
     if not text.strip():
         raise ParseFailure([Problem(path, 1, 1, "", "PR001", "file is empty")])
     try:
-        document = _DECODER.decode(text)
+        return decoder.decode(text)
     except _DuplicateKey:
         duplicates = Positions(text).duplicates
         problems = [
@@ -186,9 +223,6 @@ def parse_json(text: str, path: str) -> Any:
             ) from exc
         # NaN or Infinity, raised by _reject_constant
         raise located("PR001", "constant", f"invalid JSON: {exc}") from exc
-    if _SURROGATE_ESCAPE.search(text):
-        _reject_surrogates(document, text, path)
-    return document
 
 
 # A node's place as its key or index and its parent's place: paths without copying prefixes.

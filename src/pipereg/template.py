@@ -50,6 +50,9 @@ _INNERMOST = re.compile(r"[\[{][\]}]")
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
+# In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
+# after it if it is a key.
+_WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
 
 SiteKind = Literal["value", "text", "key"]
 
@@ -193,6 +196,14 @@ def marks(text: str) -> list[Mark] | None:
     found: list[Mark] = []
     at = text.find("<<")
     while at >= 0:
+        # The common case first: a string that is one placeholder (its opening quote is not an
+        # escaped one: that would put a backslash before it).
+        whole_string = _WHOLE_STRING.match(text, at - 1) if text[at - 2] != "\\" else None
+        if whole_string is not None:
+            name, key_colon = whole_string.groups()
+            found.append(Mark(name, "key" if key_colon else "value"))
+            at = text.find("<<", whole_string.end())
+            continue
         # "<<" only occurs inside strings, and the encoder escapes no "<": the string holding it
         # runs from the quote before to the quote after, unless an escape is in the way.
         start = text.rfind('"', 0, at)
@@ -201,15 +212,11 @@ def marks(text: str) -> list[Mark] | None:
             return None
         token = text[start + 1 : end]
         key = text.startswith(":", end + 1)
-        whole = _WHOLE.match(token)
-        if whole:
-            found.append(Mark(whole.group(1), "key" if key else "value"))
-        else:
-            names = _embedded(token)
-            if names is None or (key and names):
-                return None  # PR025, or PR026: build() says where
-            dollar = token.startswith(("$<<", "$$<<"))
-            found.extend(Mark(name, "text", dollar) for name in names)
+        names = _embedded(token)
+        if names is None or (key and names) or _WHOLE.match(token):
+            return None  # PR025, or PR026 (build() says where); a whole one is read above
+        dollar = token.startswith(("$<<", "$$<<"))
+        found.extend(Mark(name, "text", dollar) for name in names)
         at = text.find("<<", end + 1)
     return found
 
@@ -247,24 +254,33 @@ class Sketch:
     text: str
 
 
-def sketch(stages: Any, options: Any) -> Sketch | None:
+def sketch(stages: Any, options: Any, texts: list[str] | None = None) -> Sketch | None:
     """Read a pipeline's stages and options from their text, without building templates.
 
     ``None`` unless the text shows that building the templates would report nothing: options
     with placeholders, Extended JSON literals, numbers BSON cannot hold, deep nesting and
     placeholders :func:`marks` is not sure of all mean "build the templates to know".
+
+    Args:
+        stages: The stages as parsed.
+        options: The options as parsed.
+        texts: Each stage as compact JSON text, if already encoded (see
+            :func:`~pipereg.parse.parse_document`); else the stages are encoded here.
     """
     try:
-        texts = [compact(stage) for stage in stages]
+        if texts is None:
+            texts = [compact(stage) for stage in stages]
         options_text = compact(options) if options else ""
     except RecursionError:  # let build() meet it, as it always has
         return None
     text = "[" + ",".join(texts) + "]"
     if "<<" in options_text or not literal_free(text) or not literal_free(options_text):
         return None
-    # A stage is one level below its list, which is where build() counts depth from.
-    if nests_deeper(options_text, MAX_DEPTH) or any(
-        nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts
+    # A stage is one level below its list, which is where build() counts depth from; no stage
+    # has more brackets than the list.
+    if nests_deeper(options_text, MAX_DEPTH) or (
+        text.count("{") + text.count("[") > MAX_DEPTH
+        and any(nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts)
     ):
         return None
     found = marks(text)
