@@ -1,6 +1,6 @@
 """The loader's fast path finds exactly what the full checks find.
 
-Loading vouches for most pipelines from their compact JSON text (``template.sketch`` and
+Loading vouches for most pipelines from their compact JSON text (``sketch.sketch`` and
 ``checks.clean``) and runs the full checks (templates built, every rule walked) only on the rest.
 Here every file loads twice, once as the loader does and once with the fast path switched off,
 and the problems (codes, messages, lines, columns, JSON paths) and loaded pipelines must be the
@@ -24,10 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import REPO
-from pipereg import checks, template
+from pipereg import checks
+from pipereg import sketch as sketch_module
 from pipereg.discovery import SourceFile
 from pipereg.loader import LoadedFile, load_file
 from pipereg.parse import compact
+from pipereg.sketch import sketch
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
 SETTINGS = settings(
@@ -52,7 +54,7 @@ class _Bytes:
 @contextmanager
 def full_checks_only() -> Iterator[None]:
     """Load as before the fast path: every pipeline gets templates built and every rule run."""
-    with mock.patch.object(template, "sketch", return_value=None):
+    with mock.patch.object(sketch_module, "sketch", return_value=None):
         yield
 
 
@@ -255,10 +257,10 @@ def test_the_fast_path_vouches_for_an_ordinary_pipeline() -> None:
     from pipereg.params import Param
 
     definition = json.loads(json.dumps(PIPELINE))
-    sketch = template.sketch(definition["stages"], definition["options"])
-    assert sketch is not None
+    outline = sketch(definition["stages"], definition["options"])
+    assert outline is not None
     params = {n: Param.from_json(n, d) for n, d in definition["params"].items()}
-    assert checks.clean(params, sketch, definition["stages"])
+    assert checks.clean(params, outline, definition["stages"])
 
 
 @pytest.mark.parametrize(

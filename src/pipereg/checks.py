@@ -13,10 +13,10 @@ from typing import Any
 from pipereg.errors import Finding, did_you_mean
 from pipereg.params import MISSING, Param
 from pipereg.parse import JsonPath, compact
+from pipereg.sketch import Sketch
 from pipereg.template import (
     FieldKey,
     Site,
-    Sketch,
     Slot,
     StageList,
     can_vanish,
@@ -131,7 +131,7 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
 
     Args:
         params: The declared parameters.
-        sketch: The pipeline's placeholders and stages text (see :func:`template.sketch`).
+        sketch: The pipeline's placeholders and stages text (see :func:`pipereg.sketch.sketch`).
         stages: The stages as parsed.
     """
     text = sketch.text

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from pipereg import checks, fragments, schema, template
+from pipereg import checks, fragments, schema, sketch, template
 from pipereg.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
 from pipereg.errors import Finding, Problem
 from pipereg.fragments import Fragment
@@ -291,12 +291,12 @@ def _pipeline(
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
     stage_texts = None if parsed is None else parsed.texts(name, "stages", definition["stages"])
-    sketch = (
+    outline = (
         None
         if findings
-        else template.sketch(definition["stages"], definition.get("options"), stage_texts)
+        else sketch.sketch(definition["stages"], definition.get("options"), stage_texts)
     )
-    if sketch is None or not checks.clean(params, sketch, definition["stages"]):
+    if outline is None or not checks.clean(params, outline, definition["stages"]):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))
         found = stages.findings + options.findings

@@ -1,0 +1,95 @@
+"""Placeholders read from text at load (pipereg.sketch): where it answers, it agrees with build().
+
+Where it cannot be sure it says None; tests/test_checks_properties.py checks whole loads against the
+full checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipereg.parse import compact
+from pipereg.sketch import Mark, literal_free, marks, nests_deeper
+from pipereg.template import MAX_DEPTH, build
+
+BASE = ("pipelines", "p", "stages")
+
+
+@pytest.mark.parametrize(
+    ("stages", "expected"),
+    [
+        ([{"$match": {"a": 1}}], []),
+        ([{"$limit": "<<n>>"}], [Mark("n", "value")]),
+        ([{"$sort": {"<<f>>": 1}}], [Mark("f", "key")]),
+        ([{"$set": {"x": "a-<<p>>-<<q>>"}}], [Mark("p", "text"), Mark("q", "text")]),
+        ([{"$set": {"x": "$<<f>>"}}], [Mark("f", "text", dollar=True)]),
+        ([{"$set": {"x": "$$<<v>>.y"}}], [Mark("v", "text", dollar=True)]),
+        ([{"$set": {"x": "<<<< <<p>>"}}], [Mark("p", "text")]),
+        ([{"$set": {"x": "<<<<"}}], []),
+        ([{"$set": {"a<<<<b": 1}}], []),
+        ([{"$set": {"x": "é <<p>>"}}], [Mark("p", "text")]),
+    ],
+)
+def test_marks_read_placeholders_as_build_finds_them(
+    stages: list[Any], expected: list[Mark]
+) -> None:
+    found = marks(compact(stages))
+    assert found == expected
+    sites = build(stages, BASE, stages=True).sites
+    assert [(s.name, s.kind) for s in sites] == [(m.name, m.kind) for m in expected]
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        [{"$set": {"x": 'q"<<p>>'}}],  # an escaped quote before the placeholder
+        [{"$set": {"x": "<<p>>\n"}}],  # an escape after it
+        [{"$set": {"x": "a\\b <<p>>"}}],
+        [{"$set": {"x": "<<p"}}],  # unclosed: PR025
+        [{"$set": {"x": "<<1p>>"}}],  # not a name: PR025
+        [{"$set": {"a<<p>>": 1}}],  # embedded in a key: PR026
+    ],
+)
+def test_marks_are_unsure_of_escapes_and_mistakes(stages: list[Any]) -> None:
+    assert marks(compact(stages)) is None
+
+
+@pytest.mark.parametrize(
+    ("node", "free"),
+    [
+        ({"a": 1, "b": "$oidx", "c": 123456789012345678}, True),
+        ({"a": {"$oid": "65f1c000000000000000000b"}}, False),
+        ({"a": {"$date": "2024-01-01"}}, False),
+        ({"a": 1234567890123456789}, False),  # 19 digits: may not fit 64 bits
+        ({"a": float("inf")}, False),
+    ],
+)
+def test_literal_free_tells_what_build_would_convert_or_report(node: Any, free: bool) -> None:
+    assert literal_free(compact(node)) is free
+
+
+def deep(levels: int) -> Any:
+    node: Any = 1
+    for _ in range(levels):
+        node = {"a": node}
+    return node
+
+
+@pytest.mark.parametrize("levels", [1, 50, 99, 100, 101, 150])
+def test_nests_deeper_agrees_with_the_depth_build_reports(levels: int) -> None:
+    # A stage list holding one stage nested ``levels`` deep: build() reports PR051 past 100
+    # levels below the list, the stage's own brackets counting from 1 below it.
+    stages = [deep(levels)]
+    reported = any(f.code == "PR051" for f in build(stages, BASE, stages=True).findings)
+    # Read over the whole list, nothing deeper than MAX_DEPTH brackets is ever reported...
+    assert not reported or nests_deeper(compact(stages), MAX_DEPTH)
+    # ...and over one stage, one level less.
+    assert not reported or nests_deeper(compact(stages[0]), MAX_DEPTH - 1)
+    assert nests_deeper(compact(stages), MAX_DEPTH) is (levels + 1 > MAX_DEPTH)
+
+
+def test_nests_deeper_ignores_brackets_in_strings() -> None:
+    assert not nests_deeper(compact(["}" * 200, "[" * 200, {"a": ["{"]}]), MAX_DEPTH)
+    assert nests_deeper(compact(deep(120)), MAX_DEPTH)
