@@ -212,6 +212,13 @@ def test_source_digest_covers_pipereg_source_files(tmp_path: Path) -> None:
         ),
         lambda text: text.replace('"type":"int"', '"type":"int","minimum":"x"'),
         lambda text: text.replace('"includes":[]', '"includes":[1]'),
+        lambda text: text.replace('"params":[0]', '"params":[5]'),
+        lambda text: text.replace('"params":[0]', '"params":[-1]'),
+        lambda text: text.replace('"params":[0]', '"params":[true]'),
+        lambda text: text.replace('"params":[0]', '"params":[]'),
+        lambda text: text.replace('"declarations":[["limit"', '"declarations":[["other"'),
+        lambda text: text.replace('"declarations":[["limit",{', '"declarations":[["limit",[{'),
+        lambda text: json.dumps({**json.loads(text), "declarations": {}}),
         lambda text: text.replace('"description":""', '"description":null'),
     ],
 )

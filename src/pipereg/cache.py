@@ -125,7 +125,7 @@ def _fetch(entry: Path, key: str) -> tuple[list[Pipeline], list[Problem]] | None
         return None
     try:
         return _restore(document, key)
-    except (KeyError, TypeError, ValueError, AttributeError, Invalid):
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, Invalid):
         return None  # the wrong shape: written by something else, or tampered with
 
 
@@ -137,8 +137,17 @@ def _restore(document: Any, key: str) -> tuple[list[Pipeline], list[Problem]] | 
     ):
         return None
     problems = [_problem(raw) for raw in _list(document["problems"])]
-    pipelines = [_pipeline(raw) for raw in _list(document["pipelines"])]
+    # Each distinct declaration once, as the load built it (Param.from_json shares equal ones).
+    declared = [_declaration(raw) for raw in _list(document["declarations"])]
+    pipelines = [_pipeline(raw, declared) for raw in _list(document["pipelines"])]
     return pipelines, problems
+
+
+def _declaration(raw: Any) -> Param:
+    name, declaration = _list(raw)
+    if not isinstance(name, str) or not isinstance(declaration, dict):
+        raise TypeError("not a declaration")
+    return Param.from_json(name, declaration)
 
 
 def _problem(raw: Any) -> Problem:
@@ -152,7 +161,7 @@ def _problem(raw: Any) -> Problem:
     return Problem(path, line, column, json_path, code, message, cast(Severity, severity))
 
 
-def _pipeline(raw: Any) -> Pipeline:
+def _pipeline(raw: Any, declared: Sequence[Param]) -> Pipeline:
     if not isinstance(raw, dict):
         raise TypeError("not a pipeline")
     strings = ("key", "module", "name", "collection", "description", "path", "module_description")
@@ -168,8 +177,16 @@ def _pipeline(raw: Any) -> Pipeline:
         and all(isinstance(include, str) for include in includes)
     ):
         raise ValueError("not a pipeline")
-    # Declarations are built as the load built them; Param.from_json shares equal ones.
-    params = {name: Param.from_json(name, decl) for name, decl in _items(definition, "params")}
+    params = {}
+    for index in _list(raw["params"]):
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise TypeError("not a declaration's index")
+        param = declared[index]
+        params[param.name] = param
+    if not isinstance(definition.get("params", {}), dict) or list(params) != list(
+        definition.get("params", {})
+    ):
+        raise ValueError("declarations are not the definition's")
     return Pipeline(
         key=raw["key"],
         module=raw["module"],
@@ -192,19 +209,21 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
-def _items(definition: Mapping[str, Any], name: str) -> list[tuple[str, Any]]:
-    value = definition.get(name, {})
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise TypeError(f"{name} is not an object of objects")
-    return list(value.items())
-
-
 def _store(
     directory: Path, entry: Path, key: str, pipelines: Sequence[Pipeline], problems: list[Problem]
 ) -> None:
+    # Equal declarations are one Param object (Param.from_json shares them): written once.
+    indexes: dict[int, int] = {}
+    declarations: list[tuple[str, Mapping[str, Any]]] = []
+    for pipeline in pipelines:
+        for name, param in pipeline.params.items():
+            if id(param) not in indexes:
+                indexes[id(param)] = len(declarations)
+                declarations.append((name, pipeline.definition["params"][name]))
     document = {
         "format": _FORMAT,
         "key": key,
+        "declarations": declarations,
         "problems": [
             [p.path, p.line, p.column, p.json_path, p.code, p.message, p.severity] for p in problems
         ],
@@ -219,6 +238,7 @@ def _store(
                 "path": p.path,
                 "module_description": p.module_description,
                 "includes": list(p.includes),
+                "params": [indexes[id(param)] for param in p.params.values()],
                 "definition": p.definition,
             }
             for p in pipelines

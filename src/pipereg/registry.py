@@ -166,7 +166,8 @@ def _load(
     if cache_dir is None or max_file_bytes is None or problems:
         built, found = full(None)
     else:
-        built, found = cache.load(files, max_file_bytes, cache_dir, full)
+        with _collector_paused():  # a hit builds as many containers as a load
+            built, found = cache.load(files, max_file_bytes, cache_dir, full)
     errors = [p for p in found if p.severity == "error"]
     if errors:
         raise PipelineLoadError(errors)
