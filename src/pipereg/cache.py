@@ -246,7 +246,9 @@ def _store(
     }
     try:
         # Definitions are parsed JSON (Extended JSON is still plain JSON here), so they encode.
-        data = json.dumps(document, default=_plain, separators=(",", ":")).encode()
+        data = json.dumps(
+            document, default=_plain, separators=(",", ":"), check_circular=False
+        ).encode()
         directory.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=_SUFFIX)
     except (OSError, TypeError, ValueError, RecursionError):
