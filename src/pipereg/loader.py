@@ -88,11 +88,14 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
     return finish_file(result)
 
 
-def read_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFile:
+def read_file(
+    source: SourceFile, max_file_bytes: int | None = None, data: bytes | None = None
+) -> LoadedFile:
     """The first step: read, parse and schema-check one file, and collect its fragments.
 
     A file without includes has its pipelines built here too; :func:`build_file` builds those
-    of a file with includes.
+    of a file with includes. ``data``, if given, is the file's bytes, already read (by the load
+    cache, which must keep the result of the very bytes it hashed).
 
     Raises:
         ValueError: ``max_file_bytes`` is not a positive integer.
@@ -100,7 +103,8 @@ def read_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
     """
     result = LoadedFile(source, source.module)
     try:
-        data = source.read(size_limit(max_file_bytes))
+        if data is None:
+            data = source.read(size_limit(max_file_bytes))
     except (FileTooLarge, OSError) as exc:
         result.problems.append(read_failure(source.path, exc))
         return result

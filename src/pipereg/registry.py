@@ -10,9 +10,10 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from pipereg import fragments
+from pipereg import cache, fragments
 from pipereg.discovery import (
     SourceFile,
     default_roots,
@@ -48,6 +49,7 @@ def load_sources(
     *,
     max_file_bytes: int | None = None,
     unused_fragments: bool = True,
+    contents: Sequence[bytes] | None = None,
 ) -> tuple[list[LoadedFile], list[Problem]]:
     """Load every file and check keys across files; returns the files and all problems found.
 
@@ -55,10 +57,17 @@ def load_sources(
     collected, then every file's pipelines are built with all fragments known.
     ``max_file_bytes`` bounds each file (see :func:`~pipereg.loader.load_file`);
     ``unused_fragments`` warns (PR066) about fragments nothing includes, which only means
-    something when ``files`` are all the files.
+    something when ``files`` are all the files. ``contents``, if given, holds each file's bytes,
+    already read, in the order of ``files``.
     """
     with _collector_paused():
-        loaded = [read_file(source, max_file_bytes) for source in files]
+        if contents is None:
+            loaded = [read_file(source, max_file_bytes) for source in files]
+        else:
+            loaded = [
+                read_file(source, max_file_bytes, data)
+                for source, data in zip(files, contents, strict=True)
+            ]
         expander = fragments.Expander(
             [f for result in loaded for f in result.fragments],
             [result.module for result in loaded if not result.usable],
@@ -142,13 +151,27 @@ def _snapshot(pipelines: Mapping[str, Pipeline], warnings: Sequence[Problem]) ->
 
 
 def _load(
-    files: Sequence[SourceFile], problems: Sequence[Problem], max_file_bytes: int | None
+    files: Sequence[SourceFile],
+    problems: Sequence[Problem],
+    max_file_bytes: int | None,
+    cache_dir: Path | None = None,
 ) -> _Snapshot:
-    loaded, found = load_sources(files, problems, max_file_bytes=max_file_bytes)
+    def full(contents: Sequence[bytes] | None) -> tuple[list[Pipeline], list[Problem]]:
+        loaded, found = load_sources(
+            files, problems, max_file_bytes=max_file_bytes, contents=contents
+        )
+        return [p for result in loaded for p in result.pipelines], found
+
+    # Discovery problems (a folder that cannot be listed) fail the load: nothing to cache.
+    if cache_dir is None or max_file_bytes is None or problems:
+        built, found = full(None)
+    else:
+        with _collector_paused():  # a hit builds as many containers as a load
+            built, found = cache.load(files, max_file_bytes, cache_dir, full)
     errors = [p for p in found if p.severity == "error"]
     if errors:
         raise PipelineLoadError(errors)
-    pipelines = {p.key: p for result in loaded for p in result.pipelines}
+    pipelines = {p.key: p for p in built}
     warnings = [p for p in found if p.severity == "warning"]
     for warning in warnings:
         logger.warning("%s", warning)
@@ -219,37 +242,52 @@ class Registry:
         # How to find the files again, for reload(); None for a registry built from a mapping.
         self._discover: Discover | None = None
         self._max_file_bytes: int | None = None
+        self._cache_dir: Path | None = None
         self._reload_lock = threading.Lock()
 
     @classmethod
     def from_paths(
-        cls, *paths: str | os.PathLike[str], max_file_bytes: int | None = None
+        cls,
+        *paths: str | os.PathLike[str],
+        max_file_bytes: int | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> Registry:
         """Load every ``*.json`` below ``paths`` (default: ``PIPEREG_PATH``, else ./pipelines).
 
         A file over ``max_file_bytes`` (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a
-        problem, refused from its size without being read.
+        problem, refused from its size without being read. ``cache_dir`` (default:
+        ``PIPEREG_CACHE_DIR``, else no cache) keeps the result of a successful load, so that a
+        start with byte-identical files skips checking them again (see :mod:`pipereg.cache`).
         """
-        # The roots and the limit are fixed now: a reload reads the same roots with the same
-        # limit even if PIPEREG_PATH or PIPEREG_MAX_FILE_BYTES change.
+        # The roots, the limit and the cache are fixed now: a reload reads the same roots with
+        # the same limit even if PIPEREG_PATH or PIPEREG_MAX_FILE_BYTES change.
         discover = functools.partial(discover_paths, list(paths or default_roots()))
-        return cls._from_source(discover, size_limit(max_file_bytes))
+        return cls._from_source(discover, size_limit(max_file_bytes), cache.cache_dir(cache_dir))
 
     @classmethod
-    def from_package(cls, package: str, *, max_file_bytes: int | None = None) -> Registry:
+    def from_package(
+        cls,
+        package: str,
+        *,
+        max_file_bytes: int | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> Registry:
         """Load every ``*.json`` shipped inside a package, e.g. ``myservice.pipelines``.
 
-        ``max_file_bytes`` bounds each file as in :meth:`from_paths`.
+        ``max_file_bytes`` and ``cache_dir`` are as in :meth:`from_paths`.
         """
         discover = functools.partial(discover_package, package)
-        return cls._from_source(discover, size_limit(max_file_bytes))
+        return cls._from_source(discover, size_limit(max_file_bytes), cache.cache_dir(cache_dir))
 
     @classmethod
-    def _from_source(cls, discover: Discover, max_file_bytes: int) -> Registry:
-        snapshot = _load(*discover(), max_file_bytes)
+    def _from_source(
+        cls, discover: Discover, max_file_bytes: int, cache_dir: Path | None
+    ) -> Registry:
+        snapshot = _load(*discover(), max_file_bytes, cache_dir)
         registry = cls(snapshot.pipelines, snapshot.warnings)
         registry._discover = discover
         registry._max_file_bytes = max_file_bytes
+        registry._cache_dir = cache_dir
         return registry
 
     @property
@@ -264,7 +302,8 @@ class Registry:
         error the registry keeps serving what it served before, untouched, and the error is
         raised. Renders running meanwhile finish on the pipeline they started with. Reloads are
         serialized; readers never wait. Loading blocks, so in asyncio code call it with
-        ``await asyncio.to_thread(registry.reload)``.
+        ``await asyncio.to_thread(registry.reload)``. A registry with a load cache uses it
+        here too: changed bytes are a miss, so a reload sees every change.
 
         Returns:
             What changed: added, removed and changed keys.
@@ -277,7 +316,8 @@ class Registry:
         discover = self._require_source("reload")
         with self._reload_lock:
             old = self._snapshot
-            new = _load(*discover(), self._max_file_bytes)  # raises before anything is swapped
+            # Raises before anything is swapped.
+            new = _load(*discover(), self._max_file_bytes, self._cache_dir)
             self._snapshot = new
         return _report(old, new)
 
