@@ -15,9 +15,9 @@ imported from pipereg until a case file is collected.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
@@ -33,6 +33,8 @@ HINT = (
     f"run with --pipereg-uri or {URI_VARIABLE}, e.g. the in-process test server or a real MongoDB"
 )
 _STATE = pytest.StashKey[dict[str, Any]]()
+
+_T = TypeVar("_T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,34 +92,30 @@ def _roots(config: pytest.Config) -> list[str]:
 def _registry(config: pytest.Config) -> Registry:
     from pipereg.registry import Registry  # noqa: PLC0415 - only when a case file is collected
 
-    state = _state(config)
-    if "registry" not in state:
-        try:
-            state["registry"] = Registry.from_paths(*_roots(config))
-        except Exception as exc:  # a load error: every case file reports it
-            state["registry"] = exc
-    found = state["registry"]
-    if isinstance(found, Exception):
-        raise found
-    registry: Registry = found
-    return registry
+    # A load error: every case file reports it.
+    return _once(config, "registry", lambda: Registry.from_paths(*_roots(config)))
 
 
 def _engine(config: pytest.Config) -> Engine:
     from pipereg.runner import EmbeddedEngine, ServerEngine  # noqa: PLC0415
 
+    uri = config.getoption("pipereg_uri") or os.environ.get(URI_VARIABLE)
+    # An unusable engine: every case reports it, none waits for it again.
+    return _once(config, "engine", lambda: ServerEngine(uri) if uri else EmbeddedEngine())
+
+
+def _once(config: pytest.Config, name: str, build: Callable[[], _T]) -> _T:
+    # Built once per session; a failure is kept and raised again to every caller.
     state = _state(config)
-    if "engine" not in state:
-        uri = config.getoption("pipereg_uri") or os.environ.get(URI_VARIABLE)
+    if name not in state:
         try:
-            state["engine"] = ServerEngine(uri) if uri else EmbeddedEngine()
-        except Exception as exc:  # an unusable engine: every case reports it, none waits again
-            state["engine"] = exc
-    found = state["engine"]
+            state[name] = build()
+        except Exception as exc:
+            state[name] = exc
+    found = state[name]
     if isinstance(found, Exception):
         raise found
-    engine: Engine = found
-    return engine
+    return cast(_T, found)
 
 
 class CaseFile(pytest.File):
