@@ -155,13 +155,7 @@ def discover_paths(
     files: list[SourceFile] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for root in roots:
-        shown = os.fspath(root)
-        path = Path(root)
-
-        def problem(parts: tuple[str, ...], message: str, shown: str = shown) -> None:
-            problems.append(Problem(os.path.join(shown, *parts), 0, 0, "", "PR003", message))
-
+    for shown, path, problem in _targets(roots, problems):
         try:
             is_file, is_dir = path.is_file(), path.is_dir()
         except OSError as exc:  # a parent folder that cannot be searched, say
@@ -216,13 +210,7 @@ def discover_cases(
     files: list[SourceFile] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for target in targets:
-        shown = os.fspath(target)
-        path = Path(target)
-
-        def problem(parts: tuple[str, ...], message: str, shown: str = shown) -> None:
-            problems.append(Problem(os.path.join(shown, *parts), 0, 0, "", "PR003", message))
-
+    for shown, path, problem in _targets(targets, problems):
         if path.is_dir():
             found = _walk(path, (), {os.path.realpath(path)}, problem, _is_case_file)
             for parts, resource in found:
@@ -237,6 +225,20 @@ def discover_cases(
         else:
             problem((), "does not exist or is not readable")
     return files, problems
+
+
+def _targets(
+    targets: Sequence[str | os.PathLike[str]], problems: list[Problem]
+) -> Iterator[tuple[str, Path, Callable[[tuple[str, ...], str], None]]]:
+    # Each target as shown in messages, as a path, and a function recording a PR003 problem
+    # at a place below it.
+    for target in targets:
+        shown = os.fspath(target)
+
+        def problem(parts: tuple[str, ...], message: str, shown: str = shown) -> None:
+            problems.append(Problem(os.path.join(shown, *parts), 0, 0, "", "PR003", message))
+
+        yield shown, Path(target), problem
 
 
 def _is_pipeline_file(name: str) -> bool:
