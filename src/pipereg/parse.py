@@ -171,7 +171,7 @@ def parse_document(text: str, path: str) -> Parsed:
     """
     document = _decode(text, path, _FAST_DECODER)
     try:
-        colons, stage_texts = encode_file(document)
+        colons, stage_texts = encode_file(document, text)
     except RecursionError:  # nested past what the encoder takes: the slow parse tells
         colons, stage_texts = -1, {}
     escapes = "\\u" in text  # most files have none: two regular expressions spared
