@@ -162,8 +162,11 @@ def test_the_garbage_collector_is_back_on_after_a_load_even_a_failed_one(
 ) -> None:
     import gc
 
+    threshold = gc.get_threshold()
     Registry.from_paths(write_tree({"orders.json": ORDERS}))
     assert gc.isenabled()
+    assert gc.get_threshold() == threshold
     with pytest.raises(PipelineLoadError):
         Registry.from_paths(write_tree({"bad.json": "{"}))
     assert gc.isenabled()
+    assert gc.get_threshold() == threshold

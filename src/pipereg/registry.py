@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import logging
 import os
 import threading
@@ -14,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipereg import cache, fragments
+from pipereg.collector import young_collections_only
 from pipereg.discovery import (
     SourceFile,
     default_roots,
@@ -27,20 +26,6 @@ from pipereg.pipeline import Pipeline
 from pipereg.watch import Discover, Watch
 
 logger = logging.getLogger("pipereg")
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Loading allocates many containers and frees few, which makes the cyclic collector rescan a
-    # growing heap: 35-40% of the load time, and growth worse than linear (benchmarks/). Loading
-    # creates no reference cycles worth collecting, so the collector waits until it is done.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_sources(
@@ -60,7 +45,7 @@ def load_sources(
     something when ``files`` are all the files. ``contents``, if given, holds each file's bytes,
     already read, in the order of ``files``.
     """
-    with _collector_paused():
+    with young_collections_only():
         if contents is None:
             loaded = [read_file(source, max_file_bytes) for source in files]
         else:
@@ -166,7 +151,7 @@ def _load(
     if cache_dir is None or max_file_bytes is None or problems:
         built, found = full(None)
     else:
-        with _collector_paused():  # a hit builds as many containers as a load
+        with young_collections_only():  # a hit builds as many containers as a load
             built, found = cache.load(files, max_file_bytes, cache_dir, full)
     errors = [p for p in found if p.severity == "error"]
     if errors:
