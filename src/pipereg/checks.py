@@ -6,6 +6,7 @@ warnings are reported by ``pipereg lint`` and kept on the registry.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -135,13 +136,14 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
         stages: The stages as parsed.
     """
     text = sketch.text
-    if any(param.regex for param in params.values()):
+    if any(map(_REGEX, params.values())):
         return False  # PR033, PR034: rare, and they depend on where placeholders stand
-    used = set()
+    if {mark.name for mark in sketch.marks} != params.keys():  # PR020, PR021
+        return False
     for mark in sketch.marks:
-        param = params.get(mark.name)
-        if param is None:  # PR020
-            return False
+        if mark.kind == "value":
+            continue  # declared, as the names say
+        param = params[mark.name]
         if mark.kind == "text" and (not param.scalar or not _always_present(param)):  # PR023
             return False
         if (mark.dollar or mark.kind == "key") and param.type != "field":  # PR035, PR024
@@ -151,9 +153,6 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
         default = param.default if mark.kind == "key" else None
         if default is not None and default is not MISSING and _may_be_key(default, text):
             return False
-        used.add(mark.name)
-    if len(used) != len(params):  # PR021
-        return False
     if '"$where"' in text or '"$function"' in text or '"$accumulator"' in text:  # PR032
         return False
     if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
@@ -168,6 +167,9 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
                     return False
                 break
     return True
+
+
+_REGEX = operator.attrgetter("regex")
 
 
 def _placeholders(

@@ -26,6 +26,9 @@ _INNERMOST = re.compile(r"[\[{][\]}]")
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
 _WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
+# In compact JSON text without a backslash: a string holding "<<", and the colon after it if it
+# is a key.
+_STRING_WITH_MARK = re.compile(r'"([^"]*<<[^"]*)"(:?)')
 
 
 class Mark(NamedTuple):
@@ -51,6 +54,26 @@ def marks(text: str) -> list[Mark] | None:
     be sure (escapes in a string holding ``<<``, a malformed placeholder, one embedded in a key,
     or anything else :func:`build` reports), and the caller then builds the template instead.
     """
+    if "\\" in text:
+        return _marks_near_escapes(text)
+    # Without a backslash, every quote opens or closes a string, and "<<" only occurs inside
+    # strings: each match is one string holding "<<", and whether it is a key.
+    found: list[Mark] = []
+    for token, key_colon in _STRING_WITH_MARK.findall(text):
+        whole = WHOLE.match(token)
+        if whole is not None:
+            found.append(Mark(whole[1], "key" if key_colon else "value"))
+            continue
+        names = _embedded(token)
+        if names is None or (key_colon and names):
+            return None  # PR025, or PR026 (build() says where)
+        dollar = token.startswith(("$<<", "$$<<"))
+        found.extend(Mark(name, "text", dollar) for name in names)
+    return found
+
+
+def _marks_near_escapes(text: str) -> list[Mark] | None:
+    # marks() for text with a backslash: string by string, unsure of any escape near "<<".
     found: list[Mark] = []
     at = text.find("<<")
     while at >= 0:
