@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import WriteTree, pipeline_file
+from pipereg import discovery
 from pipereg.discovery import default_roots, discover_cases, discover_package, discover_paths
 
 FILE = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}})
@@ -168,3 +169,54 @@ def test_case_discovery_problems(write_tree: WriteTree, tmp_path: Path) -> None:
         "not a test-case file (expected a name ending in .test.json)",
         "does not exist or is not readable",
     ]
+
+
+def _stat_smaller_by(monkeypatch: pytest.MonkeyPatch, shrink: int) -> None:
+    # fstat reports the file shorter than it is: as if it grew between fstat and the read.
+    real = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:
+        info = real(fd)
+        fields = list(info)
+        fields[6] = max(0, info.st_size - shrink)  # st_size
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(discovery.os, "fstat", fstat)
+
+
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(b"x" * 5000)
+    _stat_smaller_by(monkeypatch, 4000)
+    assert discovery._read_path(path, 10_000) == b"x" * 5000
+
+
+def test_a_file_that_grew_past_the_limit_after_its_size_was_taken_is_too_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(b"x" * 5000)
+    _stat_smaller_by(monkeypatch, 4000)
+    with pytest.raises(discovery.FileTooLarge) as raised:
+        discovery._read_path(path, 2000)
+    assert raised.value.size is None
+
+
+def test_short_reads_are_read_on_until_the_end_or_the_size() -> None:
+    import io
+
+    class Trickle(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            chunk, self.data = self.data[:1], self.data[1:]  # one byte at a time
+            return chunk
+
+    assert discovery._read_at_most(Trickle(b"abcdef"), 4) == b"abcd"  # type: ignore[arg-type]
+    assert discovery._read_at_most(Trickle(b"ab"), 4) == b"ab"  # type: ignore[arg-type]

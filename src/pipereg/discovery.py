@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -108,15 +108,31 @@ def _read_path(path: Path, max_bytes: int) -> bytes:
             raise NotRegularFile(f"not a regular file ({kind})")
         if info.st_size > max_bytes:
             raise FileTooLarge(info.st_size, max_bytes)
-        with os.fdopen(fd, "rb") as stream:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
             fd = -1  # closed with the stream
-            data = stream.read(max_bytes + 1)
+            # What fstat promised and one byte more, which tells a file that grew since: asking
+            # for the limit instead allocates a buffer of the limit for every file.
+            data = _read_at_most(stream, info.st_size + 1)
+            if len(data) > info.st_size:
+                data += _read_at_most(stream, max_bytes + 1 - len(data))
     finally:
         if fd >= 0:
             os.close(fd)
     if len(data) > max_bytes:  # it grew since the fstat
         raise FileTooLarge(None, max_bytes)
     return data
+
+
+def _read_at_most(stream: BinaryIO, size: int) -> bytes:
+    # Up to size bytes, fewer only at the end of the file (a raw read may return less).
+    chunks = []
+    while size > 0:
+        chunk = stream.read(size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def default_roots() -> list[str]:
