@@ -12,8 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipereg.encoding import encode_file
 from pipereg.parse import compact
-from pipereg.sketch import Mark, _marks_near_escapes, literal_free, marks, nests_deeper
+from pipereg.sketch import (
+    Mark,
+    _marks_string_by_string,
+    literal_free,
+    marks,
+    nests_deeper,
+    plain_file,
+    sketch,
+)
 from pipereg.template import MAX_DEPTH, build
 
 BASE = ("pipelines", "p", "stages")
@@ -124,13 +133,43 @@ _NODE = st.recursive(
 
 @settings(max_examples=500, deadline=None)
 @given(_NODE)
-def test_the_string_by_string_reading_agrees_with_the_escape_careful_one(node: Any) -> None:
-    # Without backslashes marks() reads every string holding "<<" with one regular expression;
-    # the loop it replaced (kept for text with escapes) must say the same.
+def test_the_one_expression_reading_agrees_with_the_string_by_string_one(node: Any) -> None:
+    # Where every placeholder is a whole string, marks() reads them with one regular expression;
+    # the string-by-string loop must say the same.
     text = compact([node])  # a list, as a pipeline's stages are
     assert "\\" not in text
-    assert marks(text) == _marks_near_escapes(text)
+    assert marks(text) == _marks_string_by_string(text)
     found = marks(text)
     if found is not None:  # in an object build() finds a key's placeholder after its value's
         sites = build([node], BASE).sites
         assert sorted((s.name, s.kind) for s in sites) == sorted((m.name, m.kind) for m in found)
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "plain"),
+    [
+        ({"stages": [{"$limit": "<<n>>"}], "options": {"maxTimeMS": 5}}, True),
+        ({"stages": [{"$limit": "<<n>>"}], "options": {"let": {"x": "<<n>>"}}}, False),
+        ({"stages": [{"$match": {"a": {"$oid": "65f1c000000000000000000b"}}}]}, False),
+        ({"stages": [{"$limit": 1}], "options": {"let": {"x": {"$date": "2024-01-01"}}}}, False),
+        ({"stages": [{"$limit": 1}], "options": {"let": {"x": 1234567890123456789}}}, False),
+        ({"stages": [{"$limit": 1}], "options": {"let": deep(120)}}, False),
+        ({"stages": [{"$limit": 1}], "description": "filters by <<n>>"}, False),  # unsure: no
+    ],
+)
+def test_a_plain_file_vouches_for_literals_and_options(pipeline: Any, plain: bool) -> None:
+    document = {"version": 1, "pipelines": {"p": {"collection": "c", **pipeline}}}
+    text = compact(document)
+    encoding = encode_file(document, text)
+    assert plain_file(encoding.items, encoding.outline) is plain
+    # What it vouches for, sketch() would have found without it.
+    stages, options = pipeline["stages"], pipeline.get("options")
+    texts = [compact(stage) for stage in stages]
+    if plain:
+        assert sketch(stages, options, texts) == sketch(stages, options, texts, vouched=True)
+
+
+def test_without_texts_a_vouched_sketch_tests_everything() -> None:
+    # Stages expanded after parsing have no texts: the file's word does not cover them.
+    stages = [{"$match": {"a": {"$oid": "65f1c000000000000000000b"}}}]
+    assert sketch(stages, None, vouched=True) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 try:
     import orjson
@@ -74,9 +74,24 @@ def fast_compact(*values: Any, nulls: int | None = None) -> list[str] | None:
     return texts
 
 
-def encode_file(
-    document: Any, source: str | None = None
-) -> tuple[int, dict[tuple[str, str], tuple[Any, list[str]]]]:
+class Encoding(NamedTuple):
+    """A parsed pipeline file's compact encoding (see :func:`encode_file`).
+
+    Attributes:
+        colons: How many colons the encoding of the whole document holds.
+        texts: Per pipeline name and ``"stages"`` or ``"params"``: the parsed object and each
+            item's compact text.
+        items: Every stage and declaration that has texts, in one text (with markers).
+        outline: The rest of the document, those stages and declarations left out.
+    """
+
+    colons: int
+    texts: dict[tuple[str, str], tuple[Any, list[str]]]
+    items: str = ""
+    outline: str = ""
+
+
+def encode_file(document: Any, source: str | None = None) -> Encoding:
     """The colons of a parsed pipeline file's compact encoding, and texts read from that encoding.
 
     Every pipeline's stages and declarations are encoded in one encoder call, separated by
@@ -92,7 +107,7 @@ def encode_file(
     """
     pipelines = document.get("pipelines") if type(document) is dict else None
     if type(pipelines) is not dict:
-        return compact(document).count(":"), {}
+        return Encoding(compact(document).count(":"), {})
     groups: list[tuple[tuple[str, str], Any, list[Any]]] = []  # what, where, its items
     rest: dict[str, Any] = {}
     for name, definition in pipelines.items():
@@ -122,16 +137,16 @@ def encode_file(
     outline_text, text = fast if fast is not None else (compact(outline), compact(flat))
     colons = outline_text.count(":") + text.count(":")
     if not flat:
-        return colons, {}
+        return Encoding(colons, {}, "", outline_text)
     pieces = text[1:-1].split(GROUP_SPLIT)
     if len(pieces) != len(groups):
-        return colons, {}
+        return Encoding(colons, {})
     texts = {}
     for (what, where, items), piece in zip(groups, pieces, strict=True):
         split = piece.split(ITEM_SPLIT)
         if len(split) == len(items):  # else an item holds the marker: encoded one by one
             texts[what] = (where, split)
-    return colons, texts
+    return Encoding(colons, texts, text, outline_text)
 
 
 def _objects(items: Any) -> bool:

@@ -229,11 +229,13 @@ def _build(result: LoadedFile, expander: fragments.Expander) -> None:
 
 def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) -> None:
     document = result.document
+    parsed = result.parsed
+    vouched = parsed is not None and sketch.plain_file(parsed.items, parsed.outline)
     for name, definition in document.get("pipelines", {}).items():
         if f"pipelines.{name}" in result.blocked:
             continue
         pipeline, found = _pipeline(
-            result.module, name, definition, document, result.source.path, expander, result.parsed
+            result.module, name, definition, document, result.source.path, expander, parsed, vouched
         )
         result.findings += found
         if pipeline is not None:
@@ -275,9 +277,11 @@ def _pipeline(
     path: str,
     expander: fragments.Expander | None,
     parsed: Parsed | None,
+    vouched: bool = False,
 ) -> tuple[Pipeline | None, list[Finding]]:
     # parsed: the file as parse_document read it, whose texts spare encoding stages and
-    # declarations again (given only for the very objects it parsed).
+    # declarations again (given only for the very objects it parsed); vouched: what
+    # sketch.plain_file said of it.
     base = ("pipelines", name)
     declared = definition.get("params", {})
     texts = None if parsed is None else parsed.texts(name, "params", declared)
@@ -298,7 +302,9 @@ def _pipeline(
     outline = (
         None
         if findings
-        else sketch.sketch(definition["stages"], definition.get("options"), stage_texts)
+        else sketch.sketch(
+            definition["stages"], definition.get("options"), stage_texts, vouched=vouched
+        )
     )
     if outline is None or not checks.clean(params, outline, definition["stages"]):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipereg.encoding import Encoding, encode_file
+
 # compact is re-exported: other modules have always imported it from here.
 from pipereg.encoding import compact as compact  # noqa: PLC0414
-from pipereg.encoding import encode_file
 from pipereg.errors import Problem, clip
 
 # The C string scanner behind json.loads: public in the module, absent from typeshed.
@@ -140,10 +141,14 @@ class Parsed:
         encoded: Per pipeline name and ``"stages"`` or ``"params"``: the parsed object, and the
             compact JSON text (:data:`compact`) of each stage or declaration, for non-empty
             stages and declarations that are all objects. Use :meth:`texts` to read them.
+        items: Those stages and declarations in one compact text (with markers between them).
+        outline: The rest of the document as compact text (``""`` when there are no texts).
     """
 
     document: Any
     encoded: dict[tuple[str, str], tuple[Any, list[str]]]
+    items: str = ""
+    outline: str = ""
 
     def texts(self, name: str, field: str, value: Any) -> list[str] | None:
         """Each item of pipeline ``name``'s ``field`` as compact JSON text, if ``value`` is it.
@@ -171,15 +176,15 @@ def parse_document(text: str, path: str) -> Parsed:
     """
     document = _decode(text, path, _FAST_DECODER)
     try:
-        colons, stage_texts = encode_file(document, text)
+        encoding = encode_file(document, text)
     except RecursionError:  # nested past what the encoder takes: the slow parse tells
-        colons, stage_texts = -1, {}
+        encoding = Encoding(-1, {})
     escapes = "\\u" in text  # most files have none: two regular expressions spared
-    if colons != text.count(":") or (escapes and _COLON_ESCAPE.search(text) is not None):
+    if encoding.colons != text.count(":") or (escapes and _COLON_ESCAPE.search(text) is not None):
         document = _decode(text, path, _DECODER)
     if escapes and _SURROGATE_ESCAPE.search(text):
         _reject_surrogates(document, text, path)
-    return Parsed(document, stage_texts)
+    return Parsed(document, encoding.texts, encoding.items, encoding.outline)
 
 
 def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:

@@ -26,9 +26,6 @@ _INNERMOST = re.compile(r"[\[{][\]}]")
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
 _WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
-# In compact JSON text without a backslash: a string holding "<<", and the colon after it if it
-# is a key.
-_STRING_WITH_MARK = re.compile(r'"([^"]*<<[^"]*)"(:?)')
 
 
 class Mark(NamedTuple):
@@ -54,26 +51,16 @@ def marks(text: str) -> list[Mark] | None:
     be sure (escapes in a string holding ``<<``, a malformed placeholder, one embedded in a key,
     or anything else :func:`build` reports), and the caller then builds the template instead.
     """
-    if "\\" in text:
-        return _marks_near_escapes(text)
-    # Without a backslash, every quote opens or closes a string, and "<<" only occurs inside
-    # strings: each match is one string holding "<<", and whether it is a key.
-    found: list[Mark] = []
-    for token, key_colon in _STRING_WITH_MARK.findall(text):
-        whole = WHOLE.match(token)
-        if whole is not None:
-            found.append(Mark(whole[1], "key" if key_colon else "value"))
-            continue
-        names = _embedded(token)
-        if names is None or (key_colon and names):
-            return None  # PR025, or PR026 (build() says where)
-        dollar = token.startswith(("$<<", "$$<<"))
-        found.extend(Mark(name, "text", dollar) for name in names)
-    return found
+    # Most pipelines hold only strings that are one placeholder each: one C loop finds them all,
+    # if every "<<" is in one of them and no backslash can make a quote an escaped one.
+    whole = _WHOLE_STRING.findall(text)
+    if len(whole) == text.count("<<") and "\\" not in text:
+        return [Mark(name, "key" if key_colon else "value") for name, key_colon in whole]
+    return _marks_string_by_string(text)
 
 
-def _marks_near_escapes(text: str) -> list[Mark] | None:
-    # marks() for text with a backslash: string by string, unsure of any escape near "<<".
+def _marks_string_by_string(text: str) -> list[Mark] | None:
+    # marks() for text with embedded placeholders or a backslash: unsure of escapes near "<<".
     found: list[Mark] = []
     at = text.find("<<")
     while at >= 0:
@@ -135,7 +122,9 @@ class Sketch:
     text: str
 
 
-def sketch(stages: Any, options: Any, texts: list[str] | None = None) -> Sketch | None:
+def sketch(
+    stages: Any, options: Any, texts: list[str] | None = None, *, vouched: bool = False
+) -> Sketch | None:
     """Read a pipeline's stages and options from their text, without building templates.
 
     ``None`` unless the text shows that building the templates would report nothing: options
@@ -147,25 +136,49 @@ def sketch(stages: Any, options: Any, texts: list[str] | None = None) -> Sketch 
         options: The options as parsed.
         texts: Each stage as compact JSON text, if already encoded (see
             :func:`~pipereg.parse.parse_document`); else the stages are encoded here.
+        vouched: Whether the file ``texts`` were encoded from passed :func:`plain_file`, so
+            that the options and the literals need no test here (ignored without ``texts``).
     """
+    vouched = vouched and texts is not None
     try:
         if texts is None:
             texts = [compact(stage) for stage in stages]
-        options_text = compact(options) if options else ""
+        options_text = compact(options) if options and not vouched else ""
     except RecursionError:  # let build() meet it, as it always has
         return None
     text = "[" + ",".join(texts) + "]"
-    if "<<" in options_text or not literal_free(text) or not literal_free(options_text):
+    if not vouched and (
+        "<<" in options_text
+        or not literal_free(text)
+        or not literal_free(options_text)
+        or nests_deeper(options_text, MAX_DEPTH)
+    ):
         return None
     # A stage is one level below its list, which is where build() counts depth from; no stage
     # has more brackets than the list.
-    if nests_deeper(options_text, MAX_DEPTH) or (
-        text.count("{") + text.count("[") > MAX_DEPTH
-        and any(nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts)
+    if text.count("{") + text.count("[") > MAX_DEPTH and any(
+        nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts
     ):
         return None
     found = marks(text)
     return None if found is None else Sketch(found, texts, text)
+
+
+def plain_file(items: str, outline: str) -> bool:
+    """Whether a parsed file's encoding vouches for every pipeline's literals and options.
+
+    True when neither text holds a literal (:func:`literal_free`) and the outline (where the
+    options are) holds no placeholder and nests no deeper than :data:`MAX_DEPTH`: then
+    :func:`sketch` need not test each pipeline for them. ``items`` and ``outline`` are the
+    texts :func:`~pipereg.encoding.encode_file` made.
+    """
+    return (
+        bool(outline)
+        and "<<" not in outline
+        and literal_free(items)
+        and literal_free(outline)
+        and not nests_deeper(outline, MAX_DEPTH)
+    )
 
 
 def literal_free(text: str) -> bool:
