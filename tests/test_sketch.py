@@ -134,12 +134,14 @@ _NODE = st.recursive(
 @settings(max_examples=500, deadline=None)
 @given(_NODE)
 def test_the_one_expression_reading_agrees_with_the_string_by_string_one(node: Any) -> None:
-    # Where every placeholder is a whole string, marks() reads them with one regular expression;
-    # the string-by-string loop must say the same.
+    # marks() reads whole-string placeholders with one regular expression and the other
+    # strings one by one; the string-by-string loop over all of the text must say the same.
     text = compact([node])  # a list, as a pipeline's stages are
     assert "\\" not in text
-    assert marks(text) == _marks_string_by_string(text)
-    found = marks(text)
+    found, expected = marks(text), _marks_string_by_string(text)
+    # The same placeholders; their order is no concern of the rules.
+    assert (found is None) is (expected is None)
+    assert found is None or expected is None or sorted(found) == sorted(expected)
     if found is not None:  # in an object build() finds a key's placeholder after its value's
         sites = build([node], BASE).sites
         assert sorted((s.name, s.kind) for s in sites) == sorted((m.name, m.kind) for m in found)

@@ -51,12 +51,19 @@ def marks(text: str) -> list[Mark] | None:
     be sure (escapes in a string holding ``<<``, a malformed placeholder, one embedded in a key,
     or anything else :func:`build` reports), and the caller then builds the template instead.
     """
-    # Most pipelines hold only strings that are one placeholder each: one C loop finds them all,
-    # if every "<<" is in one of them and no backslash can make a quote an escaped one.
+    if "\\" in text:  # a backslash may make a quote an escaped one
+        return _marks_string_by_string(text)
+    # Most placeholders are strings of their own: one C loop finds those. Strings that hold
+    # "<<" otherwise are read one by one, from the text without the others (each string taken
+    # out whole, quotes and key colon with it, so every other string stays as it was).
     whole = _WHOLE_STRING.findall(text)
-    if len(whole) == text.count("<<") and "\\" not in text:
-        return [Mark(name, "key" if key_colon else "value") for name, key_colon in whole]
-    return _marks_string_by_string(text)
+    found = [Mark(name, "key" if key_colon else "value") for name, key_colon in whole]
+    if len(whole) != text.count("<<"):
+        others = _marks_string_by_string(_WHOLE_STRING.sub("", text))
+        if others is None:
+            return None
+        found += others
+    return found
 
 
 def _marks_string_by_string(text: str) -> list[Mark] | None:
