@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
+from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -949,7 +952,8 @@ def test_one_date_grammar_on_every_python_version(text: str) -> None:
 def test_identical_declarations_are_built_once_and_shared() -> None:
     first = Param.from_json("limit", {"type": "int", "minimum": 1, "default": 30})
     assert Param.from_json("limit", {"type": "int", "minimum": 1, "default": 30}) is first
-    # Another name, or a declaration that only compares equal in Python, is another build.
+    # Another name is another object; a declaration that only compares equal in Python is
+    # another build.
     assert Param.from_json("other", {"type": "int", "minimum": 1, "default": 30}) is not first
     as_float = Param.from_json("limit", {"type": "double", "minimum": 1.0, "default": 30})
     assert type(as_float.minimum) is float
@@ -968,3 +972,139 @@ def test_shared_declarations_give_each_render_its_own_default() -> None:
     values = coerce_params("p", declared, {})
     values["xs"].append(3)
     assert coerce_params("p", again, {})["xs"] == [1, 2]
+
+
+# One body under many names (a tree of unrelated pipelines names its parameters apart): built once,
+# and each name gets the built declaration with nothing else changed.
+SHARED_BODIES = [
+    pytest.param(
+        {
+            "type": "array",
+            "description": "shared body: order lines",
+            "minItems": 1,
+            "maxItems": 5,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"type": "string", "pattern": "^[A-Z]+$", "default": "ABC"},
+                    "qty": {"type": "int", "minimum": 1, "maximum": 10, "enum": [1, 5, 10]},
+                },
+            },
+            "default": [{"qty": 5}],
+        },
+        id="array-of-objects",
+    ),
+    pytest.param(
+        {
+            "type": "string",
+            "description": "shared body: code",
+            "pattern": "^a",
+            "regex": True,
+            "enum": ["ab", "ac"],
+            "default": "ac",
+        },
+        id="string",
+    ),
+    pytest.param(
+        {
+            "type": "date",
+            "description": "shared body: since",
+            "minimum": "2024-01-01T00:00:00Z",
+            "nullable": True,
+            "default": None,
+        },
+        id="date",
+    ),
+]
+
+
+def anatomy(value: Any) -> Any:
+    """Every field of a declaration, deeply, in a comparable form that keeps exact types."""
+    if isinstance(value, Param):
+        return ("Param", [(f.name, anatomy(getattr(value, f.name))) for f in fields(Param)])
+    if isinstance(value, re.Pattern):
+        return ("Pattern", value.pattern, value.flags)
+    if isinstance(value, Mapping):
+        return (type(value).__name__, [(k, anatomy(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [anatomy(v) for v in value])
+    return shape(value)
+
+
+def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names Param._build is called with from now on (nested items and properties too)."""
+    calls: list[str] = []
+    build = Param._build
+
+    def counted(cls: type[Param], name: str, raw: Any) -> Param:
+        calls.append(name)
+        return build(name, raw)
+
+    monkeypatch.setattr(Param, "_build", classmethod(counted))
+    return calls
+
+
+@pytest.mark.parametrize("body", SHARED_BODIES)
+def test_one_body_under_another_name_is_not_built_again(
+    body: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds = count_builds(monkeypatch)
+    first = Param.from_json("first", body)
+    assert builds
+    assert builds[0] == "first"
+    built = len(builds)
+    second = Param.from_json("second", body)
+    assert len(builds) == built  # BUG: the cache was keyed by name too, so each name built anew
+    assert (first.name, second.name) == ("first", "second")
+    # Identical to a build under the second name, in every field, nested names included.
+    assert anatomy(second) == anatomy(Param._build("second", body))
+    assert anatomy(first) == anatomy(Param._build("first", body))
+
+
+def test_names_inside_a_shared_body_stay_their_own() -> None:
+    body = {**ORDERS, "description": "shared body: nested names"}
+    first, second = Param.from_json("first", body), Param.from_json("second", body)
+    for param in (first, second):
+        assert param.items is not None
+        assert param.items.name == "[]"
+        lines = param.items.properties["lines"]
+        assert lines.name == "lines"
+        assert lines.items is not None
+        assert lines.items.name == "[]"
+        assert [(k, p.name) for k, p in lines.items.properties.items()] == [
+            ("sku", "sku"),
+            ("qty", "qty"),
+            ("note", "note"),
+        ]
+
+
+def test_each_name_keeps_one_object_for_a_shared_body() -> None:
+    # The load cache writes each declaration object once; pipelines repeating a name share one.
+    body = {"type": "int", "minimum": 1, "description": "shared body: one object per name"}
+    first, second = Param.from_json("first", body), Param.from_json("second", body)
+    assert first is not second
+    assert Param.from_json("first", body) is first
+    assert Param.from_json("second", body) is second
+    assert first.name == "first"  # giving the body another name left the first one alone
+
+
+def test_an_invalid_body_under_two_names_is_invalid_under_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = {"type": "int", "minimum": 5, "maximum": 1, "description": "shared body: invalid"}
+    builds = count_builds(monkeypatch)
+    raised = []
+    for name in ("first", "second", "first"):
+        with pytest.raises(Invalid) as info:
+            Param.from_json(name, body)
+        raised.append((info.value.where, info.value.problem))
+    assert raised == [(".minimum", "minimum is greater than maximum")] * 3
+    assert builds == ["first", "second", "first"]  # never kept, so built each time
+
+
+def test_an_invalid_body_under_two_names_is_a_finding_at_each(write_tree: WriteTree) -> None:
+    bad = {"type": "int", "default": True, "description": "shared body: invalid default"}
+    assert _load_problems(write_tree, {"a": bad, "b": {"type": "int"}, "c": bad}) == [
+        ("PR022", "$.pipelines.p.params.a.default"),
+        ("PR022", "$.pipelines.p.params.c.default"),
+    ]

@@ -34,10 +34,14 @@ from pipereg.regex import compile_pattern, escape_regex
 
 __all__ = ["MISSING", "Invalid", "Param", "coerce_params", "declare", "describe", "fresh"]
 
-# Declarations built recently, by name and JSON text (see Param.from_json). The text tells 1
-# from 1.0 and true, which compare equal in Python. Invalid declarations are never kept.
-_BUILT: dict[tuple[str, str], Param] = {}
-_BUILT_KEPT = 4096
+# Declarations built recently, by JSON text alone (see Param.from_json): nothing built depends on
+# the name, so a body met again under another name is renamed, not rebuilt. The text tells 1 from
+# 1.0 and true, which compare equal in Python. Invalid declarations are never kept.
+_BUILT: dict[str, Param] = {}
+# The same declarations under each name they were asked for, so that a name and body repeated in
+# many pipelines stay one object (less memory; the load cache writes each object once).
+_NAMED: dict[tuple[str, str], Param] = {}
+_BUILT_KEPT = 4096  # for each of the two
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,25 +96,34 @@ class Param:
         """Build a declaration from its (schema-valid) JSON form.
 
         Declarations are immutable, so one written alike in many pipelines (``limit``,
-        ``since``) is built once and shared: a recent build is reused when the name and the
-        declaration's JSON text are the same. ``text`` is that text (``compact(raw)``), if the
-        caller has it already (:func:`~pipereg.parse.parse_document` does).
+        ``since``) is built once and shared: a recent build is reused when the declaration's
+        JSON text is the same, under another name a copy carrying that name (the same object
+        for the same name). ``text`` is that text (``compact(raw)``), if the caller has it
+        already (:func:`~pipereg.parse.parse_document` does).
 
         Raises:
             Invalid: a constraint, enum value or default does not fit the declaration; ``where``
                 names the offending key (``.default``, ``.enum[1]``, ``.properties.x.minimum``).
         """
         try:
-            key = (name, compact(raw) if text is None else text)
+            body = compact(raw) if text is None else text
         except (TypeError, ValueError, RecursionError):  # not JSON: built, never shared
             return cls._build(name, raw)
-        built = _BUILT.get(key)
+        key = (name, body)
+        named = _NAMED.get(key)
+        if named is not None:
+            return named
+        built = _BUILT.get(body)
         if built is None:
             built = cls._build(name, raw)
             if len(_BUILT) >= _BUILT_KEPT:
                 _BUILT.clear()  # a bound, not a policy: reloads of changed files come and go
-            _BUILT[key] = built
-        return built
+            _BUILT[body] = built
+        named = built if built.name == name else _renamed(built, name)
+        if len(_NAMED) >= _BUILT_KEPT:
+            _NAMED.clear()
+        _NAMED[key] = named
+        return named
 
     @classmethod
     def _build(cls, name: str, raw: Mapping[str, Any]) -> Param:
@@ -284,6 +297,19 @@ def _with(param: Param, **changes: Any) -> Param:
     for name, value in changes.items():
         object.__setattr__(param, name, value)
     return param
+
+
+def _renamed(param: Param, name: str) -> Param:
+    # A built declaration under another name. _build uses the name for the name field alone:
+    # messages, bounds, enum values, the default, the matcher and the errors it raises (located
+    # by a `where` relative to the declaration) are the body's, and nested items ("[]") and
+    # properties are named by the body. So every other field is shared as it is: the instance
+    # dict is copied, without __init__ (dataclasses.replace costs about 8x; startup cost).
+    twin = object.__new__(type(param))
+    fields = param.__dict__.copy()
+    fields["name"] = name
+    object.__setattr__(twin, "__dict__", fields)
+    return twin
 
 
 def _from_extjson(value: Any) -> Any:
