@@ -28,6 +28,10 @@ _INNERMOST = re.compile(r"[\[{][\]}]")
 _WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
 
 
+# Mark(name, kind, dollar) without NamedTuple's Python-level __new__: a few thousand per load.
+_new_mark = tuple.__new__
+
+
 class Mark(NamedTuple):
     """A placeholder found in a pipeline's text: what the rules need, without its path.
 
@@ -53,13 +57,17 @@ def marks(text: str) -> list[Mark] | None:
     """
     if "\\" in text:  # a backslash may make a quote an escaped one
         return _marks_string_by_string(text)
-    # Most placeholders are strings of their own: one C loop finds those. Strings that hold
-    # "<<" otherwise are read one by one, from the text without the others (each string taken
-    # out whole, quotes and key colon with it, so every other string stays as it was).
-    whole = _WHOLE_STRING.findall(text)
-    found = [Mark(name, "key" if key_colon else "value") for name, key_colon in whole]
-    if len(whole) != text.count("<<"):
-        others = _marks_string_by_string(_WHOLE_STRING.sub("", text))
+    # Most placeholders are strings of their own: one C call splits those out (name and key
+    # colon of each). The strings that hold "<<" otherwise are read one by one from what is
+    # left, where every other string stays whole.
+    parts = _WHOLE_STRING.split(text)
+    found = [
+        _new_mark(Mark, (name, "key" if key_colon else "value", False))
+        for name, key_colon in zip(parts[1::3], parts[2::3], strict=True)
+    ]
+    rest = "".join(parts[::3])
+    if "<<" in rest:
+        others = _marks_string_by_string(rest)
         if others is None:
             return None
         found += others
