@@ -44,12 +44,10 @@ compact: Callable[[Any], str] = _compact_encoder()
 separators=(",", ":"))`` writes it."""
 
 
-# Markers between groups (a pipeline's stages, its declarations) and between the items of a
-# group in the one text they are encoded to; the split checks that each occurs only where put.
+# The marker between items (stages, declarations) in the one text they are encoded to; the split
+# checks that it occurs only where put.
 ITEM_MARK = "\x00pipereg item\x00"
-GROUP_MARK = "\x00pipereg group\x00"
 ITEM_SPLIT = f",{compact(ITEM_MARK)},"
-GROUP_SPLIT = f",{compact(GROUP_MARK)},"
 
 
 def fast_compact(*values: Any, nulls: int | None = None) -> list[str] | None:
@@ -94,10 +92,11 @@ class Encoding(NamedTuple):
 def encode_file(document: Any, source: str | None = None) -> Encoding:
     """The colons of a parsed pipeline file's compact encoding, and texts read from that encoding.
 
-    Every pipeline's stages and declarations are encoded in one encoder call, separated by
-    marker strings and split apart after; the rest of the document in a second call. Texts come
+    Every pipeline's stages and declarations are encoded in one encoder call, separated by a
+    marker string and split apart after; the rest of the document in a second call. Texts come
     per pipeline name and ``"stages"`` or ``"params"``: the parsed object and each item's compact
-    text, for non-empty stages and declarations that are all objects and hold no marker.
+    text, for non-empty stages and declarations that are all objects; none if an item holds the
+    marker.
 
     ``source``, the text ``document`` was parsed from, allows :func:`fast_compact`; a float may
     then be spelled otherwise than :data:`compact` spells it, and nothing else differs.
@@ -108,44 +107,44 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
     pipelines = document.get("pipelines") if type(document) is dict else None
     if type(pipelines) is not dict:
         return Encoding(compact(document).count(":"), {})
-    groups: list[tuple[tuple[str, str], Any, list[Any]]] = []  # what, where, its items
+    groups: list[tuple[tuple[str, str], Any, int]] = []  # what, where, how many items
+    items: list[Any] = []
     rest: dict[str, Any] = {}
     for name, definition in pipelines.items():
         rest[name] = definition
         if type(definition) is not dict:
             continue
+        left_out: dict[str, Any] = {}
         stages = definition.get("stages")
         if type(stages) is list and _objects(stages):
-            # Its colons are counted in the stages' text.
-            rest[name] = {**definition, "stages": 0}
-            groups.append(((name, "stages"), stages, stages))
+            left_out["stages"] = 0  # its colons are counted in the stages' text
+            groups.append(((name, "stages"), stages, len(stages)))
+            items += stages
         params = definition.get("params")
         if type(params) is dict and _objects(params.values()):
             # The names' colons stay here, the declarations' are counted in their text.
-            rest[name] = {**rest[name], "params": dict.fromkeys(params, 0)}
-            groups.append(((name, "params"), params, list(params.values())))
-    flat: list[Any] = []
-    for _, _, items in groups:
-        if flat:
-            flat.append(GROUP_MARK)
-        run = [ITEM_MARK] * (2 * len(items) - 1)
-        run[::2] = items
-        flat += run
+            left_out["params"] = dict.fromkeys(params, 0)
+            groups.append(((name, "params"), params, len(params)))
+            items += params.values()
+        if left_out:
+            rest[name] = {**definition, **left_out}
+    flat = [ITEM_MARK] * (2 * len(items) - 1) if items else []
+    flat[::2] = items
     outline = {**document, "pipelines": rest}
     nulls = None if source is None else source.count("null")
     fast = None if source is None else fast_compact(outline, flat, nulls=nulls)
     outline_text, text = fast if fast is not None else (compact(outline), compact(flat))
     colons = outline_text.count(":") + text.count(":")
-    if not flat:
+    if not items:
         return Encoding(colons, {}, "", outline_text)
-    pieces = text[1:-1].split(GROUP_SPLIT)
-    if len(pieces) != len(groups):
+    pieces = text[1:-1].split(ITEM_SPLIT)
+    if len(pieces) != len(items):  # an item holds the marker: each pipeline encodes its own
         return Encoding(colons, {})
     texts = {}
-    for (what, where, items), piece in zip(groups, pieces, strict=True):
-        split = piece.split(ITEM_SPLIT)
-        if len(split) == len(items):  # else an item holds the marker: encoded one by one
-            texts[what] = (where, split)
+    at = 0
+    for what, where, count in groups:
+        texts[what] = (where, pieces[at : at + count])
+        at += count
     return Encoding(colons, texts, text, outline_text)
 
 
