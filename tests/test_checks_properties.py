@@ -298,7 +298,7 @@ def test_stage_names_told_from_the_text_as_by_the_walk(
     # clean() reads the stage names of a list with no sub-pipeline and no write stage without
     # walking it; it must agree with the walk, odd stages (the schema's business) included.
     for listed in (found, found + odd, odd + found):
-        text = compact(listed)
-        assert checks._known_stages(listed, top_level=top_level, text=text) == (
+        plain = checks.plain_stages(compact(listed))
+        assert checks._known_stages(listed, top_level=top_level, plain=plain) == (
             checks._known_stages(listed, top_level=top_level)
         )

@@ -79,7 +79,7 @@ STAGES = frozenset(
     }
 )  # fmt: skip
 _WRITE_STAGES = ("$out", "$merge")
-_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})  # also spelled out in clean()
+_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})  # also in _CLOSER_LOOK
 
 
 def check_pipeline(
@@ -123,7 +123,22 @@ def check_pipeline(
         yield from _options(options, params, text, (*base, "options"))
 
 
-def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
+# Names that send clean() to a closer look: JavaScript operators (PR032), and sub-pipelines and
+# write stages, whose stage names need a walk (PR030, PR031).
+_CLOSER_LOOK = ('"$where"', '"$function"', '"$accumulator"', '"$facet"', '"pipeline"', '"$out"',
+                '"$merge"')  # fmt: skip
+
+
+def plain_stages(text: str) -> bool:
+    """Whether compact JSON text names no JavaScript operator, sub-pipeline or write stage.
+
+    Told once for a whole file's text (see :func:`pipereg.sketch.plain_file`), it spares
+    :func:`clean` the same test for each pipeline whose stages the text holds.
+    """
+    return not any(name in text for name in _CLOSER_LOOK)
+
+
+def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any, *, plain: bool = False) -> bool:
     """Whether :func:`check_pipeline` would find nothing, told from the text alone.
 
     A pipeline it cannot vouch for (false) gets its templates built and every rule run, so a
@@ -134,6 +149,7 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
         params: The declared parameters.
         sketch: The pipeline's placeholders and stages text (see :func:`pipereg.sketch.sketch`).
         stages: The stages as parsed.
+        plain: Whether :func:`plain_stages` holds for a text that holds the stages' text.
     """
     text = sketch.text
     if any(map(_REGEX, params.values())):
@@ -153,9 +169,10 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any) -> bool:
         default = param.default if mark.kind == "key" else None
         if default is not None and default is not MISSING and _may_be_key(default, text):
             return False
-    if '"$where"' in text or '"$function"' in text or '"$accumulator"' in text:  # PR032
+    plain = plain or plain_stages(text)
+    if not plain and any(f'"{key}"' in text for key in _JAVASCRIPT):  # PR032
         return False
-    if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
+    if not _known_stages(stages, top_level=True, plain=plain):  # PR030, PR031
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
@@ -266,19 +283,15 @@ def _may_be_key(default: Any, text: str) -> bool:
     return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
 
 
-def _known_stages(stages: Any, *, top_level: bool, text: str = "") -> bool:
+def _known_stages(stages: Any, *, top_level: bool, plain: bool = False) -> bool:
     # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
     # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
-    # the tree it finds at most what it finds here. With the stages' text: a list of one-key
-    # stages whose text names no write stage and holds no sub-pipeline has only its names to
-    # check, which C loops do.
+    # the tree it finds at most what it finds here. A plain list (plain_stages) of one-key
+    # stages names no write stage and holds no sub-pipeline: only its names are to check,
+    # which C loops do.
     if (
-        text
+        plain
         and type(stages) is list
-        and '"$facet"' not in text
-        and '"pipeline"' not in text
-        and '"$out"' not in text
-        and '"$merge"' not in text
         and set(map(type, stages)) == {dict}
         and set(map(len, stages)) == {1}
     ):
