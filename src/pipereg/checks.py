@@ -79,7 +79,10 @@ STAGES = frozenset(
     }
 )  # fmt: skip
 _WRITE_STAGES = ("$out", "$merge")
-_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})  # also in _CLOSER_LOOK
+# Stages whose name alone does not say whether _stages() finds something: they hold pipelines
+# of their own, or may only come last.
+_NOT_BY_NAME = frozenset({"$facet", "$lookup", "$unionWith", *_WRITE_STAGES})
+_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
 
 
 def check_pipeline(
@@ -123,22 +126,18 @@ def check_pipeline(
         yield from _options(options, params, text, (*base, "options"))
 
 
-# Names that send clean() to a closer look: JavaScript operators (PR032), and sub-pipelines and
-# write stages, whose stage names need a walk (PR030, PR031).
-_CLOSER_LOOK = ('"$where"', '"$function"', '"$accumulator"', '"$facet"', '"pipeline"', '"$out"',
-                '"$merge"')  # fmt: skip
+def no_javascript(text: str) -> bool:
+    """Whether compact JSON text names no JavaScript operator (``$where``, ``$function``...).
 
-
-def plain_stages(text: str) -> bool:
-    """Whether compact JSON text names no JavaScript operator, sub-pipeline or write stage.
-
-    Told once for a whole file's text (see :func:`pipereg.sketch.plain_file`), it spares
-    :func:`clean` the same test for each pipeline whose stages the text holds.
+    Told once for a whole file's text, it spares :func:`clean` the same test for each pipeline
+    whose stages the text holds.
     """
-    return not any(name in text for name in _CLOSER_LOOK)
+    return not any(f'"{key}"' in text for key in _JAVASCRIPT)
 
 
-def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any, *, plain: bool = False) -> bool:
+def clean(
+    params: Mapping[str, Param], sketch: Sketch, stages: Any, *, javascript_free: bool = False
+) -> bool:
     """Whether :func:`check_pipeline` would find nothing, told from the text alone.
 
     A pipeline it cannot vouch for (false) gets its templates built and every rule run, so a
@@ -149,7 +148,8 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any, *, plain: bo
         params: The declared parameters.
         sketch: The pipeline's placeholders and stages text (see :func:`pipereg.sketch.sketch`).
         stages: The stages as parsed.
-        plain: Whether :func:`plain_stages` holds for a text that holds the stages' text.
+        javascript_free: Whether :func:`no_javascript` holds for a text that holds the stages'
+            text (false: test the stages' own).
     """
     text = sketch.text
     if any(map(_REGEX, params.values())):
@@ -169,10 +169,9 @@ def clean(params: Mapping[str, Param], sketch: Sketch, stages: Any, *, plain: bo
         default = param.default if mark.kind == "key" else None
         if default is not None and default is not MISSING and _may_be_key(default, text):
             return False
-    plain = plain or plain_stages(text)
-    if not plain and any(f'"{key}"' in text for key in _JAVASCRIPT):  # PR032
+    if not (javascript_free or no_javascript(text)):  # PR032
         return False
-    if not _known_stages(stages, top_level=True, plain=plain):  # PR030, PR031
+    if not _known_stages(stages, top_level=True):  # PR030, PR031
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
@@ -283,19 +282,15 @@ def _may_be_key(default: Any, text: str) -> bool:
     return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
 
 
-def _known_stages(stages: Any, *, top_level: bool, plain: bool = False) -> bool:
+def _known_stages(stages: Any, *, top_level: bool) -> bool:
     # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
     # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
-    # the tree it finds at most what it finds here. A plain list (plain_stages) of one-key
-    # stages names no write stage and holds no sub-pipeline: only its names are to check,
-    # which C loops do.
-    if (
-        plain
-        and type(stages) is list
-        and set(map(type, stages)) == {dict}
-        and set(map(len, stages)) == {1}
-    ):
-        return STAGES.issuperset(map(next, map(iter, stages)))
+    # the tree it finds at most what it finds here. A list of one-key stages none of which
+    # holds a pipeline or writes has only its names to check, which C loops do.
+    if type(stages) is list and set(map(type, stages)) == {dict} and set(map(len, stages)) == {1}:
+        names = set(map(next, map(iter, stages)))
+        if names.isdisjoint(_NOT_BY_NAME):
+            return STAGES.issuperset(names)
     if not isinstance(stages, list):
         return True
     last = len(stages) - 1

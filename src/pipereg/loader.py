@@ -232,7 +232,7 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
     parsed = result.parsed
     # What the file's text tells of all its pipelines at once: each spares a test per pipeline.
     vouched = parsed is not None and sketch.plain_file(parsed.items, parsed.outline)
-    plain = parsed is not None and checks.plain_stages(parsed.items)
+    javascript_free = parsed is not None and checks.no_javascript(parsed.items)
     for name, definition in document.get("pipelines", {}).items():
         if f"pipelines.{name}" in result.blocked:
             continue
@@ -244,7 +244,7 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
             result.source.path,
             expander,
             parsed,
-            (vouched, plain),
+            (vouched, javascript_free),
         )
         result.findings += found
         if pipeline is not None:
@@ -290,7 +290,7 @@ def _pipeline(
 ) -> tuple[Pipeline | None, list[Finding]]:
     # parsed: the file as parse_document read it, whose texts spare encoding stages and
     # declarations again (given only for the very objects it parsed); told: what
-    # sketch.plain_file and checks.plain_stages said of its texts.
+    # sketch.plain_file and checks.no_javascript said of its texts.
     base = ("pipelines", name)
     declared = definition.get("params", {})
     texts = None if parsed is None else parsed.texts(name, "params", declared)
@@ -308,7 +308,7 @@ def _pipeline(
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
     stage_texts = None if parsed is None else parsed.texts(name, "stages", definition["stages"])
-    vouched, plain = told if stage_texts is not None else (False, False)
+    vouched, javascript_free = told if stage_texts is not None else (False, False)
     outline = (
         None
         if findings
@@ -316,7 +316,9 @@ def _pipeline(
             definition["stages"], definition.get("options"), stage_texts, vouched=vouched
         )
     )
-    if outline is None or not checks.clean(params, outline, definition["stages"], plain=plain):
+    if outline is None or not checks.clean(
+        params, outline, definition["stages"], javascript_free=javascript_free
+    ):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))
         found = stages.findings + options.findings
