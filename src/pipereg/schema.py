@@ -42,8 +42,95 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
 @functools.cache
 def _fast_validator(name: str) -> Any:
     # jsonschema-rs checks a valid file at about the cost of json.loads; the Python validator,
-    # 100 times slower, only runs on files that fail, to say where and why.
-    return jsonschema_rs.validator_for(schema(name), validate_formats=True)
+    # 100 times slower, only runs on files that fail, to say where and why. It keeps the
+    # readable schema, for its messages; jsonschema-rs gets the same rules in a cheaper form.
+    return jsonschema_rs.validator_for(_fast_schema(schema(name)), validate_formats=True)
+
+
+def _fast_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """A schema that accepts exactly what ``document`` accepts, with cheaper parameter rules.
+
+    The readable schema says which keywords each parameter type does not take in one
+    ``if``/``then`` block per type, so that a finding reads "'minimum' does not apply to type
+    bool" at the keyword. jsonschema-rs then tests all twelve conditions on every declaration,
+    two dictionary look-ups each: half the time it spends on a valid file. Here each keyword
+    names the types it does not apply to, tested only when the keyword is present, and the keys
+    a type requires are tested only for the types that require any. A ``$defs/param`` of any
+    other shape is left as it is, so the worst a schema edit can cost is speed.
+    """
+    definitions = document.get("$defs")
+    if not isinstance(definitions, dict) or not isinstance(definitions.get("param"), dict):
+        return document
+    restated = _keyword_rules(definitions["param"])
+    if restated is None:
+        return document
+    return {**document, "$defs": {**definitions, "param": restated}}
+
+
+def _keyword_rules(param: dict[str, Any]) -> dict[str, Any] | None:
+    # Each block reads "if type is T (or is not T) then keywords K are absent [and R present]".
+    # Its contrapositive for one keyword k in K, "if k is present then type is absent or is not
+    # T", is exactly what "dependentSchemas": {k: {"properties": {"type": {"not": T}}}} says.
+    blocks = param.get("allOf")
+    if not isinstance(blocks, list) or {"dependentSchemas", "if", "then"} & param.keys():
+        return None
+    excluded: dict[str, list[str]] = {}  # keyword -> the types it does not apply to
+    only: dict[str, list[str]] = {}  # keyword -> a type it alone applies to
+    requiring: list[str] = []
+    required: list[dict[str, Any]] = []
+    for block in blocks:
+        test = _type_test(block)
+        then = block.get("then") if isinstance(block, dict) else None
+        if (
+            test is None
+            or not isinstance(then, dict)
+            or not then.keys() <= {"properties", "required"}
+        ):
+            return None
+        negated, name = test
+        for keyword, rule in then.get("properties", {}).items():
+            # {"not": {}} fails whatever the value: the keyword must be absent.
+            if not isinstance(rule, dict) or rule.get("not") != {}:
+                return None
+            (only if negated else excluded).setdefault(keyword, []).append(name)
+        if "required" in then:
+            if negated:
+                return None
+            requiring.append(name)
+            required.append({"if": block["if"], "then": {"required": then["required"]}})
+    checks: dict[str, Any] = {}
+    for keyword in dict.fromkeys([*excluded, *only]):
+        tests: list[Any] = [{"not": {"enum": excluded[keyword]}}] if keyword in excluded else []
+        tests += [{"const": name} for name in only.get(keyword, [])]
+        checks[keyword] = {
+            "properties": {"type": tests[0] if len(tests) == 1 else {"allOf": tests}}
+        }
+    restated = {key: value for key, value in param.items() if key != "allOf"}
+    restated["dependentSchemas"] = checks
+    if required:
+        # The blocks as they are, behind one test that lets every other type skip them all.
+        restated["if"] = {"properties": {"type": {"enum": requiring}}}
+        restated["then"] = {"allOf": required}
+    return restated
+
+
+def _type_test(block: Any) -> tuple[bool, str] | None:
+    # (negated, T) for an "if" of {"properties": {"type": {"const": T}}, "required": ["type"]},
+    # or with {"not": {"const": T}}; None for any other block.
+    test = block.get("if") if isinstance(block, dict) and block.keys() == {"if", "then"} else None
+    if not isinstance(test, dict) or test.get("required") != ["type"] or len(test) != 2:
+        return None
+    properties = test.get("properties")
+    if not isinstance(properties, dict) or properties.keys() != {"type"}:
+        return None
+    condition = properties["type"]
+    negated = isinstance(condition, dict) and condition.keys() == {"not"}
+    if negated:
+        condition = condition["not"]
+    if not isinstance(condition, dict) or condition.keys() != {"const"}:
+        return None
+    name = condition["const"]
+    return (negated, name) if isinstance(name, str) else None
 
 
 def is_valid(document: Any, name: str = SCHEMA_FILE) -> bool:
