@@ -50,7 +50,7 @@ ITEM_MARK = "\x00pipereg item\x00"
 ITEM_SPLIT = f",{compact(ITEM_MARK)},"
 
 
-def fast_compact(*values: Any, nulls: int | None = None) -> list[str] | None:
+def fast_compact(*values: Any, source: str | None = None) -> list[str] | None:
     """Each value's compact JSON text as orjson writes it; ``None`` where it cannot be trusted.
 
     orjson writes strings as :data:`compact` does (checked over every code point), and a float
@@ -58,8 +58,8 @@ def fast_compact(*values: Any, nulls: int | None = None) -> list[str] | None:
     ``1e-07``): parsed back, the texts give the same values. It writes infinity as ``null``,
     though, and refuses integers past 64 bits and very deep nesting. So the answer is ``None``
     without orjson, when it refuses, and when the texts hold another number of ``null`` than
-    ``nulls``, the count in the source text the values were parsed from (infinity parses from
-    ``1e400``; the source holds every ``null`` the texts hold, in its literals and strings).
+    ``source``, the text the values were parsed from (infinity parses from ``1e400``; the
+    source holds every ``null`` the texts hold, in its literals and strings).
     """
     if orjson is None:
         return None
@@ -67,7 +67,11 @@ def fast_compact(*values: Any, nulls: int | None = None) -> list[str] | None:
         texts = [orjson.dumps(value).decode() for value in values]
     except orjson.JSONEncodeError:
         return None
-    if nulls is not None and sum(text.count("null") for text in texts) != nulls:
+    if (
+        source is not None
+        and any("null" in text for text in texts)
+        and sum(text.count("null") for text in texts) != source.count("null")
+    ):
         return None
     return texts
 
@@ -131,8 +135,7 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
     flat = [ITEM_MARK] * (2 * len(items) - 1) if items else []
     flat[::2] = items
     outline = {**document, "pipelines": rest}
-    nulls = None if source is None else source.count("null")
-    fast = None if source is None else fast_compact(outline, flat, nulls=nulls)
+    fast = None if source is None else fast_compact(outline, flat, source=source)
     outline_text, text = fast if fast is not None else (compact(outline), compact(flat))
     colons = outline_text.count(":") + text.count(":")
     if not items:

@@ -117,7 +117,7 @@ def read_file(
         return result
     result.positions = Positions(text)
     # Escapes could spell the key differently ("\u0024include"): then look closely.
-    result.includes = '"$include"' in text or "\\u" in text
+    result.includes = '"$include"' in text or result.parsed.escapes
     _guarded(result, lambda: _read(result, document))
     if result.usable and not result.includes:
         # Nothing here needs another file's fragments: build now, while the document is fresh
