@@ -28,6 +28,7 @@ from pipereg import checks
 from pipereg import sketch as sketch_module
 from pipereg.discovery import SourceFile
 from pipereg.loader import LoadedFile, load_file
+from pipereg.parse import compact
 from pipereg.sketch import sketch
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
@@ -297,7 +298,9 @@ def test_stage_names_told_from_the_text_as_by_the_walk(
     # clean() reads the stage names of a list with no sub-pipeline and no write stage without
     # walking it; it must agree with the walk, odd stages (the schema's business) included.
     for listed in (found, found + odd, odd + found):
-        assert checks._known_stages(listed, top_level=top_level) == all(
+        expected = all(
             f.code not in ("PR030", "PR031")
             for f in checks._stages(listed, ("stages",), top_level=top_level)
         )
+        assert checks._known_stages(listed, top_level=top_level) == expected
+        assert checks._known_stages(listed, top_level=top_level, text=compact(listed)) == expected

@@ -80,8 +80,9 @@ STAGES = frozenset(
 )  # fmt: skip
 _WRITE_STAGES = ("$out", "$merge")
 # Stages whose name alone does not say whether _stages() finds something: they hold pipelines
-# of their own, or may only come last.
-_NOT_BY_NAME = frozenset({"$facet", "$lookup", "$unionWith", *_WRITE_STAGES})
+# of their own, or may only come last; or may hold a pipeline.
+_HOLDS_OR_WRITES = frozenset({"$facet", *_WRITE_STAGES})
+_MAY_HOLD = frozenset({"$lookup", "$unionWith"})
 _JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
 
 
@@ -171,7 +172,7 @@ def clean(
             return False
     if not (javascript_free or no_javascript(text)):  # PR032
         return False
-    if not _known_stages(stages, top_level=True):  # PR030, PR031
+    if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
@@ -282,14 +283,17 @@ def _may_be_key(default: Any, text: str) -> bool:
     return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
 
 
-def _known_stages(stages: Any, *, top_level: bool) -> bool:
+def _known_stages(stages: Any, *, top_level: bool, text: str | None = None) -> bool:
     # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
     # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
     # the tree it finds at most what it finds here. A list of one-key stages none of which
-    # holds a pipeline or writes has only its names to check, which C loops do.
+    # holds a pipeline or writes has only its names to check, which C loops do; text, the
+    # stages' compact text if given, tells a $lookup or $unionWith without a pipeline.
     if type(stages) is list and set(map(type, stages)) == {dict} and set(map(len, stages)) == {1}:
         names = set(map(next, map(iter, stages)))
-        if names.isdisjoint(_NOT_BY_NAME):
+        if names.isdisjoint(_HOLDS_OR_WRITES) and (
+            names.isdisjoint(_MAY_HOLD) or (text is not None and '"pipeline"' not in text)
+        ):
             return STAGES.issuperset(names)
     if not isinstance(stages, list):
         return True
