@@ -220,3 +220,21 @@ def test_short_reads_are_read_on_until_the_end_or_the_size() -> None:
 
     assert discovery._read_at_most(Trickle(b"abcdef"), 4) == b"abcd"  # type: ignore[arg-type]
     assert discovery._read_at_most(Trickle(b"ab"), 4) == b"ab"  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_a_file_reached_through_symlinks_is_found_once(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "orders.json").write_text("{}")
+    (real / "sub").mkdir()
+    (real / "sub" / "x.json").write_text("{}")
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "alias.json").symlink_to(real / "orders.json")  # a file link
+    (tmp_path / "folder").symlink_to(real, target_is_directory=True)  # a folder link
+    files, problems = discover_paths([real, links, tmp_path / "folder", real / "sub" / "x.json"])
+    assert problems == []
+    assert sorted(f.path for f in files) == sorted(
+        [os.path.join(str(real), "orders.json"), os.path.join(str(real), "sub", "x.json")]
+    )

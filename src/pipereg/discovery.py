@@ -170,7 +170,7 @@ def discover_paths(
     """Every pipeline file below ``roots`` (directories, or single files), in a stable order."""
     files: list[SourceFile] = []
     problems: list[Problem] = []
-    seen: set[str] = set()
+    claims = _Claims()
     for shown, path, problem in _targets(roots, problems):
         try:
             is_file, is_dir = path.is_file(), path.is_dir()
@@ -180,7 +180,7 @@ def discover_paths(
         if is_file:
             if path.name.endswith(TEST_SUFFIX):
                 problem((), "a test-case file, not a pipeline file: run it with pipereg test")
-            elif _claim(path, seen):
+            elif claims.claim(path):
                 files.append(SourceFile(shown, path.name.removesuffix(SUFFIX), path))
         elif is_dir:
             before = len(problems)
@@ -188,7 +188,7 @@ def discover_paths(
             if not found and len(problems) == before:
                 problem((), "no pipeline files (*.json) below this root")
             for parts, resource in found:
-                if _claim(cast(Path, resource), seen):
+                if claims.claim(cast(Path, resource)):
                     files.append(SourceFile(os.path.join(shown, *parts), _module(parts), resource))
         else:
             problem((), "pipeline root does not exist or is not readable")
@@ -225,16 +225,16 @@ def discover_cases(
     """
     files: list[SourceFile] = []
     problems: list[Problem] = []
-    seen: set[str] = set()
+    claims = _Claims()
     for shown, path, problem in _targets(targets, problems):
         if path.is_dir():
             found = _walk(path, (), {os.path.realpath(path)}, problem, _is_case_file)
             for parts, resource in found:
-                if _claim(cast(Path, resource), seen):
+                if claims.claim(cast(Path, resource)):
                     module = _module((*parts[:-1], parts[-1].removesuffix(TEST_SUFFIX)))
                     files.append(SourceFile(os.path.join(shown, *parts), module, resource))
         elif path.is_file() and path.name.endswith(TEST_SUFFIX):
-            if _claim(path, seen):
+            if claims.claim(path):
                 files.append(SourceFile(shown, path.name.removesuffix(TEST_SUFFIX), path))
         elif path.is_file():
             problem((), f"not a test-case file (expected a name ending in {TEST_SUFFIX})")
@@ -299,12 +299,28 @@ def _walk(
             yield (*parts, name), child
 
 
-def _claim(path: Path, seen: set[str]) -> bool:
-    real = os.path.realpath(path)
-    if real in seen:
-        return False
-    seen.add(real)
-    return True
+class _Claims:
+    """The real paths of the files found so far: a file reached twice is loaded once."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.folders: dict[Path, str] = {}  # each folder's real path, once worked out
+
+    def claim(self, path: Path) -> bool:
+        """Whether the file's real path is new (and now known)."""
+        # realpath() looks at every component of a path, in Python; a file that is no symlink
+        # lies in its folder's real path.
+        if path.is_symlink():
+            real = os.path.realpath(path)
+        else:
+            folder = self.folders.get(path.parent)
+            if folder is None:
+                folder = self.folders[path.parent] = os.path.realpath(path.parent)
+            real = os.path.join(folder, path.name)
+        if real in self.seen:
+            return False
+        self.seen.add(real)
+        return True
 
 
 def _module(parts: tuple[str, ...]) -> str:
