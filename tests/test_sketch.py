@@ -20,8 +20,8 @@ from pipereg.sketch import (
     literal_free,
     marks,
     nests_deeper,
-    plain_file,
     sketch,
+    sketch_file,
 )
 from pipereg.template import MAX_DEPTH, build
 
@@ -163,7 +163,7 @@ def test_a_plain_file_vouches_for_literals_and_options(pipeline: Any, plain: boo
     document = {"version": 1, "pipelines": {"p": {"collection": "c", **pipeline}}}
     text = compact(document)
     encoding = encode_file(document, text)
-    assert plain_file(encoding.items, encoding.outline) is plain
+    assert sketch_file(encoding.items, encoding.outline).plain is plain
     # What it vouches for, sketch() would have found without it.
     stages, options = pipeline["stages"], pipeline.get("options")
     texts = [compact(stage) for stage in stages]
@@ -175,3 +175,20 @@ def test_without_texts_a_vouched_sketch_tests_everything() -> None:
     # Stages expanded after parsing have no texts: the file's word does not cover them.
     stages = [{"$match": {"a": {"$oid": "65f1c000000000000000000b"}}}]
     assert sketch(stages, None, vouched=True) is None
+
+
+@pytest.mark.parametrize(
+    ("stages", "javascript_free"),
+    [
+        ([{"$match": {"a": 1}}], True),
+        ([{"$match": {"$where": "this.a > 1"}}], False),
+        ([{"$group": {"_id": 1, "x": {"$accumulator": {}}}}], False),
+        ([{"$set": {"x": {"$function": {}}}}], False),
+        ([{"$set": {"x": "$whereabouts"}}], True),
+    ],
+)
+def test_a_file_tells_whether_it_names_javascript(stages: Any, javascript_free: bool) -> None:
+    document = {"version": 1, "pipelines": {"p": {"collection": "c", "stages": stages}}}
+    text = compact(document)
+    encoding = encode_file(document, text)
+    assert sketch_file(encoding.items, encoding.outline).javascript_free is javascript_free

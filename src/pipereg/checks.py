@@ -14,7 +14,7 @@ from typing import Any
 from pipereg.errors import Finding, did_you_mean
 from pipereg.params import MISSING, Param
 from pipereg.parse import JsonPath, compact
-from pipereg.sketch import Sketch
+from pipereg.sketch import JAVASCRIPT, Sketch
 from pipereg.template import (
     FieldKey,
     Site,
@@ -83,7 +83,6 @@ _WRITE_STAGES = ("$out", "$merge")
 # of their own, or may only come last; or may hold a pipeline.
 _HOLDS_OR_WRITES = frozenset({"$facet", *_WRITE_STAGES})
 _MAY_HOLD = frozenset({"$lookup", "$unionWith"})
-_JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
 
 
 def check_pipeline(
@@ -112,7 +111,7 @@ def check_pipeline(
     if any(param.regex for param in params.values()):
         yield from _patterns(params, sites, base)
     yield from _stages(stages, at, top_level=True)
-    if any(f'"{key}"' in text for key in _JAVASCRIPT):
+    if any(f'"{key}"' in text for key in JAVASCRIPT):
         yield from _javascript(stages, at)
     if all(name in params for name in (site.name for site in sites)):
         # Only placeholders of parameters that may be absent can disappear, and only field keys
@@ -125,15 +124,6 @@ def check_pipeline(
             if any(mark in stage_text for mark in fields):
                 yield from _field_defaults(stages[i], params, (*at, i))
         yield from _options(options, params, text, (*base, "options"))
-
-
-def no_javascript(text: str) -> bool:
-    """Whether compact JSON text names no JavaScript operator (``$where``, ``$function``...).
-
-    Told once for a whole file's text, it spares :func:`clean` the same test for each pipeline
-    whose stages the text holds.
-    """
-    return not any(f'"{key}"' in text for key in _JAVASCRIPT)
 
 
 def clean(
@@ -149,8 +139,9 @@ def clean(
         params: The declared parameters.
         sketch: The pipeline's placeholders and stages text (see :func:`pipereg.sketch.sketch`).
         stages: The stages as parsed.
-        javascript_free: Whether :func:`no_javascript` holds for a text that holds the stages'
-            text (false: test the stages' own).
+        javascript_free: Whether a text that holds the stages' text is known to name no
+            JavaScript operator (see :func:`pipereg.sketch.sketch_file`); else the stages' own
+            text is tested.
     """
     text = sketch.text
     if any(map(_REGEX, params.values())):
@@ -170,7 +161,7 @@ def clean(
         default = param.default if mark.kind == "key" else None
         if default is not None and default is not MISSING and _may_be_key(default, text):
             return False
-    if not (javascript_free or no_javascript(text)):  # PR032
+    if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
         return False
     if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
         return False
@@ -328,7 +319,7 @@ def _sub_pipelines(name: str, body: Any, at: JsonPath) -> Iterator[Finding]:
 
 def _javascript(stages: Any, path: JsonPath) -> Iterator[Finding]:
     for at, key, _ in walk_keys(stages, path):
-        if key in _JAVASCRIPT:
+        if key in JAVASCRIPT:
             yield Finding(
                 at,
                 "PR032",

@@ -231,8 +231,7 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
     document = result.document
     parsed = result.parsed
     # What the file's text tells of all its pipelines at once: each spares a test per pipeline.
-    vouched = parsed is not None and sketch.plain_file(parsed.items, parsed.outline)
-    javascript_free = parsed is not None and checks.no_javascript(parsed.items)
+    told = sketch.sketch_file(parsed.items, parsed.outline) if parsed is not None else None
     for name, definition in document.get("pipelines", {}).items():
         if f"pipelines.{name}" in result.blocked:
             continue
@@ -244,7 +243,7 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
             result.source.path,
             expander,
             parsed,
-            (vouched, javascript_free),
+            told,
         )
         result.findings += found
         if pipeline is not None:
@@ -286,11 +285,11 @@ def _pipeline(
     path: str,
     expander: fragments.Expander | None,
     parsed: Parsed | None,
-    told: tuple[bool, bool] = (False, False),
+    told: sketch.FileSketch | None = None,
 ) -> tuple[Pipeline | None, list[Finding]]:
     # parsed: the file as parse_document read it, whose texts spare encoding stages and
     # declarations again (given only for the very objects it parsed); told: what
-    # sketch.plain_file and checks.no_javascript said of its texts.
+    # sketch.sketch_file said of its texts.
     base = ("pipelines", name)
     declared = definition.get("params", {})
     texts = None if parsed is None else parsed.texts(name, "params", declared)
@@ -308,7 +307,9 @@ def _pipeline(
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
     stage_texts = None if parsed is None else parsed.texts(name, "stages", definition["stages"])
-    vouched, javascript_free = told if stage_texts is not None else (False, False)
+    vouched, javascript_free = (
+        told if told is not None and stage_texts is not None else (False, False)
+    )
     outline = (
         None
         if findings

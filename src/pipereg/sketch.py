@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from pipereg.extjson import WRAPPER_KEYS
 from pipereg.parse import compact
 from pipereg.template import MAX_DEPTH, NAME, WHOLE, WRAPPER_KEY, SiteKind
 
@@ -23,6 +24,12 @@ _NINETEEN_DIGITS = b"0" * 19
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _INNERMOST = re.compile(r"[\[{][\]}]")
+# Operators that run JavaScript on the server.
+JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
+# An Extended JSON wrapper key or a JavaScript operator, in compact JSON text.
+_SPECIAL_KEY = re.compile(
+    '"(' + "|".join(re.escape(key) for key in sorted(WRAPPER_KEYS | JAVASCRIPT)) + ')"'
+)
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
 _WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
@@ -151,8 +158,8 @@ def sketch(
         options: The options as parsed.
         texts: Each stage as compact JSON text, if already encoded (see
             :func:`~pipereg.parse.parse_document`); else the stages are encoded here.
-        vouched: Whether the file ``texts`` were encoded from passed :func:`plain_file`, so
-            that the options and the literals need no test here (ignored without ``texts``).
+        vouched: Whether the file ``texts`` were encoded from is plain (:func:`sketch_file`),
+            so that the options and the literals need no test here (ignored without ``texts``).
     """
     vouched = vouched and texts is not None
     try:
@@ -179,21 +186,37 @@ def sketch(
     return None if found is None else Sketch(found, texts, text)
 
 
-def plain_file(items: str, outline: str) -> bool:
-    """Whether a parsed file's encoding vouches for every pipeline's literals and options.
+class FileSketch(NamedTuple):
+    """What a parsed file's encoding tells of all its pipelines at once (see :func:`sketch_file`).
 
-    True when neither text holds a literal (:func:`literal_free`) and the outline (where the
-    options are) holds no placeholder and nests no deeper than :data:`MAX_DEPTH`: then
-    :func:`sketch` need not test each pipeline for them. ``items`` and ``outline`` are the
-    texts :func:`~pipereg.encoding.encode_file` made.
+    Attributes:
+        plain: No Extended JSON literal and no number BSON cannot hold anywhere, and options
+            with no placeholder, nested shallowly: :func:`sketch` need not test each pipeline
+            for them (its ``vouched``).
+        javascript_free: No JavaScript operator anywhere (:data:`JAVASCRIPT`): the rules need
+            not look for one in each pipeline.
     """
-    return (
+
+    plain: bool
+    javascript_free: bool
+
+
+def sketch_file(items: str, outline: str) -> FileSketch:
+    """Test a parsed file's two encoded texts once for what :func:`sketch` tests per pipeline.
+
+    ``items`` and ``outline`` are the texts :func:`~pipereg.encoding.encode_file` made: the
+    stages and declarations, and the rest of the document (where the options are).
+    """
+    named = set(_SPECIAL_KEY.findall(items))  # one pass for wrapper keys and JavaScript
+    plain = (
         bool(outline)
+        and named.isdisjoint(WRAPPER_KEYS)
+        and _numbers_fit(items)
         and "<<" not in outline
-        and literal_free(items)
         and literal_free(outline)
         and not nests_deeper(outline, MAX_DEPTH)
     )
+    return FileSketch(plain, named.isdisjoint(JAVASCRIPT))
 
 
 def literal_free(text: str) -> bool:
@@ -201,10 +224,13 @@ def literal_free(text: str) -> bool:
 
     Those are what :func:`build` converts or reports besides placeholders. False when unsure.
     """
-    return not (
-        "Infinity" in text
-        or ('"$' in text and WRAPPER_KEY.search(text) is not None)
-        or _NINETEEN_DIGITS in text.encode().translate(_DIGITS_AS_ZERO)
+    return _numbers_fit(text) and not ('"$' in text and WRAPPER_KEY.search(text) is not None)
+
+
+def _numbers_fit(text: str) -> bool:
+    # No infinity and no 19-digit number, which may not fit 64 bits (BSON's largest integer).
+    return "Infinity" not in text and _NINETEEN_DIGITS not in text.encode().translate(
+        _DIGITS_AS_ZERO
     )
 
 
