@@ -300,3 +300,25 @@ def test_templates_are_built_on_first_render_not_at_load(write_tree: WriteTree) 
     assert "stage_tree" not in vars(pipeline)
     assert pipeline.render({"a": 3}) == [{"$match": {"a": 3}}, {"$limit": 5}]
     assert "stage_tree" in vars(pipeline)
+
+
+def test_pipeline_loaded_is_the_constructor_with_every_field() -> None:
+    import dataclasses
+    from types import MappingProxyType
+
+    from pipereg.pipeline import Pipeline
+
+    fields = {
+        "key": "m.p", "module": "m", "name": "p", "version": 1, "collection": "c",
+        "description": "d", "params": MappingProxyType({}), "options": MappingProxyType({}),
+        "path": "m.json", "definition": MappingProxyType({"stages": [{"$limit": 1}]}),
+        "includes": (), "module_description": "",
+    }  # fmt: skip
+    made, loaded = Pipeline(**fields), Pipeline.loaded(**fields)
+    assert {f.name: getattr(loaded, f.name) for f in dataclasses.fields(Pipeline)} == fields
+    assert loaded.fingerprint == made.fingerprint
+    assert loaded.render() == made.render() == [{"$limit": 1}]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.key = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="exactly the fields"):
+        Pipeline.loaded(**{k: v for k, v in fields.items() if k != "includes"})

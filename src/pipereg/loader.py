@@ -339,7 +339,7 @@ def _pipeline(
         findings += found
         if any(f.severity == "error" for f in findings):
             return None, findings
-    pipeline = Pipeline(
+    pipeline = Pipeline.loaded(
         key=f"{module}.{name}",
         module=module,
         name=name,
