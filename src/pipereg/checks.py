@@ -146,11 +146,9 @@ def clean(
     text = sketch.text
     if any(map(_REGEX, params.values())):
         return False  # PR033, PR034: rare, and they depend on where placeholders stand
-    if {mark.name for mark in sketch.marks} != params.keys():  # PR020, PR021
+    if sketch.marks.names != params.keys():  # PR020, PR021
         return False
-    for mark in sketch.marks:
-        if mark.kind == "value":
-            continue  # declared, as the names say
+    for mark in sketch.marks.others:  # whole values need no more than their declaration
         param = params[mark.name]
         if mark.kind == "text" and (not param.scalar or not _always_present(param)):  # PR023
             return False

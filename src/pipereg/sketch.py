@@ -54,7 +54,20 @@ class Mark(NamedTuple):
     dollar: bool = False
 
 
-def marks(text: str) -> list[Mark] | None:
+class Marks(NamedTuple):
+    """The placeholders in a text (see :func:`marks`).
+
+    Attributes:
+        names: Every placeholder's name.
+        others: The placeholders that are not a whole value (``kind`` ``"key"`` or
+            ``"text"``): the rules look closer at those.
+    """
+
+    names: set[str]
+    others: list[Mark]
+
+
+def marks(text: str) -> Marks | None:
     """Every placeholder in compact JSON text (:func:`~pipereg.parse.compact`), read from it alone.
 
     This is the cheap half of :func:`build`: it tells which placeholders a pipeline has without
@@ -63,21 +76,51 @@ def marks(text: str) -> list[Mark] | None:
     or anything else :func:`build` reports), and the caller then builds the template instead.
     """
     if "\\" in text:  # a backslash may make a quote an escaped one
-        return _marks_string_by_string(text)
+        found = _marks_string_by_string(text)
+        if found is None:
+            return None
+        return Marks({mark.name for mark in found}, [m for m in found if m.kind != "value"])
     # Most placeholders are strings of their own: one C call splits those out (name and key
     # colon of each). The strings that hold "<<" otherwise are read one by one from what is
     # left, where every other string stays whole.
     parts = _WHOLE_STRING.split(text)
-    found = [
-        _new_mark(Mark, (name, "key" if key_colon else "value", False))
-        for name, key_colon in zip(parts[1::3], parts[2::3], strict=True)
-    ]
+    names = set(parts[1::3])
+    key_colons = parts[2::3]
+    others = (
+        [Mark(name, "key") for name, colon in zip(parts[1::3], key_colons, strict=True) if colon]
+        if ":" in key_colons
+        else []
+    )
     rest = "".join(parts[::3])
     if "<<" in rest:
-        others = _marks_string_by_string(rest)
-        if others is None:
+        embedded = _embedded_marks(rest)
+        if embedded is None:
             return None
-        found += others
+        for mark in embedded:
+            names.add(mark.name)
+        others += embedded
+    return Marks(names, others)
+
+
+def _embedded_marks(text: str) -> list[Mark] | None:
+    # The placeholders of strings that hold "<<" in compact JSON text with no backslash and no
+    # string that is one whole placeholder (marks() has taken those out).
+    found: list[Mark] = []
+    at = text.find("<<")
+    while at >= 0:
+        # "<<" only occurs inside strings: the one holding it runs from quote to quote.
+        start = text.rfind('"', 0, at)
+        end = text.find('"', at)
+        if start <= 0 or end < 0:
+            return None
+        token = text[start + 1 : end]
+        names = _embedded(token)
+        if names is None or (names and text.startswith(":", end + 1)):
+            return None  # PR025, or PR026 (build() says where)
+        dollar = token.startswith(("$<<", "$$<<"))
+        for name in names:
+            found.append(_new_mark(Mark, (name, "text", dollar)))
+        at = text.find("<<", end + 1)
     return found
 
 
@@ -139,7 +182,7 @@ class Sketch:
         text: The same for the whole list.
     """
 
-    marks: list[Mark]
+    marks: Marks
     texts: list[str]
     text: str
 
