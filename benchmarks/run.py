@@ -37,6 +37,7 @@ from benchmarks.workloads import (
     write_tree,
 )
 from pipereg import Registry, cache, params
+from pipereg.collector import young_collections_only
 from pipereg.params import coerce_params
 from pipereg.render import render_stages
 
@@ -150,47 +151,67 @@ def read_and_parse(root: Path) -> list[Any]:
     return [json.loads(path.read_bytes()) for path in sorted(root.rglob("*.json"))]
 
 
-def startup(root: Path, rounds: int) -> tuple[list[float], list[float]]:
-    """CPU seconds to read+json.loads the tree, and to load it as a registry, interleaved rounds.
+# The floor, read + json.loads, under three regimes of the cyclic garbage collector. Each holds
+# what it parsed until the clock is read (freeing it is not start-up).
+SAME = "same collector as the load"  # young collections on, full ones deferred, as a load runs
+PAUSED = "collector paused"  # the strictest: no collector work at all for the floor alone
+DEFAULT = "default collector"  # a plain program that reads and parses the files
 
-    CPU time of this process, not wall time: the machine is shared, and the files are in the
-    page cache, so reading waits for nothing. Both hold what they load until the clock is read
-    (freeing it is not start-up), and the floor runs with the cyclic collector paused, as the
-    registry loads, so that it does not rescan the documents it holds. The registry's time
-    includes the collector's one pass over what it loaded, when it resumes.
-    """
-    plain, full = [], []
-    for _ in range(rounds):
-        gc.disable()
+
+def floors(root: Path) -> dict[str, float]:
+    """CPU seconds to read and json.loads the tree, under each regime of the collector."""
+    times = {}
+    with young_collections_only():
         start = time.process_time()
         documents = read_and_parse(root)
-        plain.append(time.process_time() - start)
-        gc.enable()
-        del documents
+        times[SAME] = time.process_time() - start
+    del documents
+    gc.disable()
+    start = time.process_time()
+    documents = read_and_parse(root)
+    times[PAUSED] = time.process_time() - start
+    gc.enable()
+    del documents
+    start = time.process_time()
+    documents = read_and_parse(root)
+    times[DEFAULT] = time.process_time() - start
+    del documents
+    return times
+
+
+def startup(root: Path, rounds: int) -> dict[str, list[float]]:
+    """CPU seconds of each floor (:func:`floors`) and of loading the tree as a registry.
+
+    CPU time of this process, not wall time: the machine is shared, and the files are in the
+    page cache, so reading waits for nothing. Rounds are interleaved. A load defers the
+    collector's full collections and keeps its young ones (:mod:`pipereg.collector`), which
+    visit what it parses as they would visit the floor's documents: the floor under that same
+    regime is the like-for-like one. The others bracket it.
+    """
+    samples: dict[str, list[float]] = {SAME: [], PAUSED: [], DEFAULT: [], "load": []}
+    for _ in range(rounds):
+        for regime, seconds in floors(root).items():
+            samples[regime].append(seconds)
         forget_declarations()
         start = time.process_time()
         registry = Registry.from_paths(root)
-        full.append(time.process_time() - start)
+        samples["load"].append(time.process_time() - start)
         del registry
-    return plain, full
+    return samples
 
 
 def cached_startup(
     root: Path, cache_dir: Path, rounds: int
 ) -> tuple[list[float], list[float], list[float]]:
-    """CPU seconds of the floor, a load that misses the cache (and writes it), and one that hits.
+    """CPU seconds of the like-for-like floor, a load that misses the cache (and writes it), and
+    one that hits.
 
     As :func:`startup`, interleaved. pipereg's source digest is computed once per process, before
     the first round (:func:`cache_digest_cost` measures it apart).
     """
     plain, miss, hit = [], [], []
     for _ in range(rounds):
-        gc.disable()
-        start = time.process_time()
-        documents = read_and_parse(root)
-        plain.append(time.process_time() - start)
-        gc.enable()
-        del documents
+        plain.append(floors(root)[SAME])
         for entry in cache_dir.glob("*.json"):
             entry.unlink()
         forget_declarations()
@@ -204,6 +225,15 @@ def cached_startup(
         hit.append(time.process_time() - start)
         del registry
     return plain, miss, hit
+
+
+def _ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1e3:.1f} ms, {min(samples) * 1e3:.1f} ms"
+
+
+def _ratio(load: list[float], floor: list[float]) -> str:
+    median = statistics.median(load) / statistics.median(floor)
+    return f"{median:.2f}x ({min(load) / min(floor):.2f}x)"
 
 
 def forget_declarations() -> None:
@@ -308,6 +338,55 @@ def dao_overhead(registry: Registry, storage: Path, rounds: int) -> tuple[float,
     return statistics.median(samples["dao"]), statistics.median(samples["direct"])
 
 
+def cold_start(base: Path) -> None:
+    """Print the cold-start tables: trees of 1,000 and 10,000 pipelines, with and without cache."""
+    print("\n## Cold start: discovery, parsing, JSON Schema, semantic checks (CPU time)\n")
+    print(
+        "Floor: read + json.loads of the same files. Ratios are Registry.from_paths over "
+        "the floor, median (min).\n"
+    )
+    print(
+        f"| pipelines | Registry.from_paths (median, min) | floor, {SAME} | ratio "
+        f"| floor, {PAUSED} | ratio | floor, {DEFAULT} | ratio |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    loads: dict[str, float] = {}
+    cached_rows = []
+    cache.source_digest()  # once per process, measured apart below
+    for label, files, rounds, distinct in (
+        ("1000", 100, 9, False),
+        ("1000 distinct", 100, 9, True),
+        ("10000", 1000, 5, False),
+    ):
+        root = write_tree(base / f"tree-{label}", files=files, per_file=10, distinct=distinct)
+        samples = startup(root, rounds)
+        load = samples["load"]
+        loads[label] = statistics.median(load)
+        cells = [f"{_ms(load)}"]
+        for regime in (SAME, PAUSED, DEFAULT):
+            cells += [_ms(samples[regime]), _ratio(load, samples[regime])]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+        plain, miss, hit = cached_startup(root, base / f"cache-{label}", rounds)
+        cached_rows += [
+            (f"{label}, load cache miss + write", plain, miss),
+            (f"{label}, load cache warm", plain, hit),
+        ]
+    print(f"\nOpt-in load cache (floor: {SAME}):\n")
+    print("| pipelines | load (median, min) | floor (median, min) | ratio |")
+    print("|---:|---:|---:|---:|")
+    for name, floor, load in cached_rows:
+        print(f"| {name} | {_ms(load)} | {_ms(floor)} | {_ratio(load, floor)} |")
+    growth = loads["10000"] / loads["1000"]
+    print(f"\nGrowth: 10x the pipelines, {growth:.1f}x the load time (median).")
+    once = fresh_process(base / "tree-1000")
+    print(f"Once per process (new interpreter, median of 3): importing pipereg "
+          f"{once['import'] * 1e3:.0f} ms; its first load of the 1,000 pipelines "
+          f"{once['first'] * 1e3:.0f} ms against {once['second'] * 1e3:.0f} ms for a second "
+          "load (the difference builds the JSON Schema validators).")  # fmt: skip
+    print(f"Load cache: digesting pipereg's own source files, once per process, takes "
+          f"{cache_digest_cost(5) * 1e3:.1f} ms (not in the rows above).")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="equality checks only (for CI)")
@@ -339,42 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## Rendering (per call)\n")
         print("\n".join(render_table(measure(calls, args.rounds, args.number))))
 
-        print("\n## Cold start: discovery, parsing, JSON Schema, semantic checks (CPU time)\n")
-        print(
-            "| pipelines | files | read + json.loads (median, min) "
-            "| Registry.from_paths (median, min) | ratio (median) | (min) |"
-        )
-        print("|---:|---:|---:|---:|---:|---:|")
-        loads: dict[str, float] = {}
-        cache.source_digest()  # once per process, measured apart below
-        for label, files, rounds, distinct in (
-            ("1000", 100, 9, False),
-            ("1000 distinct", 100, 9, True),
-            ("10000", 1000, 5, False),
-        ):
-            root = write_tree(base / f"tree-{label}", files=files, per_file=10, distinct=distinct)
-            plain, full = startup(root, rounds)
-            loads[label] = statistics.median(full)
-            cached = cached_startup(root, base / f"cache-{label}", rounds)
-            rows = [
-                (label, plain, full),
-                (f"{label} (load cache miss + write)", cached[0], cached[1]),
-                (f"{label} (load cache warm)", cached[0], cached[2]),
-            ]
-            for name, floor, load in rows:
-                p_med, f_med = statistics.median(floor), statistics.median(load)
-                print(f"| {name} | {files} | {p_med * 1e3:.1f} ms, {min(floor) * 1e3:.1f} ms "
-                      f"| {f_med * 1e3:.1f} ms, {min(load) * 1e3:.1f} ms "
-                      f"| {f_med / p_med:.1f}x | {min(load) / min(floor):.1f}x |")  # fmt: skip
-        growth = loads["10000"] / loads["1000"]
-        print(f"\nGrowth: 10x the pipelines, {growth:.1f}x the load time (median).")
-        once = fresh_process(base / "tree-1000")
-        print(f"Once per process (new interpreter, median of 3): importing pipereg "
-              f"{once['import'] * 1e3:.0f} ms; its first load of the 1,000 pipelines "
-              f"{once['first'] * 1e3:.0f} ms against {once['second'] * 1e3:.0f} ms for a second "
-              "load (the difference builds the JSON Schema validators).")  # fmt: skip
-        print(f"Load cache: digesting pipereg's own source files, once per process, takes "
-              f"{cache_digest_cost(5) * 1e3:.1f} ms (not in the rows above).")  # fmt: skip
+        cold_start(base)
 
         print("\n## DAO overhead (in-process wire server)\n")
         overhead = dao_overhead(registry, base / "secantus", rounds=9)
