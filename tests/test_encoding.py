@@ -97,3 +97,26 @@ def test_the_module_loads_without_orjson(monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         monkeypatch.undo()
         importlib.reload(encoding)
+
+
+@pytest.mark.parametrize(
+    ("number", "fit"),
+    [
+        ("1", True),
+        ("-5.5e-7", True),
+        ("9007199254740991", True),  # 2**53 - 1
+        ("9007199254740993", False),  # past 2**53: told apart by the 19-digit test instead
+        ("9223372036854775808", False),  # 2**63: BSON cannot hold it
+        ("1e400", False),  # infinity
+    ],
+)
+def test_the_encoding_tells_whether_every_number_fits(number: str, fit: bool) -> None:
+    source = (
+        '{"version": 1, "pipelines": {"p": {"collection": "c", "stages": [{"$limit": '
+        + number
+        + "}]}}}"
+    )
+    encoding = encode_file(json.loads(source), source)
+    assert encoding.numbers_fit is fit
+    ((_, stage_texts),) = encoding.texts.values()
+    assert json.loads(stage_texts[0]) == {"$limit": json.loads(number)}

@@ -50,7 +50,9 @@ ITEM_MARK = "\x00pipereg item\x00"
 ITEM_SPLIT = f",{compact(ITEM_MARK)},"
 
 
-def fast_compact(*values: Any, source: str | None = None) -> list[str] | None:
+def fast_compact(
+    *values: Any, source: str | None = None, small_ints: bool = False
+) -> list[str] | None:
     """Each value's compact JSON text as orjson writes it; ``None`` where it cannot be trusted.
 
     orjson writes strings as :data:`compact` does (checked over every code point), and a float
@@ -59,12 +61,14 @@ def fast_compact(*values: Any, source: str | None = None) -> list[str] | None:
     though, and refuses integers past 64 bits and very deep nesting. So the answer is ``None``
     without orjson, when it refuses, and when the texts hold another number of ``null`` than
     ``source``, the text the values were parsed from (infinity parses from ``1e400``; the
-    source holds every ``null`` the texts hold, in its literals and strings).
+    source holds every ``null`` the texts hold, in its literals and strings). With
+    ``small_ints``, also ``None`` where an integer is 2**53 or more away from zero.
     """
     if orjson is None:
         return None
+    option = orjson.OPT_STRICT_INTEGER if small_ints else None
     try:
-        texts = [orjson.dumps(value).decode() for value in values]
+        texts = [orjson.dumps(value, option=option).decode() for value in values]
     except orjson.JSONEncodeError:
         return None
     if (
@@ -85,12 +89,15 @@ class Encoding(NamedTuple):
             item's compact text.
         items: Every stage and declaration that has texts, in one text (with markers).
         outline: The rest of the document, those stages and declarations left out.
+        numbers_fit: Whether every number in the two texts is finite and an integer one is
+            less than 2**53 away from zero (so it fits BSON's 64 bits).
     """
 
     colons: int
     texts: dict[tuple[str, str], tuple[Any, list[str]]]
     items: str = ""
     outline: str = ""
+    numbers_fit: bool = False
 
 
 def encode_file(document: Any, source: str | None = None) -> Encoding:
@@ -135,11 +142,18 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
     flat = [ITEM_MARK] * (2 * len(items) - 1) if items else []
     flat[::2] = items
     outline = {**document, "pipelines": rest}
-    fast = None if source is None else fast_compact(outline, flat, source=source)
+    # Mostly, every integer is a small one: then no number in the texts is one BSON can't hold
+    # (fast_compact also rules infinity out), which sketch_file then need not look for.
+    small = fast = (
+        None if source is None else fast_compact(outline, flat, source=source, small_ints=True)
+    )
+    if fast is None and source is not None:
+        fast = fast_compact(outline, flat, source=source)
     outline_text, text = fast if fast is not None else (compact(outline), compact(flat))
+    numbers_fit = small is not None
     colons = outline_text.count(":") + text.count(":")
     if not items:
-        return Encoding(colons, {}, "", outline_text)
+        return Encoding(colons, {}, "", outline_text, numbers_fit)
     pieces = text[1:-1].split(ITEM_SPLIT)
     if len(pieces) != len(items):  # an item holds the marker: each pipeline encodes its own
         return Encoding(colons, {})
@@ -148,7 +162,7 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
     for what, where, count in groups:
         texts[what] = (where, pieces[at : at + count])
         at += count
-    return Encoding(colons, texts, text, outline_text)
+    return Encoding(colons, texts, text, outline_text, numbers_fit)
 
 
 def _objects(items: Any) -> bool:

@@ -231,7 +231,11 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
     document = result.document
     parsed = result.parsed
     # What the file's text tells of all its pipelines at once: each spares a test per pipeline.
-    told = sketch.sketch_file(parsed.items, parsed.outline) if parsed is not None else None
+    told = (
+        sketch.sketch_file(parsed.items, parsed.outline, numbers_fit=parsed.numbers_fit)
+        if parsed is not None
+        else None
+    )
     for name, definition in document.get("pipelines", {}).items():
         if f"pipelines.{name}" in result.blocked:
             continue

@@ -144,6 +144,8 @@ class Parsed:
         items: Those stages and declarations in one compact text (with markers between them).
         outline: The rest of the document as compact text (``""`` when there are no texts).
         escapes: Whether the text holds a ``\\u`` escape.
+        numbers_fit: Whether every number in ``items`` and ``outline`` is finite and fits
+            BSON (see :class:`~pipereg.encoding.Encoding`).
     """
 
     document: Any
@@ -151,6 +153,7 @@ class Parsed:
     items: str = ""
     outline: str = ""
     escapes: bool = False
+    numbers_fit: bool = False
 
     def texts(self, name: str, field: str, value: Any) -> list[str] | None:
         """Each item of pipeline ``name``'s ``field`` as compact JSON text, if ``value`` is it.
@@ -188,7 +191,9 @@ def parse_document(text: str, path: str) -> Parsed:
         document = _decode(text, path, _DECODER)
     if escapes and _SURROGATE_ESCAPE.search(text):
         _reject_surrogates(document, text, path)
-    return Parsed(document, encoding.texts, encoding.items, encoding.outline, escapes)
+    return Parsed(
+        document, encoding.texts, encoding.items, encoding.outline, escapes, encoding.numbers_fit
+    )
 
 
 def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:

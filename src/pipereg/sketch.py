@@ -244,19 +244,20 @@ class FileSketch(NamedTuple):
     javascript_free: bool
 
 
-def sketch_file(items: str, outline: str) -> FileSketch:
+def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileSketch:
     """Test a parsed file's two encoded texts once for what :func:`sketch` tests per pipeline.
 
     ``items`` and ``outline`` are the texts :func:`~pipereg.encoding.encode_file` made: the
-    stages and declarations, and the rest of the document (where the options are).
+    stages and declarations, and the rest of the document (where the options are);
+    ``numbers_fit``, that its encoding found every number in them finite and small.
     """
     named = set(_SPECIAL_KEY.findall(items))  # one pass for wrapper keys and JavaScript
     plain = (
         bool(outline)
         and named.isdisjoint(WRAPPER_KEYS)
-        and _numbers_fit(items)
+        and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
-        and literal_free(outline)
+        and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
         and not nests_deeper(outline, MAX_DEPTH)
     )
     return FileSketch(plain, named.isdisjoint(JAVASCRIPT))
