@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -322,3 +324,26 @@ def test_pipeline_loaded_is_the_constructor_with_every_field() -> None:
         loaded.key = "x"  # type: ignore[misc]
     with pytest.raises(TypeError, match="exactly the fields"):
         Pipeline.loaded(**{k: v for k, v in fields.items() if k != "includes"})
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("9223372036854775808", "9223372036854775808 does not fit a 64-bit integer"),
+        ("18446744073709551615", "18446744073709551615 does not fit a 64-bit integer"),
+        ("1e400", "a number too large for a double"),
+    ],
+)
+def test_numbers_bson_cannot_hold_are_found_in_a_file_otherwise_plain(
+    tmp_path: Path, number: str, message: str
+) -> None:
+    # The file's encoding vouches for its numbers only when they are small: these are not.
+    pipelines = {f"p{i}": {"collection": "c", "stages": [{"$limit": 1}]} for i in range(3)}
+    text = json.dumps({"version": 1, "pipelines": pipelines})
+    text = text.replace('{"$limit": 1}]}}}', '{"$limit": ' + number + "}]}}}")
+    (tmp_path / "m.json").write_text(text)
+    with pytest.raises(PipelineLoadError) as raised:
+        Registry.from_paths(tmp_path)
+    assert [(p.code, p.message, p.json_path) for p in raised.value.problems] == [
+        ("PR050", message, "$.pipelines.p2.stages[0].$limit")
+    ]
