@@ -1,4 +1,5 @@
-"""The cyclic garbage collector during a load: full collections deferred, then restored."""
+"""The cyclic garbage collector during a load: off, and what the load built moved to the oldest
+generation unscanned; or, where objects are frozen, full collections deferred."""
 
 from __future__ import annotations
 
@@ -9,44 +10,81 @@ from collections.abc import Iterator
 import pytest
 
 from pipereg import collector
-from pipereg.collector import young_collections_only
+from pipereg.collector import loading
 
 
 @pytest.fixture(autouse=True)
-def _thresholds_kept() -> Iterator[None]:
+def _collector_kept() -> Iterator[None]:
     before, enabled = gc.get_threshold(), gc.isenabled()
     yield
     gc.set_threshold(*before)
+    gc.unfreeze()
     if enabled:
         gc.enable()
 
 
-def test_full_collections_wait_for_the_load_and_young_ones_go_on() -> None:
+class Node:
+    """A tracked container, as loading builds."""
+
+
+def _generation(obj: object) -> int | None:
+    for generation in range(3):
+        if any(o is obj for o in gc.get_objects(generation=generation)):
+            return generation
+    return None
+
+
+def test_a_load_runs_with_the_collector_off_and_leaves_it_as_it_was() -> None:
     gc.set_threshold(700, 10, 10)
-    with young_collections_only():
-        assert gc.isenabled()
-        young, middle, full = gc.get_threshold()
-        assert (young, middle) == (700, 10)
-        assert full > 10**9
+    with loading():
+        assert not gc.isenabled()
+    assert gc.isenabled()
     assert gc.get_threshold() == (700, 10, 10)
+    assert gc.get_freeze_count() == 0
 
 
-def test_the_threshold_comes_back_after_an_error() -> None:
-    gc.set_threshold(700, 10, 10)
-    with pytest.raises(RuntimeError), young_collections_only():
+def test_what_a_load_built_goes_to_the_oldest_generation() -> None:
+    with loading():
+        built = Node()
+    assert _generation(built) == 2
+    assert gc.get_count()[0] < 700  # the young generation starts afresh: no pass is due
+
+
+def test_the_collector_comes_back_after_an_error() -> None:
+    with pytest.raises(RuntimeError), loading():
         raise RuntimeError
+    assert gc.isenabled()
+
+
+def test_a_collector_the_program_disabled_stays_disabled() -> None:
+    gc.disable()
+    with loading():
+        built = Node()
+    assert not gc.isenabled()
+    assert _generation(built) == 2
+
+
+def test_objects_the_program_froze_stay_frozen() -> None:
+    gc.set_threshold(700, 10, 10)
+    kept = Node()
+    gc.freeze()  # as a program does before forking workers
+    assert _generation(kept) is None  # in the permanent generation
+    with loading():
+        assert gc.isenabled()  # young collections go on...
+        assert gc.get_threshold()[2] > 10**9  # ...full ones wait for the load
+    assert _generation(kept) is None  # still frozen
+    assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == (700, 10, 10)
 
 
 def test_overlapping_loads_restore_when_the_last_one_ends() -> None:
-    gc.set_threshold(700, 10, 10)
-    first, second = young_collections_only(), young_collections_only()
+    first, second = loading(), loading()
     first.__enter__()
     second.__enter__()
     first.__exit__(None, None, None)
-    assert gc.get_threshold()[2] > 10**9  # the second load still runs
+    assert not gc.isenabled()  # the second load still runs
     second.__exit__(None, None, None)
-    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.isenabled()
 
 
 def test_loads_in_many_threads_leave_the_collector_as_it_was() -> None:
@@ -56,7 +94,7 @@ def test_loads_in_many_threads_leave_the_collector_as_it_was() -> None:
     def load() -> None:
         start.wait()
         for _ in range(200):
-            with young_collections_only():
+            with loading():
                 pass
 
     threads = [threading.Thread(target=load) for _ in range(8)]
@@ -64,14 +102,9 @@ def test_loads_in_many_threads_leave_the_collector_as_it_was() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert gc.isenabled()
     assert gc.get_threshold() == (700, 10, 10)
-
-
-def test_what_the_program_sets_meanwhile_stays() -> None:
-    gc.set_threshold(700, 10, 10)
-    with young_collections_only():
-        gc.set_threshold(5000, 20, 10**9)
-    assert gc.get_threshold() == (5000, 20, 10)
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -81,9 +114,11 @@ def test_a_collector_that_is_not_generational_is_paused(
     monkeypatch.setattr(collector, "_GENERATIONAL", False)
     if not enabled:
         gc.disable()
-    with young_collections_only():
+    with loading():
+        built = Node()
         assert not gc.isenabled()
     assert gc.isenabled() is enabled
+    assert _generation(built) != 2 or not enabled  # left where it was: the collector decides
 
 
 def test_which_collectors_are_generational(monkeypatch: pytest.MonkeyPatch) -> None:

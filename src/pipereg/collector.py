@@ -1,15 +1,18 @@
-"""The cyclic garbage collector while pipelines load: young collections only.
+"""The cyclic garbage collector while pipelines load: off, and what the load built goes old.
 
-Loading allocates many containers (the parsed files, the pipelines) and frees few. A full
-collection rescans the whole heap, which grows with the load: left alone, full collections
-took 35-40% of a load of 10,000 pipelines and made its time grow faster than the count
-(``benchmarks/``). Pausing the collector altogether costs more than it saves at the end, when
-the first collection after the pause walks every container at once, long out of the CPU's
-caches. So a load keeps the young collections, which see each container while it is fresh, and
-defers the full ones, as the collector defers them anyway for a heap that grows.
+Loading allocates many containers (the parsed files, the pipelines) and frees few: nearly
+everything it builds lives as long as the registry. The collector would scan each of them in
+its young generation and again in its middle one, only to find them alive (about a tenth of
+the load's time: ``benchmarks/``), and then in every full collection, as it would anyway. So a
+load runs with the collector off, and at its end moves what is tracked straight to the oldest
+generation, unscanned (``gc.freeze()`` then ``gc.unfreeze()``, two list splices): the next
+full collection scans it, as it scans all long-lived data. Cyclic garbage made during the load
+waits for that collection too.
 
-Where the collector is not generational (Python 3.14's incremental collector, free-threaded
-builds), thresholds mean something else, and a load pauses the collector instead.
+Where that cannot be done, a load keeps the young collections and defers the full ones: when
+the program keeps objects frozen (``gc.freeze()``, before forking workers, say), which
+unfreezing would undo. Where the collector is not generational (Python 3.14's incremental
+collector, free-threaded builds), a load pauses it and lets it resume as it will.
 """
 
 from __future__ import annotations
@@ -46,15 +49,15 @@ _loads = _Loads()
 
 
 @contextlib.contextmanager
-def young_collections_only() -> Iterator[None]:
-    """Defer full collections of the cyclic garbage collector until the block (a load) ends.
+def loading() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of the block (a load), as the module tells.
 
-    Loads may overlap in several threads: the first to begin defers, and the last to end
-    restores the collector as it was. Other settings the program changes meanwhile stay.
+    Loads may overlap in several threads: the first to begin sets the collector up, and the
+    last to end restores it as it was. Other settings the program changes meanwhile stay.
     """
     with _loads.lock:
         if _loads.count == 0:
-            _loads.restore = _defer()
+            _loads.restore = _begin()
         _loads.count += 1
     try:
         yield
@@ -65,11 +68,19 @@ def young_collections_only() -> Iterator[None]:
                 _loads.restore()
 
 
-def _defer() -> Callable[[], None]:
-    if not _GENERATIONAL:
-        enabled = gc.isenabled()
+def _begin() -> Callable[[], None]:
+    enabled = gc.isenabled()
+    if not _GENERATIONAL or gc.get_freeze_count() == 0:
         gc.disable()
-        return gc.enable if enabled else lambda: None
+
+        def resume() -> None:
+            if _GENERATIONAL and gc.get_freeze_count() == 0:
+                gc.freeze()  # every tracked object to the permanent generation...
+                gc.unfreeze()  # ...and from there to the oldest, none of them scanned
+            if enabled:
+                gc.enable()
+
+        return resume
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, _DEFERRED)
 

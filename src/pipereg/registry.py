@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipereg import cache, fragments
-from pipereg.collector import young_collections_only
+from pipereg import cache, collector, fragments
 from pipereg.discovery import (
     SourceFile,
     default_roots,
@@ -45,7 +44,7 @@ def load_sources(
     something when ``files`` are all the files. ``contents``, if given, holds each file's bytes,
     already read, in the order of ``files``.
     """
-    with young_collections_only():
+    with collector.loading():
         if contents is None:
             loaded = [read_file(source, max_file_bytes) for source in files]
         else:
@@ -130,8 +129,7 @@ class _Snapshot:
 
 
 def _snapshot(pipelines: Mapping[str, Pipeline], warnings: Sequence[Problem]) -> _Snapshot:
-    # Sorted by key without a (key, pipeline) tuple each: right after a load, every tracked
-    # allocation brings the cyclic collector closer to a pass over all the loaded objects.
+    # Sorted by key without a (key, pipeline) tuple each.
     return _Snapshot({key: pipelines[key] for key in sorted(pipelines)}, tuple(warnings))
 
 
@@ -151,7 +149,7 @@ def _load(
     if cache_dir is None or max_file_bytes is None or problems:
         built, found = full(None)
     else:
-        with young_collections_only():  # a hit builds as many containers as a load
+        with collector.loading():  # a hit builds as many containers as a load
             built, found = cache.load(files, max_file_bytes, cache_dir, full)
     errors = [p for p in found if p.severity == "error"]
     if errors:
