@@ -293,9 +293,12 @@ def memory(root: Path, count: int) -> tuple[float, float]:
     return loaded / count / 1024 * 1000, compiled / count / 1024 * 1000
 
 
-def dao_overhead(registry: Registry, storage: Path, rounds: int) -> tuple[float, float] | None:
+def dao_overhead(
+    registry: Registry, storage: Path, rounds: int
+) -> tuple[float, float, list[float]] | None:
     """Median seconds of PipelineDAO.fetch_all and of the same aggregate sent directly by pymongo,
-    on the in-process wire server (None if the test extra's server is not installed)."""
+    on the in-process wire server, and each round's ratio of the two (None if the test extra's
+    server is not installed)."""
     try:
         from secantus import SecantusDBServer  # noqa: PLC0415 - test extra only
     except ImportError:
@@ -325,10 +328,20 @@ def dao_overhead(registry: Registry, storage: Path, rounds: int) -> tuple[float,
                 return dao.fetch_all("bench.report", TYPED_PARAMS)
 
             assert typed(direct()) == typed(through_dao())
-            samples = measure({"direct": direct, "dao": through_dao}, rounds, 50)
+            # Paired rounds, in alternating order: each round's ratio compares two runs made
+            # moments apart, whatever the server's threads were doing then.
+            ratios, dao_times, direct_times = [], [], []
+            for i in range(rounds):
+                order = {"direct": direct, "dao": through_dao}
+                if i % 2:
+                    order = dict(reversed(order.items()))
+                samples = measure(order, 1, 50)
+                dao_times += samples["dao"]
+                direct_times += samples["direct"]
+                ratios.append(samples["dao"][0] / samples["direct"][0])
         finally:
             client.close()
-    return statistics.median(samples["dao"]), statistics.median(samples["direct"])
+    return statistics.median(dao_times), statistics.median(direct_times), ratios
 
 
 def cold_start(base: Path) -> None:
@@ -414,13 +427,15 @@ def main(argv: list[str] | None = None) -> int:
         cold_start(base)
 
         print("\n## DAO overhead (in-process wire server)\n")
-        overhead = dao_overhead(registry, base / "secantus", rounds=9)
+        overhead = dao_overhead(registry, base / "secantus", rounds=21)
         if overhead is None:
             print("- skipped: SecantusDB (the test extra) is not installed")
         else:
-            dao, direct = overhead
+            dao, direct, ratios = overhead
             print(f"- PipelineDAO.fetch_all {dao * 1e3:.2f} ms, pymongo aggregate + list "
-                  f"{direct * 1e3:.2f} ms per call: {dao / direct:.3f}x")  # fmt: skip
+                  f"{direct * 1e3:.2f} ms per call (medians): {dao / direct:.3f}x; per paired "
+                  f"round, median {statistics.median(ratios):.3f}x, from {min(ratios):.3f}x "
+                  f"to {max(ratios):.3f}x")  # fmt: skip
 
         print("\n## Memory (tracemalloc)\n")
         loaded, compiled = memory(base / "tree-1000", 1000)
