@@ -205,9 +205,7 @@ def test_stage_texts_of_a_pipeline_file() -> None:
         '{"$match":{"a":"x:y"}}',
         '{"$limit":1}',
     ]
-    assert (
-        parsed.texts("q", "stages", pipelines["q"]["stages"]) is None
-    )  # no stages: encoded by sketch
+    assert parsed.texts("q", "stages", pipelines["q"]["stages"]) == []  # the schema refuses it
     assert parsed.texts("r", "stages", pipelines["r"]["stages"]) == ['{"$skip":2}']
 
 

@@ -106,7 +106,8 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
     Every pipeline's stages and declarations are encoded in one encoder call, separated by a
     marker string and split apart after; the rest of the document in a second call. Texts come
     per pipeline name and ``"stages"`` or ``"params"``: the parsed object and each item's compact
-    text, for non-empty stages and declarations that are all objects; none if an item holds the
+    text, for stages in a list and declarations in an object (an item that is no object makes the
+    file fail its JSON Schema, which blocks the pipeline); none if an item holds the
     marker.
 
     ``source``, the text ``document`` was parsed from, allows :func:`fast_compact`; a float may
@@ -127,12 +128,12 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
             continue
         left_out: dict[str, Any] = {}
         stages = definition.get("stages")
-        if type(stages) is list and _objects(stages):
+        if type(stages) is list:
             left_out["stages"] = 0  # its colons are counted in the stages' text
             groups.append(((name, "stages"), stages, len(stages)))
             items += stages
         params = definition.get("params")
-        if type(params) is dict and _objects(params.values()):
+        if type(params) is dict:
             # The names' colons stay here, the declarations' are counted in their text.
             left_out["params"] = dict.fromkeys(params, 0)
             groups.append(((name, "params"), params, len(params)))
@@ -163,8 +164,3 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
         texts[what] = (where, pieces[at : at + count])
         at += count
     return Encoding(colons, texts, text, outline_text, numbers_fit)
-
-
-def _objects(items: Any) -> bool:
-    # Whether a non-empty collection holds JSON objects only (the loop in C).
-    return set(map(type, items)) == {dict}

@@ -139,8 +139,8 @@ class Parsed:
     Attributes:
         document: The parsed document.
         encoded: Per pipeline name and ``"stages"`` or ``"params"``: the parsed object, and the
-            compact JSON text (:data:`compact`) of each stage or declaration, for non-empty
-            stages and declarations that are all objects. Use :meth:`texts` to read them.
+            compact JSON text (:data:`compact`) of each stage or declaration, for
+            stages in a list and declarations in an object. Use :meth:`texts` to read them.
         items: Those stages and declarations in one compact text (with markers between them).
         outline: The rest of the document as compact text (``""`` when there are no texts).
         escapes: Whether the text holds a ``\\u`` escape.
