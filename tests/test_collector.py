@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -129,3 +130,21 @@ def test_which_collectors_are_generational(monkeypatch: pytest.MonkeyPatch) -> N
     assert not collector._generational()
     monkeypatch.setattr(collector.sys, "_is_gil_enabled", lambda: True, raising=False)
     assert collector._generational()
+
+
+def test_garbage_the_program_makes_between_loads_is_still_collected() -> None:
+    # A program that loads often (a reload loop, a test suite) and does a little work between
+    # loads: its cyclic garbage must not outlive the young collections it would have met.
+    gc.set_threshold(700, 10, 10)
+    gc.collect()
+    refs: list[weakref.ref[Node]] = []
+    for _ in range(100):
+        with loading():
+            pass
+        for _ in range(100):  # fewer allocations between two loads than a young collection needs
+            node = Node()
+            node.me = node  # type: ignore[attr-defined]
+            refs.append(weakref.ref(node))
+            del node
+    alive = sum(ref() is not None for ref in refs)
+    assert alive < len(refs) // 2  # without loads in between, all but the last few are freed
