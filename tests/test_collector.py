@@ -4,13 +4,16 @@ generation unscanned; or, where objects are frozen, full collections deferred.""
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from pipereg import collector
+from helpers import pipeline_file
+from pipereg import PipelineLoadError, Registry, collector
 from pipereg.collector import loading
 
 
@@ -115,21 +118,26 @@ def test_a_collector_that_is_not_generational_is_paused(
     monkeypatch.setattr(collector, "_GENERATIONAL", False)
     if not enabled:
         gc.disable()
+    frozen = gc.get_freeze_count()
     with loading():
         built = Node()
         assert not gc.isenabled()
     assert gc.isenabled() is enabled
-    assert _generation(built) != 2 or not enabled  # left where it was: the collector decides
+    assert _generation(built) == 0  # left young: the collector decides, as it resumes
+    assert gc.get_freeze_count() == frozen
 
 
 def test_which_collectors_are_generational(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert collector._generational()  # this interpreter's
     monkeypatch.setattr(collector.sys, "version_info", (3, 14, 0))
-    assert not collector._generational()
+    assert not collector._generational()  # incremental
     monkeypatch.setattr(collector.sys, "version_info", (3, 13, 1))
-    monkeypatch.setattr(collector.sys, "_is_gil_enabled", lambda: False, raising=False)
-    assert not collector._generational()
-    monkeypatch.setattr(collector.sys, "_is_gil_enabled", lambda: True, raising=False)
     assert collector._generational()
+    monkeypatch.setattr(collector.sysconfig, "get_config_var", lambda name: 1)
+    assert not collector._generational()  # free-threaded, whether the GIL is on or not
+    monkeypatch.setattr(collector.sysconfig, "get_config_var", lambda name: None)
+    monkeypatch.delattr(collector.gc, "freeze")
+    assert not collector._generational()  # no freeze: PyPy
 
 
 def test_garbage_the_program_makes_between_loads_is_still_collected() -> None:
@@ -148,3 +156,21 @@ def test_garbage_the_program_makes_between_loads_is_still_collected() -> None:
             del node
     alive = sum(ref() is not None for ref in refs)
     assert alive < len(refs) // 2  # without loads in between, all but the last few are freed
+
+
+def test_a_load_makes_no_cyclic_garbage(tmp_path: Path) -> None:
+    # What a load builds goes old unscanned: it must leave no garbage only a full collection
+    # finds. A load that succeeds, one that fails, and a reload.
+    (tmp_path / "ok").mkdir()
+    ok = {
+        "p": {"collection": "c", "params": {"n": {"type": "int"}}, "stages": [{"$limit": "<<n>>"}]}
+    }
+    (tmp_path / "ok" / "m.json").write_text(json.dumps(pipeline_file(ok)))
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "m.json").write_text('{"version": 1, "pipelines": {"p": {}}}')
+    gc.collect()
+    registry = Registry.from_paths(tmp_path / "ok")
+    with pytest.raises(PipelineLoadError):
+        Registry.from_paths(tmp_path / "bad")
+    registry.reload()
+    assert gc.collect() == 0

@@ -3,16 +3,21 @@
 Loading allocates many containers (the parsed files, the pipelines) and frees few: nearly
 everything it builds lives as long as the registry. The collector would scan each of them in
 its young generation and again in its middle one, only to find them alive (about a tenth of
-the load's time: ``benchmarks/``), and then in every full collection, as it would anyway. So a
-load runs with the collector off, and at its end moves what is tracked straight to the oldest
-generation, unscanned (``gc.freeze()`` then ``gc.unfreeze()``, two list splices): the next
-full collection scans it, as it scans all long-lived data. Cyclic garbage made during the load
-waits for that collection too.
+the load's time: ``benchmarks/``), and then in every full collection, as it would anyway. So:
+
+- as a load begins, the young and middle generations are collected (``gc.collect(1)``, a few
+  thousand objects at most), so that the program's own garbage there is freed as it would
+  have been, and the collector is turned off;
+- as it ends, every tracked object, now nearly all the load's, goes to the oldest generation
+  unscanned (``gc.freeze()`` then ``gc.unfreeze()``, two list splices), and the collector is
+  turned on again. The next full collection scans them, as it scans all long-lived data.
+  Loading makes no cyclic garbage of its own (``tests/test_collector.py`` checks a load).
 
 Where that cannot be done, a load keeps the young collections and defers the full ones: when
 the program keeps objects frozen (``gc.freeze()``, before forking workers, say), which
 unfreezing would undo. Where the collector is not generational (Python 3.14's incremental
-collector, free-threaded builds), a load pauses it and lets it resume as it will.
+collector, free-threaded builds) or has no ``freeze`` (PyPy), a load pauses it and lets it
+resume as it will.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable, Iterator
 
@@ -28,9 +34,14 @@ _DEFERRED = 2**31 - 1
 
 
 def _generational() -> bool:
-    gil = getattr(sys, "_is_gil_enabled", None)
-    free_threaded = gil is not None and not gil()
-    return sys.version_info[:2] != (3, 14) and not free_threaded
+    # Whether the collector has young, middle and old generations and can freeze objects. A
+    # free-threaded build is told by how it was built, not by whether the GIL is on right now.
+    free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    return (
+        sys.version_info[:2] != (3, 14)
+        and not free_threaded
+        and all(hasattr(gc, name) for name in ("freeze", "unfreeze", "get_freeze_count"))
+    )
 
 
 _GENERATIONAL = _generational()
@@ -53,7 +64,8 @@ def loading() -> Iterator[None]:
     """Keep the cyclic garbage collector out of the block (a load), as the module tells.
 
     Loads may overlap in several threads: the first to begin sets the collector up, and the
-    last to end restores it as it was. Other settings the program changes meanwhile stay.
+    last to end restores it as the first found it (turned on or off, the threshold of full
+    collections), whatever the program set meanwhile.
     """
     with _loads.lock:
         if _loads.count == 0:
@@ -70,15 +82,24 @@ def loading() -> Iterator[None]:
 
 def _begin() -> Callable[[], None]:
     enabled = gc.isenabled()
-    if not _GENERATIONAL or gc.get_freeze_count() == 0:
+    if not _GENERATIONAL:
+        gc.disable()
+        return gc.enable if enabled else lambda: None
+    if gc.get_freeze_count() == 0:
+        if enabled:
+            gc.collect(1)  # the program's young garbage, before its survivors go old with ours
         gc.disable()
 
         def resume() -> None:
-            if _GENERATIONAL and gc.get_freeze_count() == 0:
-                gc.freeze()  # every tracked object to the permanent generation...
-                gc.unfreeze()  # ...and from there to the oldest, none of them scanned
-            if enabled:
-                gc.enable()
+            try:
+                if gc.get_freeze_count() == 0:  # nobody froze objects meanwhile
+                    try:
+                        gc.freeze()  # every tracked object to the permanent generation...
+                    finally:
+                        gc.unfreeze()  # ...and from there to the oldest, none of them scanned
+            finally:
+                if enabled:
+                    gc.enable()
 
         return resume
     young, middle, full = gc.get_threshold()

@@ -1,10 +1,12 @@
 """Compact JSON text of parsed values, and of a pipeline file's stages and declarations at once.
 
 The C encoder is built once (:data:`compact`); :func:`encode_file` encodes a whole parsed
-pipeline file in two encoder calls and counts its colons, which is how parsing tells a repeated
-key without a Python call per object (see :func:`pipereg.parse.parse_document`). Where orjson is
-installed (CPython), :func:`encode_file` uses it: it writes strings exactly as :data:`compact`
-does, several times faster, and floats in another spelling of the same value.
+pipeline file in two values (its stages and declarations, the rest) and counts its colons,
+which is how parsing tells a repeated key without a Python call per object (see
+:func:`pipereg.parse.parse_document`). Where orjson is installed (CPython), :func:`encode_file`
+uses it (:func:`fast_compact`): it writes strings exactly as :data:`compact` does, several
+times faster, and floats in another spelling of the same value (``1e-7`` for ``1e-07``). So
+"compact text" from a parsed file means either spelling: parsed back, the same values.
 """
 
 from __future__ import annotations
@@ -145,13 +147,11 @@ def encode_file(document: Any, source: str | None = None) -> Encoding:
     outline = {**document, "pipelines": rest}
     # Mostly, every integer is a small one: then no number in the texts is one BSON can't hold
     # (fast_compact also rules infinity out), which sketch_file then need not look for.
-    small = fast = (
-        None if source is None else fast_compact(outline, flat, source=source, small_ints=True)
-    )
+    fast = None if source is None else fast_compact(outline, flat, source=source, small_ints=True)
+    numbers_fit = fast is not None
     if fast is None and source is not None:
         fast = fast_compact(outline, flat, source=source)
     outline_text, text = fast if fast is not None else (compact(outline), compact(flat))
-    numbers_fit = small is not None
     colons = outline_text.count(":") + text.count(":")
     if not items:
         return Encoding(colons, {}, "", outline_text, numbers_fit)

@@ -311,18 +311,18 @@ def _pipeline(
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.
     stage_texts = None if parsed is None else parsed.texts(name, "stages", definition["stages"])
-    vouched, javascript_free = (
+    file_plain, javascript_free = (
         told if told is not None and stage_texts is not None else (False, False)
     )
-    outline = (
+    sketched = (
         None
         if findings
         else sketch.sketch(
-            definition["stages"], definition.get("options"), stage_texts, vouched=vouched
+            definition["stages"], definition.get("options"), stage_texts, file_plain=file_plain
         )
     )
-    if outline is None or not checks.clean(
-        params, outline, definition["stages"], javascript_free=javascript_free
+    if sketched is None or not checks.clean(
+        params, sketched, definition["stages"], javascript_free=javascript_free
     ):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))

@@ -98,7 +98,8 @@ class Param:
         Declarations are immutable, so one written alike in many pipelines (``limit``,
         ``since``) is built once and shared: a recent build is reused when the declaration's
         JSON text is the same, under another name a copy carrying that name (the same object
-        for the same name). ``text`` is that text (``compact(raw)``), if the caller has it
+        for the same name). ``text`` is that text (``compact(raw)``, or orjson's spelling of it:
+        see :mod:`pipereg.encoding`), if the caller has it
         already (:func:`~pipereg.parse.parse_document` does).
 
         Raises:

@@ -188,7 +188,7 @@ class Sketch:
 
 
 def sketch(
-    stages: Any, options: Any, texts: list[str] | None = None, *, vouched: bool = False
+    stages: Any, options: Any, texts: list[str] | None = None, *, file_plain: bool = False
 ) -> Sketch | None:
     """Read a pipeline's stages and options from their text, without building templates.
 
@@ -201,18 +201,18 @@ def sketch(
         options: The options as parsed.
         texts: Each stage as compact JSON text, if already encoded (see
             :func:`~pipereg.parse.parse_document`); else the stages are encoded here.
-        vouched: Whether the file ``texts`` were encoded from is plain (:func:`sketch_file`),
+        file_plain: Whether the file ``texts`` were encoded from is plain (:func:`sketch_file`),
             so that the options and the literals need no test here (ignored without ``texts``).
     """
-    vouched = vouched and texts is not None
+    file_plain = file_plain and texts is not None
     try:
         if texts is None:
             texts = [compact(stage) for stage in stages]
-        options_text = compact(options) if options and not vouched else ""
+        options_text = compact(options) if options and not file_plain else ""
     except RecursionError:  # let build() meet it, as it always has
         return None
     text = "[" + ",".join(texts) + "]"
-    if not vouched and (
+    if not file_plain and (
         "<<" in options_text
         or not literal_free(text)
         or not literal_free(options_text)
@@ -235,7 +235,7 @@ class FileSketch(NamedTuple):
     Attributes:
         plain: No Extended JSON literal and no number BSON cannot hold anywhere, and options
             with no placeholder, nested shallowly: :func:`sketch` need not test each pipeline
-            for them (its ``vouched``).
+            for them (its ``file_plain``).
         javascript_free: No JavaScript operator anywhere (:data:`JAVASCRIPT`): the rules need
             not look for one in each pipeline.
     """

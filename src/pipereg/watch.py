@@ -2,10 +2,10 @@
 
 A file's stamp is its modification time (in nanoseconds), size and inode, read with one
 ``os.stat`` per file per poll; a file added or removed below a root, or a root appearing or
-vanishing, is a change too. Polling the standard library keeps pipereg free of native dependencies
-and behaves the same on every platform and file system (network mounts and containers' bind mounts
-included, where change notifications often never arrive); an event-based watcher such as
-``watchfiles`` reacts faster but adds a compiled wheel for a development feature.
+vanishing, is a change too. Polling with the standard library behaves the same on every
+platform and file system (network mounts and containers' bind mounts included, where change
+notifications often never arrive); an event-based watcher such as ``watchfiles`` reacts faster
+but adds a compiled wheel for a development feature.
 
 Modification times move in steps (a few milliseconds on Linux, up to 2 s on FAT), so a file
 rewritten with the same size within one step keeps its stamp. As git does with "racily clean"
