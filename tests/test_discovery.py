@@ -171,36 +171,31 @@ def test_case_discovery_problems(write_tree: WriteTree, tmp_path: Path) -> None:
     ]
 
 
-def _stat_smaller_by(monkeypatch: pytest.MonkeyPatch, shrink: int) -> None:
-    # fstat reports the file shorter than it is: as if it grew between fstat and the read.
+@pytest.fixture
+def grown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file of 5,000 bytes whose fstat says 1,000: as if it grew after its size was taken."""
+    path = tmp_path / "a.json"
+    path.write_bytes(b"x" * 5000)
     real = os.fstat
 
     def fstat(fd: int) -> os.stat_result:
-        info = real(fd)
-        fields = list(info)
-        fields[6] = max(0, info.st_size - shrink)  # st_size
+        fields = list(real(fd))
+        fields[6] = 1000  # st_size
         return os.stat_result(fields)
 
     monkeypatch.setattr(discovery.os, "fstat", fstat)
+    return path
 
 
-def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "a.json"
-    path.write_bytes(b"x" * 5000)
-    _stat_smaller_by(monkeypatch, 4000)
-    assert discovery._read_path(path, 10_000) == b"x" * 5000
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(grown: Path) -> None:
+    assert discovery._read_path(grown, 10_000) == b"x" * 5000
 
 
 def test_a_file_that_grew_past_the_limit_after_its_size_was_taken_is_too_large(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grown: Path,
 ) -> None:
-    path = tmp_path / "a.json"
-    path.write_bytes(b"x" * 5000)
-    _stat_smaller_by(monkeypatch, 4000)
     with pytest.raises(discovery.FileTooLarge) as raised:
-        discovery._read_path(path, 2000)
+        discovery._read_path(grown, 2000)
     assert raised.value.size is None
 
 
