@@ -202,3 +202,8 @@ def test_a_file_tells_whether_it_names_javascript(stages: Any, javascript_free: 
     text = compact(document)
     encoding = encode_file(document, text)
     assert sketch_file(encoding.items, encoding.outline).javascript_free is javascript_free
+
+
+def test_marks_are_unsure_of_a_text_that_is_one_string() -> None:
+    # A pipeline's stages text is a list; a text that is a bare string has no quote before it.
+    assert marks('"a-<<b>>"') is None
