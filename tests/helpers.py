@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from collections.abc import Callable
@@ -49,3 +50,17 @@ def commit_files(repo: Path, files: dict[str, Any], message: str) -> str:
 def line_of(text: str, needle: str) -> int:
     """The 1-based line where ``needle`` first appears in ``text``."""
     return text[: text.index(needle)].count("\n") + 1
+
+
+class BytesResource:
+    """A file's bytes, standing in for a Traversable resource (a file without a disk)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+    def open(self, mode: str = "rb") -> io.BytesIO:
+        assert mode == "rb"
+        return io.BytesIO(self.data)

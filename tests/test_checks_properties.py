@@ -10,7 +10,6 @@ rule triggers, and every pipeline file in the repository.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import REPO
+from helpers import REPO, BytesResource
 from pipereg import checks
 from pipereg import sketch as sketch_module
 from pipereg.discovery import SourceFile
@@ -37,20 +36,6 @@ SETTINGS = settings(
 )
 
 
-class _Bytes:
-    """A file's bytes, standing in for a Traversable resource."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read_bytes(self) -> bytes:
-        return self.data
-
-    def open(self, mode: str = "rb") -> io.BytesIO:
-        assert mode == "rb"
-        return io.BytesIO(self.data)
-
-
 @contextmanager
 def full_checks_only() -> Iterator[None]:
     """Load as before the fast path: every pipeline gets templates built and every rule run."""
@@ -59,7 +44,7 @@ def full_checks_only() -> Iterator[None]:
 
 
 def load(data: bytes) -> LoadedFile:
-    return load_file(SourceFile("p.json", "m", _Bytes(data)))  # type: ignore[arg-type]
+    return load_file(SourceFile("p.json", "m", BytesResource(data)))  # type: ignore[arg-type]
 
 
 def outcome(result: LoadedFile) -> tuple[list[Any], list[Any]]:

@@ -6,7 +6,6 @@ Run briefly in CI (120 examples each); for a longer session set ``PIPEREG_FUZZ_E
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import REPO
+from helpers import REPO, BytesResource
 from pipereg import ParameterError, PipeRegError, Registry
 from pipereg.discovery import SourceFile
 from pipereg.loader import load_file
@@ -23,23 +22,9 @@ EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-class _Bytes:
-    """A file's bytes, standing in for a Traversable resource."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read_bytes(self) -> bytes:
-        return self.data
-
-    def open(self, mode: str = "rb") -> io.BytesIO:
-        assert mode == "rb"
-        return io.BytesIO(self.data)
-
-
 def load(data: bytes) -> None:
     """Load one file; any exception that is not a problem record is a bug."""
-    result = load_file(SourceFile("fuzz.json", "fuzz", _Bytes(data)))  # type: ignore[arg-type]
+    result = load_file(SourceFile("fuzz.json", "fuzz", BytesResource(data)))  # type: ignore[arg-type]
     for problem in result.problems:
         assert problem.code.startswith("PR")
         assert problem.message
