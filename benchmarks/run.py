@@ -36,9 +36,10 @@ from benchmarks.workloads import (
     count_nodes,
     write_tree,
 )
-from pipereg import Registry, cache, params
-from pipereg.params import coerce_params
-from pipereg.render import render_stages
+from pipereg import Registry, params
+from pipereg.compile.reference import render_stages
+from pipereg.load import cache
+from pipereg.params.declaration import coerce_params
 
 
 def typed(value: Any) -> str:
@@ -178,7 +179,7 @@ def startup(root: Path, rounds: int) -> dict[str, list[float]]:
     CPU time of this process, not wall time: the machine is shared, and the files are in the
     page cache, so reading waits for nothing. Rounds are interleaved. A load runs with the
     collector off and hands what it built to the oldest generation unscanned
-    (:mod:`pipereg.collector`): no collector work falls inside its clock, as none falls inside
+    (:mod:`pipereg.load.gc_pause`): no collector work falls inside its clock, as none falls inside
     the first floor's. The second is what a plain program pays.
     """
     samples: dict[str, list[float]] = {PAUSED: [], DEFAULT: [], "load": []}

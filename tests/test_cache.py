@@ -12,9 +12,9 @@ import pytest
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 from tests.helpers import REPO, pipeline_file
 
-from pipereg import cache
 from pipereg import registry as registry_module
 from pipereg.errors import PipelineLoadError
+from pipereg.load import cache
 from pipereg.registry import Registry
 
 EXAMPLES = json.loads((Path(__file__).parent / "example_params.json").read_text())
@@ -176,7 +176,7 @@ def test_source_digest_covers_pipereg_source_files(tmp_path: Path) -> None:
     digest = cache.source_digest()
     assert digest == cache.source_digest()
     assert cache.source_digest.cache_info().currsize == 1  # computed once per process
-    package = Path(cache.__file__).parent
+    package = Path(cache.__file__).parent.parent
     assert cache.package_digest(package, "0.1.0") != cache.package_digest(package, "0.1.1")
     copy = tmp_path / "pipereg"
     for path in package.rglob("*.py"):
@@ -187,7 +187,9 @@ def test_source_digest_covers_pipereg_source_files(tmp_path: Path) -> None:
     (copy / "__pycache__").mkdir()
     (copy / "__pycache__" / "x.py").write_text("ignored")
     assert cache.package_digest(copy, "v") == before
-    (copy / "render.py").write_text((copy / "render.py").read_text() + "\n")
+    (copy / "compile" / "reference.py").write_text(
+        (copy / "compile" / "reference.py").read_text() + "\n"
+    )
     assert cache.package_digest(copy, "v") != before
 
 

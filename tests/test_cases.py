@@ -1,4 +1,4 @@
-"""Loading test-case files: format, located problems, names, data files (pipereg.cases)."""
+"""Loading test-case files: format, located problems, names, data files (pipereg.testing.cases)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from bson import Decimal128, ObjectId
 
 from helpers import REPO, WriteTree, line_of, pipeline_file
 from pipereg import Registry
-from pipereg.cases import Case, load_cases
-from pipereg.discovery import discover_cases
 from pipereg.errors import Problem
+from pipereg.load.discovery import discover_cases
+from pipereg.testing.cases import Case, load_cases
 
 PIPELINES = pipeline_file(
     {

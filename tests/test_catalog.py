@@ -1,4 +1,4 @@
-"""The Markdown catalog (pipereg.catalog): golden documents, anchors, links, stable output."""
+"""The Markdown catalog: golden documents, anchors, links, stable output."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, WriteTree, pipeline_file
-from pipereg import catalog
 from pipereg.registry import Registry
+from pipereg.review import catalog
 
 GOLDEN = Path(__file__).parent / "golden_docs"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())

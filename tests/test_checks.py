@@ -1,4 +1,4 @@
-"""Lint rules on where parameters stand (pipereg.checks), as pass and fail cases.
+"""Lint rules on where parameters stand (pipereg.check.rules), as pass and fail cases.
 
 They are warnings: the files load, and ``registry.warnings`` (and ``pipereg lint``) report them.
 """
@@ -11,7 +11,7 @@ import pytest
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
-from pipereg.checks import CODES
+from pipereg.check.rules import CODES
 
 
 def one(stages: list[Any], params: dict[str, Any]) -> dict[str, Any]:

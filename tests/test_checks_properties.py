@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import REPO, BytesResource
-from pipereg import checks
-from pipereg import sketch as sketch_module
-from pipereg.discovery import SourceFile
-from pipereg.loader import LoadedFile, load_file
-from pipereg.parse import compact
-from pipereg.sketch import sketch
+from pipereg.check import prefilter as sketch_module
+from pipereg.check import rules as checks
+from pipereg.check.prefilter import sketch
+from pipereg.jsontext.parse import compact
+from pipereg.load.discovery import SourceFile
+from pipereg.load.file import LoadedFile, load_file
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
 SETTINGS = settings(
@@ -238,8 +238,8 @@ def test_the_fast_path_vouches_for_an_ordinary_pipeline() -> None:
     # Not a timing: the benchmark's kind of pipeline must not fall back to the full checks.
     from benchmarks.workloads import PIPELINE
 
-    from pipereg import checks
-    from pipereg.params import Param
+    from pipereg.check import rules as checks
+    from pipereg.params.declaration import Param
 
     definition = json.loads(json.dumps(PIPELINE))
     outline = sketch(definition["stages"], definition["options"])

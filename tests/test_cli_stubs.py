@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Registry
 from pipereg.cli import main
-from pipereg.stubs import generate
+from pipereg.review.stubs import generate
 
 TREE = {
     "orders.json": pipeline_file(

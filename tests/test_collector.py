@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from helpers import pipeline_file
-from pipereg import PipelineLoadError, Registry, collector
-from pipereg.collector import loading
+from pipereg import PipelineLoadError, Registry
+from pipereg.load import gc_pause as collector
+from pipereg.load.gc_pause import loading
 
 
 @pytest.fixture(autouse=True)

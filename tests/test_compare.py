@@ -1,4 +1,4 @@
-"""Expected against actual results: canonical values and readable differences (pipereg.compare)."""
+"""Expected against actual results: canonical values and readable differences."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from bson import Decimal128, Int64, ObjectId
 
-from pipereg.compare import canonical, difference, text
+from pipereg.testing.results import canonical, difference, text
 
 UTC = datetime.timezone.utc
 

@@ -1,4 +1,4 @@
-"""Parameter changes classified breaking or compatible (pipereg.compat), one rule per case."""
+"""Parameter changes classified breaking or compatible, one rule per case."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from helpers import REPO
-from pipereg.compat import KINDS, param_changes
-from pipereg.params import Param
+from pipereg.params.declaration import Param
+from pipereg.review.compat import KINDS, param_changes
 
 STR = {"type": "string"}
 OPT = {"type": "string", "optional": True}

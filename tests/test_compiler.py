@@ -1,4 +1,4 @@
-"""The compiled renderer against its oracle, the reference walk (pipereg.compiler, render)."""
+"""The compiled renderer against its oracle, the reference walk."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
 from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Param, Pipeline, PipelineLoadError, Registry
-from pipereg.compiler import compile_options, compile_stages
-from pipereg.extjson import loads
-from pipereg.params import coerce_params
-from pipereg.render import render_options, render_stages
-from pipereg.template import Slot, StageList
+from pipereg.compile.codegen import compile_options, compile_stages
+from pipereg.compile.reference import render_options, render_stages
+from pipereg.compile.template import Slot, StageList
+from pipereg.jsontext.extjson import loads
+from pipereg.params.declaration import coerce_params
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipereg import ParameterError
-from pipereg.compiler import compile_options, compile_stages
-from pipereg.params import Param, coerce_params
-from pipereg.render import render_options, render_stages
-from pipereg.template import FieldKey, Slot, StageList, Text
+from pipereg.compile.codegen import compile_options, compile_stages
+from pipereg.compile.reference import render_options, render_stages
+from pipereg.compile.template import FieldKey, Slot, StageList, Text
+from pipereg.params.declaration import Param, coerce_params
 
 UTC = datetime.timezone.utc
 PARAMS = {

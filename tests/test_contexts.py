@@ -1,4 +1,4 @@
-"""Where placeholders stand (pipereg.contexts), as the template builder marks them.
+"""Where placeholders stand (pipereg.compile.contexts), as the template builder marks them.
 
 A slot or text in a regular expression is escaped; one in an aggregation expression has its
 ``$`` strings wrapped in ``$literal``. These tables pin down which positions are which.
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipereg.template import Slot, Text, build
+from pipereg.compile.template import Slot, Text, build
 
 BASE = ("pipelines", "p", "stages")
 

@@ -1,4 +1,4 @@
-"""Comparing two sets of pipelines (pipereg.diff): golden cases and the rules behind them.
+"""Comparing two sets of pipelines (pipereg.review.diff): golden cases and the rules behind them.
 
 Golden cases live in ``tests/golden_diff/<case>/``: ``base/`` and ``head/`` are two pipeline
 roots, and ``expected.json`` is the JSON report (``DiffReport.to_json``) of comparing them, run
@@ -21,9 +21,9 @@ import pytest
 
 from helpers import REPO, pipeline_file
 from pipereg import Registry
-from pipereg.diff import DiffReport, compare, stage_changes
 from pipereg.errors import Problem
-from pipereg.revisions import load_paths
+from pipereg.review.diff import DiffReport, compare, stage_changes
+from pipereg.review.revisions import load_paths
 
 GOLDEN = Path(__file__).parent / "golden_diff"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "base").is_dir())

@@ -1,4 +1,4 @@
-"""Finding pipeline files: roots, module names, skipped and repeated files (pipereg.discovery)."""
+"""Finding pipeline files: roots, module names, skipped and repeated files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import WriteTree, pipeline_file
-from pipereg import discovery
-from pipereg.discovery import default_roots, discover_cases, discover_package, discover_paths
+from pipereg.load import discovery
+from pipereg.load.discovery import default_roots, discover_cases, discover_package, discover_paths
 
 FILE = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}})
 

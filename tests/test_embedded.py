@@ -1,4 +1,4 @@
-"""The embedded engine: databases, seeding, and what mongomock cannot run (pipereg.embedded)."""
+"""The embedded engine: databases, seeding, and what mongomock cannot run."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from helpers import REPO, WriteTree, line_of, pipeline_file
-from pipereg import Registry, embedded
-from pipereg.discovery import discover_paths
+from pipereg import Registry
 from pipereg.errors import EngineError
+from pipereg.load.discovery import discover_paths
 from pipereg.registry import load_sources
+from pipereg.testing import embedded
 
 
 def features(stages: list[Any]) -> list[tuple[tuple[Any, ...], str]]:

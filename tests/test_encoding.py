@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipereg import encoding
-from pipereg.encoding import compact, encode_file, fast_compact
-from pipereg.parse import parse_document
+from pipereg.jsontext import compact as encoding
+from pipereg.jsontext.compact import compact, encode_file, fast_compact
+from pipereg.jsontext.parse import parse_document
 
 orjson = pytest.importorskip("orjson")
 

@@ -1,4 +1,4 @@
-"""The explain command built for a pipeline (pipereg.explain); ``pipereg explain``'s input errors.
+"""The explain command built for a pipeline; ``pipereg explain``'s input errors.
 
 Against servers: ``tests/dao/test_explain_server.py`` (MockupDB for the exact command, SecantusDB
 end to end). The reply summaries: ``tests/test_plans.py``.
@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipereg import Registry, extjson
+from pipereg import Registry
 from pipereg.cli import main
 from pipereg.cli.explain import print_summary
 from pipereg.dao import prepare_call
-from pipereg.explain import default_verbosity, explain_command
-from pipereg.plans import summarize
+from pipereg.explain.plans import summarize
+from pipereg.explain.server import default_verbosity, explain_command
+from pipereg.jsontext import extjson
 
 PIPELINES = Path(__file__).parent / "dao" / "pipelines"
 OUTPUTS = Path(__file__).parent / "explain_outputs"

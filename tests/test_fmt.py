@@ -1,4 +1,4 @@
-"""The canonical layout (pipereg.fmt): golden cases, properties, the bundled files.
+"""The canonical layout (pipereg.review.fmt): golden cases, properties, the bundled files.
 
 Golden cases live in ``tests/golden_fmt/<case>/``: ``input.json`` (any bytes), and either
 ``expected.json``, the formatted file, or ``expected.txt``, the problems that refuse it (one per
@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import REPO
-from pipereg.discovery import discover_paths
 from pipereg.errors import PipelineLoadError
-from pipereg.fmt import BOM, WIDTH, format_bytes, format_text, quote
+from pipereg.load.discovery import discover_paths
+from pipereg.review.fmt import BOM, WIDTH, format_bytes, format_text, quote
 
 GOLDEN = Path(__file__).parent / "golden_fmt"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "input.json").is_file())

@@ -1,4 +1,4 @@
-"""Fragments: includes inlined at load, bindings checked, problems located (pipereg.fragments)."""
+"""Fragments: includes inlined at load, bindings checked, problems located."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
 from pipereg.cli import main
-from pipereg.discovery import discover_paths
 from pipereg.errors import Problem
-from pipereg.inline import Walk
-from pipereg.loader import load_file
+from pipereg.fragments.expand import Walk
+from pipereg.load.discovery import discover_paths
+from pipereg.load.file import load_file
 from pipereg.registry import load_sources
 
 UTC = datetime.timezone.utc

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from helpers import REPO, BytesResource
 from pipereg import ParameterError, PipeRegError, Registry
-from pipereg.discovery import SourceFile
-from pipereg.loader import load_file
+from pipereg.load.discovery import SourceFile
+from pipereg.load.file import load_file
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

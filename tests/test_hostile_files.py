@@ -22,10 +22,10 @@ from click.testing import CliRunner, Result
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
-from pipereg import discovery as discovery_module
 from pipereg.cli import main
-from pipereg.discovery import SourceFile, discover_paths
 from pipereg.errors import Problem
+from pipereg.load import discovery as discovery_module
+from pipereg.load.discovery import SourceFile, discover_paths
 from pipereg.registry import load_sources
 
 MiB = 2**20

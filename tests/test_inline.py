@@ -1,4 +1,4 @@
-"""The include walk's pieces (pipereg.inline): binding fit and origins of inlined content.
+"""The include walk's pieces (pipereg.fragments.expand): binding fit and origins of inlined content.
 
 Includes end to end (loading, locations, rendering) are tested in test_fragments.py.
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipereg.inline import Origin, left_in, mismatch
-from pipereg.params import Param
+from pipereg.fragments.expand import Origin, left_in, mismatch
+from pipereg.params.declaration import Param
 
 
 def param(**declaration: object) -> Param:

@@ -1,4 +1,4 @@
-"""Loading files: every problem collected and located; semantic rules (pipereg.loader, checks)."""
+"""Loading files: every problem collected and located; semantic rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
-from pipereg.checks import CODES
+from pipereg.check.rules import CODES
 
 
 def load_problems(write_tree: WriteTree, files: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""Parameter declarations and strict, lossless coercion (pipereg.params), as tables of cases.
+"""Parameter declarations and strict, lossless coercion, as tables of cases.
 
 Accept cases compare the coerced value's exact type as well as its value, all the way down
 (``1`` is not ``1.0``, ``Int64(1)`` is not ``1``, a naive datetime is not an aware one). Reject
@@ -20,7 +20,7 @@ from bson import Decimal128, Int64, ObjectId
 
 from helpers import WriteTree, pipeline_file
 from pipereg import Param, ParameterError, PipelineLoadError, Registry
-from pipereg.params import MISSING, Invalid, coerce_params
+from pipereg.params.declaration import MISSING, Invalid, coerce_params
 
 UTC = datetime.timezone.utc
 KEY = "m.p"

@@ -1,4 +1,4 @@
-"""Strict JSON parsing and positions (pipereg.parse)."""
+"""Strict JSON parsing and positions (pipereg.jsontext.parse)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipereg.parse import (
+from pipereg.jsontext.parse import (
     ParseFailure,
     Positions,
     compact,

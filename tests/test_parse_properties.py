@@ -1,4 +1,4 @@
-"""Duplicate keys found by counting colons are exactly the duplicate keys (pipereg.parse).
+"""Duplicate keys found by counting colons are exactly the duplicate keys (pipereg.jsontext.parse).
 
 ``parse_document`` parses with the C scanner alone and compares the colons of the text with
 those of a compact re-encoding of the parsed document; only when they differ (or the text
@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipereg import encoding, parse
-from pipereg.parse import ParseFailure, Positions, compact, parse_document
+from pipereg.jsontext import compact as encoding
+from pipereg.jsontext import parse
+from pipereg.jsontext.parse import ParseFailure, Positions, compact, parse_document
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
 SETTINGS = settings(

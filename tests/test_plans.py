@@ -1,4 +1,4 @@
-"""Explain outputs read into summaries (pipereg.plans), on recorded and documented replies.
+"""Explain outputs read into summaries (pipereg.explain.plans), on recorded and documented replies.
 
 ``tests/explain_outputs/`` holds one reply per shape MongoDB answers an aggregate explain with:
 classic and slot-based (SBE) plans, the ``$cursor`` form and the pushed-down form, sharded with
@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from pipereg import extjson
 from pipereg.cli.explain import plan_text
-from pipereg.plans import CODES, Explanation, QueryPlan, summarize
+from pipereg.explain.plans import CODES, Explanation, QueryPlan, summarize
+from pipereg.jsontext import extjson
 
 OUTPUTS = Path(__file__).parent / "explain_outputs"
 

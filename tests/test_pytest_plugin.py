@@ -1,4 +1,4 @@
-"""The pytest plugin: case files collected and run as pytest items (pipereg.pytest_plugin)."""
+"""The pytest plugin: case files collected and run as pytest items."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from helpers import pipeline_file
-from pipereg.pytest_plugin import URI_VARIABLE
+from pipereg.testing.pytest_plugin import URI_VARIABLE
 
 pytest_plugins = ["pytester"]
 

@@ -29,7 +29,7 @@ import pipereg
 from helpers import WriteTree, pipeline_file
 from pipereg import Pipeline, PipelineLoadError, Registry, UnknownPipelineError
 from pipereg.cli import main
-from pipereg.discovery import SourceFile, discover_paths
+from pipereg.load.discovery import SourceFile, discover_paths
 from pipereg.registry import ReloadReport
 from pipereg.watch import Poller
 

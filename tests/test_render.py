@@ -1,9 +1,10 @@
-"""Rendering (pipereg.render through Pipeline): golden cases, fresh output, duplicate keys.
+"""Rendering (the reference walk, through Pipeline): golden cases, fresh output, duplicate keys.
 
 Golden cases live in ``tests/golden/<case>/``:
 
 - ``pipeline.json``: a pipeline file with one pipeline named ``p`` (its key is ``pipeline.p``);
-- ``params.json``: the parameters, in Extended JSON (read with :func:`pipereg.extjson.loads`);
+- ``params.json``: the parameters, in Extended JSON (read with
+  :func:`pipereg.jsontext.extjson.loads`);
 - ``expected.json``: the rendered stages in canonical Extended JSON, so that BSON types are
   compared (``$numberInt`` vs ``$numberLong`` vs ``$numberDouble`` vs ``$numberDecimal``) and
   key order counts;
@@ -28,7 +29,7 @@ from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
 from helpers import WriteTree, pipeline_file
 from pipereg import ParameterError, Pipeline, Registry
-from pipereg.extjson import loads
+from pipereg.jsontext.extjson import loads
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "pipeline.json").is_file())

@@ -1,4 +1,4 @@
-"""Lint report formats (pipereg.reports): text, json, GitHub workflow commands, SARIF 2.1.0."""
+"""Lint report formats: text, json, GitHub workflow commands, SARIF 2.1.0."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import WriteTree, pipeline_file
-from pipereg import reports
-from pipereg.checks import CODES
+from pipereg.check import reports
+from pipereg.check.rules import CODES
 from pipereg.cli import main
 from pipereg.errors import Problem
 

@@ -1,4 +1,4 @@
-"""Pipelines of a git revision, a folder or the work tree (pipereg.revisions), on real git repos.
+"""Pipelines of a git revision, a folder or the work tree, on real git repos.
 
 Each test builds its repository with ``git init`` and commits in a temporary folder.
 """
@@ -12,7 +12,7 @@ import pytest
 
 from helpers import commit_files, git, pipeline_file
 from pipereg.errors import Problem, RevisionError
-from pipereg.revisions import (
+from pipereg.review.revisions import (
     default_base,
     load_folder,
     load_revision,

@@ -1,4 +1,4 @@
-"""Running test cases on the embedded engine: every status (pipereg.runner)."""
+"""Running test cases on the embedded engine: every status (pipereg.testing.runner)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 
 from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Registry
-from pipereg.cases import Case, load_cases
-from pipereg.discovery import discover_cases
 from pipereg.errors import EngineError
-from pipereg.runner import EmbeddedEngine, Outcome, ServerEngine, Status, run_case
+from pipereg.load.discovery import discover_cases
+from pipereg.testing.cases import Case, load_cases
+from pipereg.testing.runner import EmbeddedEngine, Outcome, ServerEngine, Status, run_case
 
 PIPELINES = pipeline_file(
     {

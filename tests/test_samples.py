@@ -1,4 +1,4 @@
-"""Example parameter values synthesised from declarations (pipereg.samples)."""
+"""Example parameter values synthesised from declarations (pipereg.review.example_params)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from typing import Any
 import pytest
 from bson import Decimal128, Int64, ObjectId
 
-from pipereg.params import Param
-from pipereg.samples import SAMPLE_DATE, SAMPLE_OBJECT_ID, NoExample, example_params, example_value
+from pipereg.params.declaration import Param
+from pipereg.review.example_params import (
+    SAMPLE_DATE,
+    SAMPLE_OBJECT_ID,
+    NoExample,
+    example_params,
+    example_value,
+)
 
 UTC = datetime.timezone.utc
 

@@ -1,4 +1,4 @@
-"""The pipeline-file JSON Schema and its messages (pipereg.schema)."""
+"""The pipeline-file JSON Schema and its messages (pipereg.check.schema)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import jsonschema_rs
 import pytest
 
 from helpers import REPO, pipeline_file
-from pipereg import schema
+from pipereg.check import schema
 
 
 def messages(document: Any) -> list[tuple[str, str]]:
-    from pipereg.parse import format_json_path
+    from pipereg.jsontext.parse import format_json_path
 
     return [(format_json_path(f.at), f.message) for f in schema.validate(document)]
 

@@ -1,4 +1,4 @@
-"""Placeholders read from text at load (pipereg.sketch): where it answers, it agrees with build().
+"""Placeholders read from text at load: where it answers, it agrees with build().
 
 Where it cannot be sure it says None; tests/test_checks_properties.py checks whole loads against the
 full checks.
@@ -12,9 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipereg.encoding import encode_file
-from pipereg.parse import compact
-from pipereg.sketch import (
+from pipereg.check.prefilter import (
     Mark,
     Marks,
     _marks_string_by_string,
@@ -24,7 +22,9 @@ from pipereg.sketch import (
     sketch,
     sketch_file,
 )
-from pipereg.template import MAX_DEPTH, build
+from pipereg.compile.template import MAX_DEPTH, build
+from pipereg.jsontext.compact import encode_file
+from pipereg.jsontext.parse import compact
 
 BASE = ("pipelines", "p", "stages")
 

@@ -1,4 +1,4 @@
-"""Typed calls (pipereg.stubs): the generated module, and mypy's and pyright's verdicts on it.
+"""Typed calls: the generated module, and mypy's and pyright's verdicts on it.
 
 One module-scoped mypy run and one pyright run check, together: the stubs generated for a small
 tree, a service module that uses them correctly (no error), one with a mistake on each tagged
@@ -27,7 +27,7 @@ from mongomock_motor import AsyncMongoMockClient
 import pipereg
 from helpers import REPO, pipeline_file
 from pipereg import Registry
-from pipereg.stubs import generate
+from pipereg.review.stubs import generate
 
 SERVICES = Path(__file__).parent / "stubs"
 EXAMPLE = REPO / "examples/service"

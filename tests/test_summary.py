@@ -1,11 +1,11 @@
-"""Parameter rows shared by `pipereg show` and the catalog (pipereg.summary)."""
+"""Parameter rows shared by `pipereg show` and the catalog (pipereg.review.param_table)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pipereg.params import Param
-from pipereg.summary import ParamSummary, summarize, summarize_all
+from pipereg.params.declaration import Param
+from pipereg.review.param_table import ParamSummary, summarize, summarize_all
 
 
 def decl(**raw: Any) -> Param:

@@ -1,4 +1,4 @@
-"""Placeholders located and parsed at load (pipereg.template): slots, text, keys, escapes."""
+"""Placeholders located and parsed at load: slots, text, keys, escapes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from bson import Decimal128, Int64, MinKey, ObjectId, Regex
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
-from pipereg.parse import format_json_path
-from pipereg.template import (
+from pipereg.compile.template import (
     FieldKey,
     Site,
     Slot,
@@ -19,6 +18,7 @@ from pipereg.template import (
     build,
     walk_keys,
 )
+from pipereg.jsontext.parse import format_json_path
 
 UTC = datetime.timezone.utc
 BASE = ("pipelines", "p", "stages")
@@ -344,7 +344,7 @@ def test_walk_keys_shows_key_placeholders_as_written() -> None:
     ]
 
 
-# Placeholder use rules, checked at load with the declarations (pipereg.checks via the loader).
+# Placeholder use rules, checked at load with the declarations (pipereg.check.rules via the loader).
 
 
 def _load(

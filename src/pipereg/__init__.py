@@ -4,6 +4,7 @@
 >>> stages = get_pipeline("orders.daily_revenue", {"since": "2024-03-01"})
 """
 
+from pipereg import _moved
 from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
 from pipereg.dao import AsyncPipelineDAO, PipelineDAO
 from pipereg.errors import (
@@ -23,6 +24,8 @@ from pipereg.registry import (
     set_default_registry,
 )
 from pipereg.watch import Watch
+
+_moved.install()
 
 __all__ = [
     "AsyncPipelineCursor",

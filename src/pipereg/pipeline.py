@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipereg import template
-from pipereg.compiler import OptionsFunction, StagesFunction, compile_options, compile_stages
-from pipereg.params import Param, coerce_params
+from pipereg.compile import template
+from pipereg.compile.codegen import OptionsFunction, StagesFunction, compile_options, compile_stages
+from pipereg.params.declaration import Param, coerce_params
 
 TAG_PREFIX = "pipereg:"
 
@@ -79,7 +79,7 @@ class Pipeline:
 
     @functools.cached_property
     def stage_tree(self) -> list[Any]:
-        """The stages' template tree (see :mod:`pipereg.template`), built on first use.
+        """The stages' template tree (see :mod:`pipereg.compile.template`), built on first use.
 
         Loading checked the definition, so building finds nothing to report.
         """

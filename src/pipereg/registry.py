@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipereg import cache, collector, fragments
-from pipereg.discovery import (
+from pipereg.errors import Finding, PipelineLoadError, Problem, UnknownPipelineError
+from pipereg.fragments import collect as fragments
+from pipereg.load import cache
+from pipereg.load import gc_pause as collector
+from pipereg.load.discovery import (
     SourceFile,
     default_roots,
     discover_package,
     discover_paths,
     size_limit,
 )
-from pipereg.errors import Finding, PipelineLoadError, Problem, UnknownPipelineError
-from pipereg.loader import LoadedFile, build_file, finish_file, read_file
+from pipereg.load.file import LoadedFile, build_file, finish_file, read_file
 from pipereg.pipeline import Pipeline
 from pipereg.watch import Discover, Watch
 
@@ -240,7 +242,7 @@ class Registry:
         A file over ``max_file_bytes`` (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a
         problem, refused from its size without being read. ``cache_dir`` (default:
         ``PIPEREG_CACHE_DIR``, else no cache) keeps the result of a successful load, so that a
-        start with byte-identical files skips checking them again (see :mod:`pipereg.cache`).
+        start with byte-identical files skips checking them again (see :mod:`pipereg.load.cache`).
         """
         # The roots, the limit and the cache are fixed now: a reload reads the same roots with
         # the same limit even if PIPEREG_PATH or PIPEREG_MAX_FILE_BYTES change.

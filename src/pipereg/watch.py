@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, TypeVar
 
-from pipereg.discovery import SourceFile
 from pipereg.errors import Problem
+from pipereg.load.discovery import SourceFile
 
 logger = logging.getLogger("pipereg")
 

@@ -17,7 +17,7 @@ from pymongo import MongoClient
 from helpers import WriteTree, pipeline_file
 from pipereg.cli import main
 from pipereg.errors import EngineError
-from pipereg.runner import ServerEngine
+from pipereg.testing.runner import ServerEngine
 
 pytestmark = pytest.mark.wire
 pytest_plugins = ["pytester"]

@@ -23,9 +23,10 @@ from click.testing import CliRunner, Result
 from mockupdb import MockupDB, going
 
 from helpers import pipeline_file
-from pipereg import PipelineDAO, Registry, extjson
+from pipereg import PipelineDAO, Registry
 from pipereg.cli import main
-from pipereg.explain import explain, explain_async
+from pipereg.explain.server import explain, explain_async
+from pipereg.jsontext import extjson
 
 OUTPUTS = Path(__file__).parent.parent / "explain_outputs"
 

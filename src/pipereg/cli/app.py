@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from pipereg import extjson
-from pipereg.discovery import SIZE_VAR, default_roots
 from pipereg.errors import PipelineLoadError, PipeRegError
+from pipereg.jsontext import extjson
+from pipereg.load.discovery import SIZE_VAR, default_roots
 from pipereg.registry import Registry
 
 USAGE_ERROR = 2

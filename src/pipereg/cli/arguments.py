@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from pipereg import extjson
 from pipereg.cli.app import InputError
-from pipereg.params import Param
+from pipereg.jsontext import extjson
+from pipereg.params.declaration import Param
 from pipereg.pipeline import Pipeline
 
 

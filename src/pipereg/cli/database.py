@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipereg import embedded as engine
-from pipereg import extjson
 from pipereg.cli.app import InputError
 from pipereg.errors import EngineError
+from pipereg.jsontext import extjson
+from pipereg.testing import embedded as engine
 
 
 def connect(uri: str, db_name: str | None) -> Any:

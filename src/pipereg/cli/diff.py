@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 import click
 
-from pipereg import revisions
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, plural, roots
-from pipereg.cli.textconv import textconv
-from pipereg.diff import DiffReport, PipelineDiff, compare
 from pipereg.errors import Problem, RevisionError
-from pipereg.fragments import Fragment
+from pipereg.fragments.collect import Fragment
+from pipereg.review import revisions
+from pipereg.review.diff import DiffReport, PipelineDiff, compare
+from pipereg.review.textconv import textconv
 
 FAIL_ON = ("breaking", "unversioned")
 _SIGNS = {"added": "+", "removed": "-", "renamed": ">", "changed": "~"}

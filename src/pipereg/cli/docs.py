@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from pipereg import catalog
 from pipereg.cli.app import load_registry, plural
 from pipereg.cli.output import generated_file
+from pipereg.review import catalog
 
 
 @click.command()

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from pipereg import extjson
 from pipereg.cli.app import (
     InputError,
     compact_json,
@@ -19,7 +18,8 @@ from pipereg.cli.app import (
 )
 from pipereg.cli.arguments import param_options, parse_params
 from pipereg.cli.database import connect
-from pipereg.plans import Explanation, PlanNode, QueryPlan, Stage
+from pipereg.explain.plans import Explanation, PlanNode, QueryPlan, Stage
+from pipereg.jsontext import extjson
 
 
 @click.command()
@@ -58,7 +58,7 @@ def explain(
     more examined than returned) or the server fails, as lint does for findings.
     """
     from pipereg.dao import prepare_call  # noqa: PLC0415 - keeps the other commands' start fast
-    from pipereg.explain import default_verbosity, explain_call, explain_command  # noqa: PLC0415
+    from pipereg.explain.server import default_verbosity, explain_call, explain_command  # noqa: PLC0415
 
     registry = load_registry(ctx)
     with input_errors():

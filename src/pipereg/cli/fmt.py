@@ -1,8 +1,8 @@
 """``pipereg fmt``: rewrite pipeline files in the canonical layout, or check that they are.
 
-Files are found as lint finds them (:func:`pipereg.discovery.discover_paths`) and laid out by
-:mod:`pipereg.fmt`. A file is rewritten only when its bytes change, and atomically: the new text
-goes to a temporary file in the same folder, which then replaces the original in one rename, so
+Files are found as lint finds them (:func:`pipereg.load.discovery.discover_paths`) and laid out by
+:mod:`pipereg.review.fmt`. A file is rewritten only when its bytes change, and atomically: the new
+text goes to a temporary file in the same folder, which then replaces the original in one rename, so
 an interrupted run leaves either the old file or the new one, never half of one.
 """
 
@@ -17,10 +17,10 @@ import click
 
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
 from pipereg.cli.output import ChangedMeanwhile, replace_file
-from pipereg.discovery import FileTooLarge, SourceFile, discover_paths, size_limit
 from pipereg.errors import PipelineLoadError
-from pipereg.fmt import BOM, format_bytes
-from pipereg.loader import read_failure
+from pipereg.load.discovery import FileTooLarge, SourceFile, discover_paths, size_limit
+from pipereg.load.file import read_failure
+from pipereg.review.fmt import BOM, format_bytes
 
 ERRORS = 2
 CHANGES = 1

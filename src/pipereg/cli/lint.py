@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import click
 
-from pipereg import reports
+from pipereg.check import reports
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
-from pipereg.discovery import SourceFile, discover_paths
+from pipereg.load.discovery import SourceFile, discover_paths
 from pipereg.registry import load_sources
 from pipereg.watch import Poller
 
@@ -115,7 +115,7 @@ def _lint(
                 err=True,
             )
     if engine == "embedded":
-        from pipereg import embedded  # noqa: PLC0415 - imports mongomock
+        from pipereg.testing import embedded  # noqa: PLC0415 - imports mongomock
 
         with input_errors():
             problems = [*problems, *embedded.lint(loaded, every)]

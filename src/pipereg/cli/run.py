@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from pipereg import extjson
 from pipereg.cli.app import InputError, input_errors, load_registry
 from pipereg.cli.arguments import param_options, parse_params
 from pipereg.cli.database import connect, embedded
+from pipereg.jsontext import extjson
 
 
 @click.command()

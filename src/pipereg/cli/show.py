@@ -7,8 +7,8 @@ import json
 import click
 
 from pipereg.cli.app import compact_json, input_errors, load_registry, table
-from pipereg.params import MISSING, Param
-from pipereg.summary import summarize
+from pipereg.params.declaration import MISSING, Param
+from pipereg.review.param_table import summarize
 
 
 @click.command("list")

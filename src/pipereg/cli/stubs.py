@@ -8,7 +8,7 @@ import click
 
 from pipereg.cli.app import InputError, load_registry, plural, roots
 from pipereg.cli.output import generated_file
-from pipereg.stubs import generate
+from pipereg.review.stubs import generate
 
 
 @click.command()

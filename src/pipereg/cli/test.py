@@ -28,7 +28,7 @@ _COUNTED = {
 
 def _database_prefix(ctx: click.Context, param: click.Parameter, value: str) -> str:
     # Checked before connecting: a name the server refuses would fail every case, one by one.
-    from pipereg.runner import prefix_problem  # noqa: PLC0415 - keeps the other commands' start fast
+    from pipereg.testing.runner import prefix_problem  # noqa: PLC0415 - keeps the other commands' start fast
 
     problem = prefix_problem(value)
     if problem is not None:
@@ -71,9 +71,9 @@ def test(
     Exit 0 when no case failed (skipped and unsupported cases do not fail), 1 when one failed
     or raised an error, 2 when a case file or the pipelines cannot be loaded.
     """
-    from pipereg.cases import load_cases  # noqa: PLC0415 - keeps the other commands' start fast
-    from pipereg.discovery import discover_cases  # noqa: PLC0415
-    from pipereg.runner import EmbeddedEngine, ServerEngine, Status, run_case  # noqa: PLC0415
+    from pipereg.load.discovery import discover_cases  # noqa: PLC0415
+    from pipereg.testing.cases import load_cases  # noqa: PLC0415 - keeps the other commands' start fast
+    from pipereg.testing.runner import EmbeddedEngine, ServerEngine, Status, run_case  # noqa: PLC0415
 
     registry = load_registry(ctx)
     files, problems = discover_cases(list(targets) or roots(ctx))

@@ -1,0 +1,459 @@
+"""Semantic checks (lint rules) on one pipeline, after its file passed the JSON Schema.
+
+Each rule yields :class:`~pipereg.errors.Finding` records with a stable code. Errors fail the load;
+warnings are reported by ``pipereg lint`` and kept on the registry.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from pipereg.check.prefilter import JAVASCRIPT, Sketch
+from pipereg.compile.template import (
+    FieldKey,
+    Site,
+    Slot,
+    StageList,
+    can_vanish,
+    walk_keys,
+)
+from pipereg.errors import Finding, did_you_mean
+from pipereg.jsontext.parse import JsonPath, compact
+from pipereg.params.declaration import MISSING, Param
+
+CODES: dict[str, str] = {
+    "PR001": "the file is not valid JSON (or not UTF-8)",
+    "PR002": "duplicate key in one JSON object",
+    "PR003": "the file could not be read",
+    "PR004": "the file is larger than the size limit",
+    "PR010": "the file does not match the pipeline-file JSON Schema",
+    "PR020": "placeholder names an undeclared parameter",
+    "PR021": "declared parameter is never used",
+    "PR022": "a default, enum value or bound does not fit its own declaration",
+    "PR023": "placeholder embedded in text must be a scalar that is required or defaulted",
+    "PR024": "placeholder used as an object key must be a field parameter",
+    "PR025": "malformed placeholder",
+    "PR026": "placeholder embedded in an object key",
+    "PR027": "leaving an optional parameter out would change an expression's meaning",
+    "PR028": "placeholder type does not fit the aggregate option",
+    "PR029": "a field parameter's default repeats a key of the same object",
+    "PR030": "unknown aggregation stage",
+    "PR031": "$out or $merge is not the last stage",
+    "PR032": "server-side JavaScript ($where, $function, $accumulator)",
+    "PR033": "a regex parameter has no maxLength",
+    "PR034": "a regex parameter stands outside a regular expression",
+    "PR035": "a placeholder after $ in an expression is not a field parameter",
+    "PR040": "two definitions of one pipeline key",
+    "PR041": "invalid module name",
+    "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
+    "PR051": "nested deeper than MongoDB allows",
+    "PR060": "$include names an unknown fragment",
+    "PR061": "fragments include each other in a cycle",
+    "PR062": "a required fragment parameter is not bound",
+    "PR063": "a fragment parameter's binding does not fit its declaration",
+    "PR064": "with binds a parameter the fragment does not declare",
+    "PR065": "a document fragment included as stages, or a stages fragment as an object",
+    "PR066": "a fragment is never included",
+    "PR067": "two definitions of one fragment key",
+    "PR068": "malformed $include",
+    "PR069": "an include always renders nothing: its content depends only on unbound optionals",
+    "PR070": "the embedded engine (mongomock) cannot run a stage or operator of this pipeline",
+    "PR080": "a test case names an unknown pipeline",
+    "PR081": "a test case's parameters do not fit the pipeline's declarations",
+    "PR082": "a test case's data file or folder cannot be loaded",
+}
+
+STAGES = frozenset(
+    {
+        "$addFields", "$bucket", "$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent",
+        "$collStats", "$count", "$currentOp", "$densify", "$documents", "$facet", "$fill",
+        "$geoNear", "$graphLookup", "$group", "$indexStats", "$limit", "$listLocalSessions",
+        "$listSampledQueries", "$listSearchIndexes", "$listSessions", "$lookup", "$match",
+        "$merge", "$out", "$planCacheStats", "$project", "$querySettings", "$queryStats",
+        "$rankFusion", "$redact", "$replaceRoot", "$replaceWith", "$sample", "$scoreFusion",
+        "$search", "$searchMeta", "$set", "$setWindowFields", "$shardedDataDistribution",
+        "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind", "$vectorSearch",
+    }
+)  # fmt: skip
+_WRITE_STAGES = ("$out", "$merge")
+# Stages whose name alone does not say whether _stages() finds something: they hold pipelines
+# of their own, or may only come last; or may hold a pipeline.
+_HOLDS_OR_WRITES = frozenset({"$facet", *_WRITE_STAGES})
+_MAY_HOLD = frozenset({"$lookup", "$unionWith"})
+
+
+def check_pipeline(
+    params: Mapping[str, Param],
+    sites: list[Site],
+    stages: Any,
+    options: Any,
+    *,
+    text: str,
+    texts: list[str],
+    base: JsonPath,
+) -> Iterator[Finding]:
+    """Run every rule on one pipeline.
+
+    Args:
+        params: The declared parameters.
+        sites: Every placeholder found in the stages and options.
+        stages: The stages' template tree.
+        options: The options' template tree.
+        text: The stages as compact JSON text, and ``texts`` each stage's: rules walk only the
+            stages that can concern them.
+        base: The pipeline's JSON path in its file, e.g. ``("pipelines", "daily")``.
+    """
+    at = (*base, "stages")
+    yield from _placeholders(params, sites, base)
+    if any(param.regex for param in params.values()):
+        yield from _patterns(params, sites, base)
+    yield from _stages(stages, at, top_level=True)
+    if any(f'"{key}"' in text for key in JAVASCRIPT):
+        yield from _javascript(stages, at)
+    if all(name in params for name in (site.name for site in sites)):
+        # Only placeholders of parameters that may be absent can disappear, and only field keys
+        # can collide: walk just the stages that hold them.
+        absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
+        fields = [f'"<<{site.name}>>"' for site in sites if site.kind == "key"]
+        for i, stage_text in enumerate(texts):
+            if any(mark in stage_text for mark in absent):
+                yield from _removals(stages[i], params, (*at, i))
+            if any(mark in stage_text for mark in fields):
+                yield from _field_defaults(stages[i], params, (*at, i))
+        yield from _options(options, params, text, (*base, "options"))
+
+
+def clean(
+    params: Mapping[str, Param], sketch: Sketch, stages: Any, *, javascript_free: bool = False
+) -> bool:
+    """Whether :func:`check_pipeline` would find nothing, told from the text alone.
+
+    A pipeline it cannot vouch for (false) gets its templates built and every rule run, so a
+    finding is always found and located by :func:`check_pipeline` itself; this only spares the
+    walks for pipelines that need none, which most do.
+
+    Args:
+        params: The declared parameters.
+        sketch: The pipeline's placeholders and stages text (see
+        :func:`pipereg.check.prefilter.sketch`). stages: The stages as parsed.
+        javascript_free: Whether a text that holds the stages' text is known to name no
+            JavaScript operator (see :func:`pipereg.check.prefilter.sketch_file`); else the stages'
+            own text is tested.
+    """
+    text = sketch.text
+    if any(map(_REGEX, params.values())):
+        return False  # PR033, PR034: rare, and they depend on where placeholders stand
+    if sketch.marks.names != params.keys():  # PR020, PR021
+        return False
+    for mark in sketch.marks.others:  # whole values need no more than their declaration
+        param = params[mark.name]
+        if mark.kind == "text" and (not param.scalar or not _always_present(param)):  # PR023
+            return False
+        if (mark.dollar or mark.kind == "key") and param.type != "field":  # PR035, PR024
+            return False
+        # PR029 needs a field parameter's default written as a key in the stages (a key
+        # holding "<<" may read otherwise in the tree: "a<<<<b" is the key "a<<b").
+        default = param.default if mark.kind == "key" else None
+        if default is not None and default is not MISSING and _may_be_key(default, text):
+            return False
+    if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
+        return False
+    if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
+        return False
+    # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
+    # than the droppable ones, in one stage.
+    absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
+    for stage_text in sketch.texts:
+        for placeholder in absent:
+            if placeholder in stage_text:
+                if _ARGUMENTS.search(stage_text):
+                    return False
+                break
+    return True
+
+
+_REGEX = operator.attrgetter("regex")
+
+
+def _placeholders(
+    params: Mapping[str, Param], sites: list[Site], base: JsonPath
+) -> Iterator[Finding]:
+    used = set()
+    for site in sites:
+        used.add(site.name)
+        param = params.get(site.name)
+        if param is None:
+            hint = did_you_mean(site.name, params)
+            yield Finding(site.path, "PR020", f"<<{site.name}>> is not a declared parameter{hint}")
+        elif site.kind == "text" and (not param.scalar or not _always_present(param)):
+            reason = "is not a scalar" if not param.scalar else "may be left out"
+            yield Finding(
+                site.path,
+                "PR023",
+                f"<<{site.name}>> is embedded in text but {reason}; only scalar parameters that "
+                "are required or have a default can be embedded",
+            )
+        elif site.field_path and param.type != "field":
+            yield Finding(
+                site.path,
+                "PR035",
+                f"<<{site.name}>> follows '$', so its value names a field (or, starting with '$', "
+                "a variable such as $$ROOT); declare it type field, which checks the path, "
+                f"not {param.type}",
+                "warning",
+            )
+        elif site.kind == "key" and param.type != "field":
+            yield Finding(
+                site.path,
+                "PR024",
+                f"<<{site.name}>> is used as an object key, so it must be declared with type "
+                f"field, not {param.type}",
+            )
+    for name in params:
+        if name not in used:
+            yield Finding(
+                (*base, "params", name), "PR021", f"parameter {name!r} is declared but never used"
+            )
+
+
+def _patterns(params: Mapping[str, Param], sites: list[Site], base: JsonPath) -> Iterator[Finding]:
+    # Parameters declared "regex": true put a caller's pattern in front of the server's regex
+    # engine. Escaped values need no such care: they match as literal text.
+    for name, param in params.items():
+        if param.regex and param.max_length is None:
+            yield Finding(
+                (*base, "params", name, "regex"),
+                "PR033",
+                f"{name!r} takes a caller's regular expression but sets no maxLength; a long "
+                "pattern with nested repetition can take the server seconds per document "
+                "(ReDoS): set maxLength, and a pattern that admits only what you need",
+                "warning",
+            )
+    for site in sites:
+        declared = params.get(site.name)
+        if declared is not None and declared.regex and not site.regex and site.kind != "key":
+            yield Finding(
+                site.path,
+                "PR034",
+                f"<<{site.name}>> is declared regex: true, but stands here outside a regular "
+                "expression (the value of $regex, or regex in $regexMatch, $regexFind, "
+                "$regexFindAll), where its value is taken as plain text",
+                "warning",
+            )
+
+
+def _always_present(param: Param) -> bool:
+    return not param.nullable and param.always_present
+
+
+def _stages(stages: Any, path: JsonPath, *, top_level: bool) -> Iterator[Finding]:
+    if not isinstance(stages, list):
+        return
+    last = len(stages) - 1
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, dict) or len(stage) != 1:
+            continue  # the schema reports it
+        ((name, body),) = stage.items()
+        at = (*path, i, name)
+        if not isinstance(name, str):
+            continue
+        if name not in STAGES:
+            yield Finding(at, "PR030", f"unknown stage {name!r}{did_you_mean(name, STAGES)}")
+        elif name in _WRITE_STAGES and (i != last or not top_level):
+            where = "as the last stage" if top_level else "at the top level, as the last stage"
+            yield Finding(at, "PR031", f"{name} is only allowed {where}")
+        yield from _sub_pipelines(name, body, at)
+
+
+def _may_be_key(default: Any, text: str) -> bool:
+    return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
+
+
+def _known_stages(stages: Any, *, top_level: bool, text: str | None = None) -> bool:
+    # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
+    # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
+    # the tree it finds at most what it finds here. A list of one-key stages none of which
+    # holds a pipeline or writes has only its names to check, which C loops do; text, the
+    # stages' compact text if given, tells a $lookup or $unionWith without a pipeline.
+    if type(stages) is list and set(map(type, stages)) == {dict} and set(map(len, stages)) == {1}:
+        names = set(map(next, map(iter, stages)))
+        if names.isdisjoint(_HOLDS_OR_WRITES) and (
+            names.isdisjoint(_MAY_HOLD) or (text is not None and '"pipeline"' not in text)
+        ):
+            return STAGES.issuperset(names)
+    if not isinstance(stages, list):
+        return True
+    last = len(stages) - 1
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, dict) or len(stage) != 1:
+            continue
+        ((name, body),) = stage.items()
+        if name not in STAGES or (name in _WRITE_STAGES and (i != last or not top_level)):
+            return False
+        subs: Any = ()
+        if name == "$facet" and isinstance(body, dict):
+            subs = body.values()
+        elif name in ("$lookup", "$unionWith") and isinstance(body, dict) and "pipeline" in body:
+            subs = (body["pipeline"],)
+        if not all(_known_stages(sub, top_level=False) for sub in subs):
+            return False
+    return True
+
+
+def _sub_pipelines(name: str, body: Any, at: JsonPath) -> Iterator[Finding]:
+    # Stages that hold pipelines of their own: check their stage names too.
+    if not isinstance(body, dict):
+        return
+    if name == "$facet":
+        for facet, sub in body.items():
+            if isinstance(facet, str):
+                yield from _stages(sub, (*at, facet), top_level=False)
+    elif name in ("$lookup", "$unionWith") and "pipeline" in body:
+        yield from _stages(body["pipeline"], (*at, "pipeline"), top_level=False)
+
+
+def _javascript(stages: Any, path: JsonPath) -> Iterator[Finding]:
+    for at, key, _ in walk_keys(stages, path):
+        if key in JAVASCRIPT:
+            yield Finding(
+                at,
+                "PR032",
+                f"{key} runs server-side JavaScript: slow, often disabled on servers, and "
+                "hard to review; prefer aggregation expressions",
+                "warning",
+            )
+
+
+# Operators whose array holds independent conditions or values: dropping one narrows or widens a
+# filter, as intended. In any other operator's argument list ($concat, $cond, $subtract...)
+# dropping an element silently changes what the expression computes. Arrays that are plain values
+# (not under a $ key) follow the removal rule as written.
+_DROPPABLE = frozenset({"$and", "$or", "$nor", "$in", "$nin", "$all"})
+# In compact JSON text: a key starting with $ whose value is an array (an argument list) and
+# that is not droppable; or a string starting with $ that holds an escape, which it cannot read.
+_ARGUMENTS = re.compile(
+    r'"\$(?!(?:' + "|".join(sorted(k[1:] for k in _DROPPABLE)) + r')":)[^"\\]*(?:\\|":\[)'
+)
+
+
+def _removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    present = _presence(params)
+    for at, parent_key, items in _arrays(node, path, None):
+        if not parent_key or not parent_key.startswith("$") or parent_key in _DROPPABLE:
+            continue
+        for i, item in enumerate(items):
+            if can_vanish(item, present):
+                yield Finding(
+                    (*at, i),
+                    "PR027",
+                    f"this argument of {parent_key} disappears when "
+                    f"{_absent_names(item, params)} is left out, which would change what "
+                    f"{parent_key} computes; give the parameter a default",
+                )
+
+
+def check_removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    """PR027 alone, on a template tree whose placeholders are all declared in ``params``.
+
+    For fragments: an optional fragment parameter left out of an include is removed at load by
+    the same rule, so its body must allow that wherever it is inlined.
+    """
+    return _removals(node, params, path)
+
+
+def _arrays(
+    node: Any, path: JsonPath, key: str | None
+) -> Iterator[tuple[JsonPath, str | None, list[Any]]]:
+    # Every plain array (stage lists may lose stages) with the key that holds it.
+    if type(node) is list:
+        yield path, key, node
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _arrays(item, (*path, i), key if type(node) is StageList else None)
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            step = name if isinstance(name, str) else f"<<{name.name}>>"
+            yield from _arrays(value, (*path, step), step)
+
+
+def _presence(params: Mapping[str, Param]) -> Callable[[str], bool]:
+    return lambda name: params[name].always_present
+
+
+def _absent_names(node: Any, params: Mapping[str, Param]) -> str:
+    names = sorted({site for site in _slots(node) if not params[site].always_present})
+    return " or ".join(f"<<{name}>>" for name in names)
+
+
+def _slots(node: Any) -> Iterator[str]:
+    if type(node) is Slot:
+        yield node.name
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if type(key) is FieldKey:
+                yield key.name
+            yield from _slots(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _slots(item)
+
+
+# What each aggregate option accepts from a placeholder.
+_OPTION_TYPES = {
+    "allowDiskUse": {"bool"},
+    "maxTimeMS": {"int", "long"},
+    "batchSize": {"int", "long"},
+    "collation": {"object"},
+    "hint": {"string", "object"},
+}
+
+
+def _options(
+    options: Any, params: Mapping[str, Param], text: str, path: JsonPath
+) -> Iterator[Finding]:
+    if not isinstance(options, dict):
+        return
+    for name, value in options.items():
+        allowed = _OPTION_TYPES.get(name)
+        if allowed and type(value) is Slot and params[value.name].type not in allowed:
+            yield Finding(
+                (*path, name),
+                "PR028",
+                f"<<{value.name}>> is a {params[value.name].type} parameter, but {name} takes "
+                + " or ".join(sorted(allowed)),
+            )
+    variables = options.get("let")
+    if isinstance(variables, dict):
+        present = _presence(params)
+        used = set(_VARIABLE.findall(text))
+        for name, value in variables.items():
+            if name in used and can_vanish(value, present):
+                yield Finding(
+                    (*path, "let", name),
+                    "PR027",
+                    f"let variable {name!r} disappears when {_absent_names(value, params)} is "
+                    f"left out, but the stages use $${name}; give the parameter a default or "
+                    "make it nullable",
+                )
+
+
+_VARIABLE = re.compile(r"\$\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _field_defaults(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterator[Finding]:
+    for at, key, value in walk_keys(node, path):
+        if not isinstance(value, dict):
+            continue
+        literal = {k for k in value if isinstance(k, str)}
+        for k in value:
+            if type(k) is FieldKey and params[k.name].default in literal:
+                yield Finding(
+                    (*at, f"<<{k.name}>>"),
+                    "PR029",
+                    f"the default of <<{k.name}>>, {params[k.name].default!r}, is also a key of "
+                    "this object, so every render that uses the default fails",
+                )
+        del key

@@ -1,0 +1,362 @@
+"""Placeholders located: a pipeline's JSON becomes a template tree, built once at load.
+
+In the tree, a string that is exactly ``<<name>>`` becomes a :class:`Slot`, a string with text
+around placeholders a :class:`Text`, an object key ``<<name>>`` a :class:`FieldKey`, and Extended
+JSON literals their BSON values. Everything else stays as parsed. Rendering walks this tree; it
+never scans strings again, and it never scans parameter values for placeholders.
+
+Slots and texts also record where they stand, so that both renderers treat a value alike:
+
+- in a regular expression (the value of ``$regex``, or of ``regex`` in ``$regexMatch``,
+  ``$regexFind`` and ``$regexFindAll``), a string value is escaped to match itself literally,
+  unless its parameter is declared ``"regex": true``;
+- in an aggregation expression (``$project``, ``$group``, ``$expr``, ``let``, ...), a string
+  starting with ``$`` would be read as a field path or a variable, so each one in a value is
+  wrapped in ``$literal``. Query filters, names and options take strings as written.
+
+Placeholder syntax: ``<<name>>`` with ``name`` matching ``[A-Za-z_][A-Za-z0-9_]*``. A literal ``<<``
+is written ``<<<<``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pipereg.compile import contexts
+from pipereg.errors import Finding
+from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
+from pipereg.jsontext.parse import JsonPath, compact
+
+# MongoDB refuses documents nested deeper than 100 levels (BSON depth limit); a pipeline stage is
+# a document, so deeper templates could never run.
+MAX_DEPTH = 100
+INT64 = (-(2**63), 2**63 - 1)
+_SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
+# Text that means stages need the full walk (see _special): an Extended JSON wrapper key, or an
+# integer long enough to overflow 64 bits.
+WRAPPER_KEY = re.compile(r"\"\$(?:" + "|".join(sorted(k[1:] for k in WRAPPER_KEYS)) + r")\"")
+_LONG_INTEGER = re.compile(r"[0-9]{19}")
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
+
+SiteKind = Literal["value", "text", "key"]
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A whole JSON value that is one placeholder: replaced by the typed parameter value.
+
+    Attributes:
+        name: The parameter.
+        regex: It stands where a regular expression is expected: a string value is escaped.
+        expr: It stands in an aggregation expression: strings starting with ``$`` in the value
+            are wrapped in ``$literal``.
+    """
+
+    name: str
+    regex: bool = False
+    expr: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string with placeholders embedded in text: rendered by joining the parts.
+
+    Attributes:
+        parts: Literal text and placeholders (whose own flags are unused), in order.
+        regex: The text is a regular expression: each placeholder's text is escaped.
+        expr: The text stands in an aggregation expression and starts with a placeholder: if
+            the rendered text starts with ``$``, it is wrapped in ``$literal``.
+    """
+
+    parts: tuple[str | Slot, ...]
+    regex: bool = False
+    expr: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FieldKey:
+    """An object key that is one placeholder: replaced by a ``field`` parameter's value."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a placeholder stands in the file.
+
+    Attributes:
+        name: The parameter.
+        kind: A whole ``value``, embedded in ``text``, or an object ``key``.
+        path: Its JSON path in the file.
+        regex: It stands in a regular expression.
+        field_path: It follows the ``$`` or ``$$`` that starts a text in an aggregation
+            expression (``"$<<f>>"``), so its value names a field or a variable.
+    """
+
+    name: str
+    kind: SiteKind
+    path: JsonPath
+    regex: bool = False
+    field_path: bool = False
+
+
+@dataclass
+class Template:
+    """A compiled template: the tree, the placeholders found, and problems met while building it."""
+
+    tree: Any
+    sites: list[Site] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    """For a list of stages: each stage as compact JSON text, for quick checks by the rules."""
+    text: str = ""
+    """The same for the whole list."""
+
+
+class StageList(list[Any]):
+    """A list of stages: a pipeline's own, a ``$facet`` branch, or a ``$lookup`` or
+    ``$unionWith`` sub-pipeline. Stages in it may disappear; the list itself always stays."""
+
+
+def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
+    """Build the template tree for ``node`` (found at ``path`` in its file).
+
+    Args:
+        node: Parsed JSON: a pipeline's ``stages`` (with ``stages=True``) or its ``options``.
+        path: Where ``node`` stands in its file.
+        stages: Whether ``node`` is a list of stages.
+    """
+    template = Template(tree=None)
+    if not stages or type(node) is not list:
+        context = contexts.STAGE if stages else contexts.OPTIONS
+        template.tree = _node(node, path, template, len(path), context, stages=stages)
+        return template
+    # The C encoder's text tells, at a fraction of a walk's cost, whether stages hold anything
+    # to compile: stages without placeholders, Extended JSON literals, numbers BSON cannot hold
+    # or deep nesting are their own template. Most stages, and many pipelines, are constants.
+    tree = StageList()
+    for i, stage in enumerate(node):
+        text = compact(stage)
+        template.texts.append(text)
+        tree.append(_stage(stage, (*path, i), template, len(path)) if _special(text) else stage)
+    template.text = "[" + ",".join(template.texts) + "]"
+    template.tree = tree
+    return template
+
+
+def _special(text: str) -> bool:
+    return (
+        "<<" in text
+        or "Infinity" in text
+        or text.count("{") + text.count("[") > MAX_DEPTH
+        or ('"$' in text and WRAPPER_KEY.search(text) is not None)
+        or _LONG_INTEGER.search(text) is not None
+    )
+
+
+def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
+    """Whether ``node`` disappears when every parameter for which ``present`` is false is absent.
+
+    This is the removal rule both renderers implement: a placeholder of an absent parameter
+    vanishes, and so does a non-empty object or array all of whose members vanish.
+    """
+    kind = type(node)
+    if kind is Slot:
+        return not present(node.name)
+    if kind is dict:
+        return bool(node) and all(
+            (type(k) is FieldKey and not present(k.name)) or can_vanish(v, present)
+            for k, v in node.items()
+        )
+    if kind is list:
+        return bool(node) and all(can_vanish(item, present) for item in node)
+    return False
+
+
+def _node(
+    node: Any,
+    path: JsonPath,
+    out: Template,
+    base: int,
+    context: str,
+    *,
+    stages: bool = False,
+    regex: bool = False,
+) -> Any:
+    # context: how the server reads node (see pipereg.contexts); regex: node is a regex.
+    if isinstance(node, str):
+        if "<<" not in node:
+            return node
+        return _string(node, path, out, regex=regex, expr=context in contexts.EXPRESSIONS)
+    if len(path) - base > MAX_DEPTH:
+        out.findings.append(
+            Finding(path, "PR051", f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids")
+        )
+        return None
+    if isinstance(node, list):
+        if stages:
+            return StageList(_stage(item, (*path, i), out, base) for i, item in enumerate(node))
+        inner = contexts.item_context(context)
+        return [
+            item if _plain(item) else _node(item, (*path, i), out, base, inner)
+            for i, item in enumerate(node)
+        ]
+    if isinstance(node, dict):
+        if is_wrapper(node):
+            try:
+                return literal(node)
+            except ExtJsonError as exc:
+                out.findings.append(Finding(path, "PR050", str(exc)))
+                return None
+        if not WRAPPER_KEYS.isdisjoint(node):
+            keys = ", ".join(sorted(WRAPPER_KEYS.intersection(node)))
+            out.findings.append(
+                Finding(path, "PR050", f"Extended JSON {keys} must be the only key of its object")
+            )
+        result: dict[Any, Any] = {}
+        for key, value in node.items():
+            if "<<" not in key and _plain(value):
+                result[key] = value  # the common case: no path built, no call made
+                continue
+            member = (*path, key)
+            result[_key(key, member, out)] = _node(
+                value,
+                member,
+                out,
+                base,
+                contexts.member_context(context, key),
+                regex=contexts.is_regex(context, key),
+            )
+        return result
+    if type(node) is int and not INT64[0] <= node <= INT64[1]:
+        out.findings.append(Finding(path, "PR050", f"{node} does not fit a 64-bit integer"))
+    elif type(node) is float and not math.isfinite(node):
+        out.findings.append(Finding(path, "PR050", "a number too large for a double"))
+    return node
+
+
+def _plain(value: Any) -> bool:
+    """Whether a value is its own template: a string without ``<<`` or a number BSON holds."""
+    kind = type(value)
+    if kind is str:
+        return "<<" not in value
+    if kind is int:
+        return bool(INT64[0] <= value <= INT64[1])
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or value is None
+
+
+def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
+    # A stage document: the pipelines inside $facet, $lookup and $unionWith are stage lists too.
+    if type(stage) is dict and len(stage) == 1:
+        ((name, body),) = stage.items()
+        if name in _SUB_PIPELINES and type(body) is dict:
+            at = (*path, name)
+            context = contexts.member_context(contexts.STAGE, name)
+            built: dict[Any, Any] = {}
+            for key, value in body.items():
+                nested = type(value) is list and (name == "$facet" or key == "pipeline")
+                inner = contexts.member_context(context, key)
+                built[_key(key, (*at, key), out)] = _node(
+                    value, (*at, key), out, base, inner, stages=nested
+                )
+            return {name: built}
+    return _node(stage, path, out, base, contexts.STAGE)
+
+
+def _key(key: str, member: JsonPath, out: Template) -> Any:
+    if "<<" not in key:
+        return key
+    whole = WHOLE.match(key)
+    if whole:
+        out.sites.append(Site(whole.group(1), "key", member))
+        return FieldKey(whole.group(1))
+    parsed = _string(key, member, out, in_key=True)
+    return parsed if isinstance(parsed, str) else key
+
+
+def _string(
+    text: str,
+    path: JsonPath,
+    out: Template,
+    *,
+    in_key: bool = False,
+    regex: bool = False,
+    expr: bool = False,
+) -> Any:
+    whole = WHOLE.match(text)
+    if whole:
+        out.sites.append(Site(whole.group(1), "value", path, regex))
+        return Slot(whole.group(1), regex=regex, expr=expr)
+    parts: list[str | Slot] = []
+    literal_text: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<<", pos)
+        if start < 0:
+            literal_text.append(text[pos:])
+            break
+        literal_text.append(text[pos:start])
+        if text.startswith("<<<<", start):
+            literal_text.append("<<")
+            pos = start + 4
+            continue
+        end = text.find(">>", start + 2)
+        if end < 0:
+            out.findings.append(
+                Finding(
+                    path, "PR025", f"unclosed placeholder in {text!r} (write <<<< for a literal <<)"
+                )
+            )
+            return text
+        name = text[start + 2 : end]
+        if not NAME.match(name):
+            out.findings.append(
+                Finding(
+                    path,
+                    "PR025",
+                    f"invalid placeholder <<{name}>>: a name is letters, digits and _, "
+                    "not starting with a digit (write <<<< for a literal <<)",
+                )
+            )
+            return text
+        if in_key:
+            out.findings.append(
+                Finding(path, "PR026", f"a key may only be a whole placeholder, not {text!r}")
+            )
+            return text
+        text_before = "".join(literal_text)
+        literal_text = []
+        # "$<<f>>" and "$$<<v>>" name a field or a variable with the value.
+        field_path = expr and not parts and text_before in ("$", "$$")
+        if text_before:
+            parts.append(text_before)
+        parts.append(Slot(name))
+        out.sites.append(Site(name, "text", path, regex, field_path))
+        pos = end + 2
+    rest = "".join(literal_text)
+    if not parts:
+        return rest
+    if rest:
+        parts.append(rest)
+    # Text that starts with literal "$" is a field path the file wrote on purpose ("$<<f>>").
+    return Text(tuple(parts), regex=regex, expr=expr and type(parts[0]) is Slot)
+
+
+def walk_keys(node: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, Any]]:
+    """Yield ``(path, key, value)`` for every object member in a template tree, depth first."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            member = (*path, key if isinstance(key, str) else f"<<{key.name}>>")
+            yield member, key, value
+            yield from walk_keys(value, member)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from walk_keys(item, (*path, i))

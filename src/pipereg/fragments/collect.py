@@ -1,0 +1,220 @@
+"""Shared fragments: reusable stages or documents, inlined into pipelines at load.
+
+A file's ``fragments`` object names pieces with their own typed params: ``stages`` (spliced into
+a list of stages) or ``document`` (one object, used where an object stands). A pipeline, or another
+fragment, writes ``{"$include": "name", "with": {"param": "<<mine>>", "other": 3}}``; a bare name
+is a fragment of the same module, ``module.name`` one of another module.
+
+Here fragments are collected from each file (:func:`collect`) and, once every file's are known,
+an :class:`Expander` inlines includes (the walk itself is :mod:`pipereg.fragments.expand`).
+Expansion happens before templates are built, so a pipeline with fragments compiles to the same
+function as the one written out by hand. Problems at an include are located at the include; a
+problem the rules find inside inlined content is located at the include too, naming the fragment
+and where in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipereg.check import rules as checks
+from pipereg.compile import template
+from pipereg.errors import Finding, did_you_mean
+from pipereg.fragments.expand import INCLUDE, Kind, Origin, Rename, Walk, left_in
+from pipereg.jsontext.parse import JsonPath
+from pipereg.params.declaration import Param, declare
+
+__all__ = ["INCLUDE", "Expander", "Expansion", "Fragment", "Kind", "collect"]
+
+
+@dataclass(frozen=True, eq=False)
+class Fragment:
+    """One fragment as declared in its file.
+
+    Attributes:
+        key: ``<module>.<name>``, e.g. ``common.paginate``.
+        module: The module of the file that defines it.
+        name: Its name in that file.
+        path: The file.
+        kind: ``stages`` (spliced into a list of stages) or ``document`` (one object).
+        body: The stages or the document as written.
+        params: Its parameter declarations.
+        description: Free text from the file.
+    """
+
+    key: str
+    module: str
+    name: str
+    path: str
+    kind: Kind
+    body: Any = field(repr=False)
+    params: Mapping[str, Param] = field(repr=False)
+    description: str = ""
+
+    @property
+    def at(self) -> JsonPath:
+        """Where its body stands in its file: ``("fragments", name, kind)``."""
+        return ("fragments", self.name, self.kind)
+
+
+def collect(
+    module: str, path: str, document: Mapping[str, Any], broken: set[str]
+) -> tuple[list[Fragment], list[Finding]]:
+    """Build the fragments of one schema-checked file, with the problems found in each alone.
+
+    Fragments named in ``broken`` (their schema failed) are skipped. Checked here: parameter
+    declarations (PR022), placeholders (PR020 undeclared, PR021 unused, PR025 malformed) and
+    Extended JSON literals; includes are checked by :class:`Expander`.
+    """
+    fragments: list[Fragment] = []
+    findings: list[Finding] = []
+    for name, raw in document.get("fragments", {}).items():
+        if name in broken:
+            continue
+        base = ("fragments", name)
+        params, declared = declare(raw.get("params", {}), (*base, "params"))
+        findings += declared
+        kind: Kind = "stages" if "stages" in raw else "document"
+        built = template.build(raw[kind], (*base, kind), stages=kind == "stages")
+        findings += built.findings
+        used = set()
+        for site in built.sites:
+            used.add(site.name)
+            if site.name not in params:
+                message = f"placeholder <<{site.name}>> names no parameter of this fragment"
+                findings.append(
+                    Finding(site.path, "PR020", message + did_you_mean(site.name, params))
+                )
+        if used <= set(params) and not all(p.always_present for p in params.values()):
+            findings += checks.check_removals(built.tree, params, (*base, kind))
+        for param_name in params:
+            if param_name not in used:
+                at = (*base, "params", param_name)
+                findings.append(Finding(at, "PR021", f"parameter {param_name!r} is never used"))
+        fragments.append(
+            Fragment(
+                key=f"{module}.{name}",
+                module=module,
+                name=name,
+                path=path,
+                kind=kind,
+                body=raw[kind],
+                params=params,
+                description=raw.get("description", ""),
+            )
+        )
+    return fragments, findings
+
+
+@dataclass
+class Expansion:
+    """A pipeline's stages with every include inlined.
+
+    Attributes:
+        stages: The expanded stages, or ``None`` when an include failed (see ``findings``) or an
+            included fragment has problems of its own (reported in its file).
+        includes: Fragment keys used, directly or through other fragments, in first-use order.
+        findings: Problems at include sites, in the including file.
+    """
+
+    stages: list[Any] | None
+    includes: tuple[str, ...] = ()
+    findings: list[Finding] = field(default_factory=list)
+    origins: dict[tuple[int, str | int], Origin] = field(default_factory=dict, repr=False)
+
+    def locate(self, finding: Finding, at: JsonPath) -> Finding:
+        """Move a finding about the expanded stages (found at ``at``) to where it was written."""
+        if not self.origins or finding.at[: len(at)] != at or self.stages is None:
+            return finding
+        node: Any = self.stages
+        origin = Origin(at)
+        for part in finding.at[len(at) :]:
+            origin = self.origins.get((id(node), part)) or origin.step(part)
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+        if not origin.hops and origin.path == finding.at:
+            return finding
+        return Finding(origin.path, finding.code, finding.message + origin.note(), finding.severity)
+
+
+class Expander:
+    """Inlines includes, given every fragment of a load (all files: includes cross modules)."""
+
+    def __init__(self, fragments: Iterable[Fragment], unusable: Iterable[str] = ()) -> None:
+        """Index ``fragments`` by key.
+
+        Args:
+            fragments: Every fragment of the load; ones with problems of their own should be
+                passed to :meth:`mark_broken` so that their includes are skipped quietly.
+            unusable: Modules whose files could not be read or checked: includes of their
+                fragments are skipped quietly (the file's own problem says it all).
+        """
+        self.fragments: dict[str, Fragment] = {}
+        for fragment in fragments:
+            self.fragments.setdefault(fragment.key, fragment)
+        self.unusable = {f"{module}." for module in unusable}
+        self.broken: set[str] = set()
+        self.used: dict[str, None] = {}
+        # The fragments being inlined, outermost first, whichever walk is inlining each.
+        self.chain: list[str] = []
+        self.too_deep = False
+        self._findings: dict[str, list[Finding]] = {}
+
+    def mark_broken(self, key: str) -> None:
+        """Skip includes of ``key`` quietly: its own problems are reported in its file."""
+        self.broken.add(key)
+
+    def check_fragment(self, fragment: Fragment) -> list[Finding]:
+        """The problems of the includes inside one fragment, located in its file (memoized)."""
+        key = fragment.key
+        if key not in self._findings:
+            # While it is being checked it counts as usable: a cycle back to it is reported by
+            # the walk that meets it, with the whole cycle named.
+            self._findings[key] = []
+            walk = Walk(self, fragment.module, fragment.params, ())
+            walk.body(fragment, Origin(fragment.at), {n: Rename(n) for n in fragment.params})
+            self._findings[key] = walk.findings
+            if walk.failed or walk.skipped:
+                self.broken.add(key)
+        return self._findings[key]
+
+    def expand(
+        self, module: str, stages: Any, at: JsonPath, params: Mapping[str, Param]
+    ) -> Expansion:
+        """Inline every include in a pipeline's ``stages`` (written at ``at`` in ``module``)."""
+        walk = Walk(self, module, params, ())
+        expanded = walk.node(stages, Origin(at), None, stage_list=True)
+        result = Expansion(None, tuple(walk.includes), walk.findings, walk.origins)
+        if not walk.failed and not walk.skipped:
+            result.stages = expanded
+            # The last word: whatever the walk missed must not reach the server as "$include".
+            left = [
+                result.locate(Finding(path, "PR068", "this include is not expanded here"), at)
+                for path in left_in(expanded, at)
+            ]
+            if left:
+                result.findings += left
+                result.stages = None
+        return result
+
+    def misplaced(self, node: Any, at: JsonPath) -> list[Finding]:
+        """Includes outside stages (in ``options``, say): PR068, as they are never inlined."""
+        if type(node) is dict:
+            if INCLUDE in node:
+                message = "fragments are included only in stages, not here"
+                return [Finding(at, "PR068", message)]
+            return [f for k, v in node.items() for f in self.misplaced(v, (*at, k))]
+        if type(node) is list:
+            return [f for i, v in enumerate(node) for f in self.misplaced(v, (*at, i))]
+        return []
+
+    def usable(self, key: str) -> bool:
+        """Whether ``key`` can be inlined: it and what it includes have no problems."""
+        if key in self.broken or any(key.startswith(m) for m in self.unusable):
+            return False
+        self.check_fragment(self.fragments[key])
+        return key not in self.broken

@@ -1,0 +1,560 @@
+"""Includes inlined: one walk over a pipeline's (or a fragment's) JSON, copying as it goes.
+
+:class:`Walk` replaces each ``{"$include": ...}`` by the fragment's stages or document with its
+parameters bound: a fragment parameter bound to a whole placeholder of the includer's params is
+renamed (the types must fit, :func:`mismatch`); one bound to a constant, or left to its default,
+gets the value coerced by its declaration and written back as the file would write it, so the
+template reads it as a literal; an optional one left out is removed by the renderers' absence
+rule. Every container of the result is new, so its id can key where its members were written
+(:class:`Origin`), which lets findings on expanded stages be located in the files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from bson import Decimal128, Int64, ObjectId, json_util
+
+from pipereg.errors import Finding, Severity, did_you_mean
+from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
+from pipereg.jsontext.parse import JsonPath, format_json_path
+from pipereg.params.coerce import show
+from pipereg.params.declaration import MISSING, Invalid, Param
+
+if TYPE_CHECKING:
+    from pipereg.fragments.collect import Expander, Fragment
+
+Kind = Literal["stages", "document"]
+INCLUDE = "$include"
+_WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
+_KINDS = {"stages": "a list of stages", "document": "an object"}
+_TOKEN = re.compile(r"<<<<|<<([A-Za-z_][A-Za-z0-9_]*)>>")
+# Far more than any real reuse needs, and far less than would exhaust the stack: each level
+# costs the walks a few frames, and content inlined this deep is deep already.
+INCLUDE_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class Rename:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: Any
+    param: Param
+
+
+class _AbsentType:
+    __slots__ = ()
+
+
+_ABSENT = _AbsentType()
+_Binding = Rename | _Constant | _AbsentType
+
+# A hop into inlined content: the fragment, its file, and the path reached in that file.
+Hop = tuple[str, str, JsonPath]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a node of an expanded pipeline was written.
+
+    ``path`` is in the including file: the node itself, or, for inlined content, the outermost
+    include. ``hops`` follows the includes down to the fragment that holds the node.
+    """
+
+    path: JsonPath
+    hops: tuple[Hop, ...] = ()
+
+    def step(self, part: str | int) -> Origin:
+        """The origin of a child ``part``."""
+        if not self.hops:
+            return Origin((*self.path, part))
+        key, file, inner = self.hops[-1]
+        return Origin(self.path, (*self.hops[:-1], (key, file, (*inner, part))))
+
+    def note(self) -> str:
+        """``" (in fragment 'k', file $.fragments...)"`` for inlined content, else empty."""
+        if not self.hops:
+            return ""
+        key, file, inner = self.hops[-1]
+        via = "".join(f", included by {k!r} at {format_json_path(p)}" for k, _, p in self.hops[:-1])
+        return f" (in fragment {key!r}, {file} {format_json_path(inner)}{via})"
+
+
+class Walk:
+    """One expansion, of a pipeline's stages or of a fragment checked on its own.
+
+    ``params`` are the includer's (what ``with`` placeholders may name), ``stack`` the fragments
+    being inlined (for cycles). Problems go to ``findings``, located in the file being walked;
+    ``skipped`` is set when an included fragment has problems of its own, reported in its file.
+    """
+
+    def __init__(
+        self, expander: Expander, module: str, params: Mapping[str, Param], stack: tuple[str, ...]
+    ) -> None:
+        self.expander = expander
+        self.module = module
+        self.params = params
+        self.stack = stack
+        self.findings: list[Finding] = []
+        self.includes: dict[str, None] = {}
+        self.origins: dict[tuple[int, str | int], Origin] = {}
+        self.skipped = False
+
+    def fail(self, origin: Origin, code: str, message: str, severity: Severity = "error") -> None:
+        self.findings.append(Finding(origin.path, code, message + origin.note(), severity))
+
+    @property
+    def failed(self) -> bool:
+        """Whether an error was found (warnings leave the expansion usable)."""
+        return any(f.severity == "error" for f in self.findings)
+
+    def body(
+        self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]
+    ) -> tuple[Any, Origin] | None:
+        # The fragment's body with ``env`` bound, and where it was written: a document that is
+        # itself an include (an alias) is what it includes. None when that include fails.
+        saved = self.module, self.stack
+        self.module, self.stack = fragment.module, (*self.stack, fragment.key)
+        self.expander.chain.append(fragment.key)
+        try:
+            if fragment.kind == "document" and _is_include(fragment.body):
+                return self.include(fragment.body, origin, env, "document")
+            stage_list = fragment.kind == "stages"
+            return self.node(fragment.body, origin, env, stage_list=stage_list), origin
+        finally:
+            self.module, self.stack = saved
+            self.expander.chain.pop()
+
+    def node(
+        self,
+        node: Any,
+        origin: Origin,
+        env: dict[str, _Binding] | None,
+        *,
+        stage_list: bool = False,
+    ) -> Any:
+        if type(node) is str:
+            return node if env is None or "<<" not in node else self.string(node, origin, env)
+        if type(node) is list:
+            return self.list_(node, origin, env, stage_list)
+        if type(node) is dict:
+            return self.object_(node, origin, env, stage=False)
+        return node
+
+    def list_(
+        self, node: list[Any], origin: Origin, env: dict[str, _Binding] | None, stage_list: bool
+    ) -> Any:
+        result: list[Any] = []
+        for i, item in enumerate(node):
+            at = origin.step(i)
+            if type(item) is dict and INCLUDE in item:
+                expected: Kind = "stages" if stage_list else "document"
+                included = self.include(item, at, env, expected)
+                if included is None:
+                    continue
+                content, inner = included
+                if content is _ABSENT:
+                    continue
+                if expected == "stages":
+                    for j, stage in enumerate(content):
+                        self.origins[(id(result), len(result))] = inner.step(j)
+                        result.append(stage)
+                    continue
+                self.origins[(id(result), len(result))] = inner
+                result.append(content)
+                continue
+            if stage_list and type(item) is dict:
+                value = self.object_(item, at, env, stage=True)
+            else:
+                value = self.node(item, at, env)
+            if value is _ABSENT:
+                continue
+            if len(result) != i:
+                self.origins[(id(result), len(result))] = at
+            result.append(value)
+        # Removal: a list emptied by absent parameters vanishes, a list of stages never.
+        return _ABSENT if node and not result and not stage_list else result
+
+    def object_(
+        self, node: dict[str, Any], origin: Origin, env: dict[str, _Binding] | None, *, stage: bool
+    ) -> Any:
+        result: dict[str, Any] = {}
+        # $facet branches and every "pipeline" member (in $lookup, $unionWith, or a document
+        # fragment that is a $lookup body) are lists of stages.
+        facet = stage and len(node) == 1 and "$facet" in node
+        lookup = stage and len(node) == 1 and ("$lookup" in node or "$unionWith" in node)
+        for key, value in node.items():
+            at = origin.step(key)
+            name: Any = key
+            if env is not None and "<<" in key:
+                name = self.key(key, at, env)
+                if name is _ABSENT:
+                    continue
+            written = at
+            if _is_include(value):
+                # Outside a stage, a "pipeline" member is a list of stages or a field so named.
+                expected: Kind | None = None if key == "pipeline" else "document"
+                included = self.include(value, at, env, expected)
+                if included is None:
+                    continue
+                child, written = included
+            elif type(value) is dict and (facet or lookup):
+                child = self.sub_pipelines(value, at, env, facet=facet)
+            elif type(value) is list and key == "pipeline":
+                child = self.node(value, at, env, stage_list=True)
+            else:
+                child = self.node(value, at, env)
+            if child is _ABSENT:
+                continue
+            if name in result:
+                self.fail(at, "PR063", f"a constant makes key {name!r} appear twice")
+            elif name != key or written is not at:
+                self.origins[(id(result), name)] = written
+            result[name] = child
+        return _ABSENT if node and not result else result
+
+    def sub_pipelines(
+        self, body: dict[str, Any], origin: Origin, env: dict[str, _Binding] | None, *, facet: bool
+    ) -> Any:
+        result: dict[str, Any] = {}
+        for key, value in body.items():
+            nested = facet or key == "pipeline"
+            at = origin.step(key)
+            if _is_include(value):
+                # Written where a list of stages (or the object of $lookup's "let") stands.
+                included = self.include(value, at, env, "stages" if nested else "document")
+                if included is None or included[0] is _ABSENT:
+                    continue
+                result[key], self.origins[(id(result), key)] = included
+                continue
+            result[key] = self.node(value, at, env, stage_list=nested and type(value) is list)
+        return result
+
+    def string(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
+        whole = _WHOLE.match(text)
+        if whole:
+            binding = env.get(whole.group(1))
+            if isinstance(binding, Rename):
+                return f"<<{binding.name}>>"
+            if isinstance(binding, _Constant):
+                return _as_json(binding.value)
+            if binding is _ABSENT:
+                return _ABSENT
+            return text  # undeclared: reported with the fragment
+        return self.text(text, origin, env)
+
+    def key(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
+        whole = _WHOLE.match(text)
+        if whole and env.get(whole.group(1)) is _ABSENT:
+            return _ABSENT
+        return self.text(text, origin, env)
+
+    def text(self, text: str, origin: Origin, env: dict[str, _Binding]) -> str:
+        def substitute(match: re.Match[str]) -> str:
+            binding = env.get(match.group(1) or "")
+            if isinstance(binding, Rename):
+                return f"<<{binding.name}>>"
+            if isinstance(binding, _Constant):
+                return _escape(binding.param.to_text(binding.value))
+            if binding is _ABSENT:
+                self.fail(
+                    origin,
+                    "PR062",
+                    f"fragment parameter {match.group(1)!r} is left out, but it is embedded "
+                    'in text; bind it in "with"',
+                )
+            return match.group(0)
+
+        return _TOKEN.sub(substitute, text)
+
+    def include(
+        self,
+        node: dict[str, Any],
+        site: Origin,
+        env: dict[str, _Binding] | None,
+        expected: Kind | None,
+    ) -> tuple[Any, Origin] | None:
+        # The fragment's body with its params bound, and the origin of that body; None on failure.
+        # ``expected`` None takes either kind.
+        reference, bindings = node.get(INCLUDE), node.get("with", {})
+        extra = [k for k in node if k not in (INCLUDE, "with")]
+        if type(reference) is not str or type(bindings) is not dict or extra:
+            self.fail(
+                site,
+                "PR068",
+                'an include is {"$include": "name", "with": {...}}: a fragment name and an '
+                "optional object binding its parameters" + (f", not {extra[0]!r}" if extra else ""),
+            )
+            return None
+        key = reference if "." in reference else f"{self.module}.{reference}"
+        fragment = self.expander.fragments.get(key)
+        if fragment is None:
+            if any(key.startswith(m) for m in self.expander.unusable):
+                self.skipped = True
+                return None
+            known = [k.removeprefix(f"{self.module}.") for k in self.expander.fragments]
+            self.fail(
+                site, "PR060", f"unknown fragment {reference!r}{did_you_mean(reference, known)}"
+            )
+            return None
+        self.includes[key] = None
+        self.expander.used[key] = None
+        if key in self.stack:
+            cycle = " -> ".join((*self.stack[self.stack.index(key) :], key))
+            self.fail(site, "PR061", f"include cycle: {cycle}")
+            return None
+        if len(self.expander.chain) >= INCLUDE_DEPTH:
+            # The chain of fragments being inlined, across the checks of each (``stack`` is
+            # one walk's): said once per load, where it first gets too deep (a chain 200 long
+            # would otherwise be said again from each 32nd fragment on).
+            self.skipped = True
+            if self.expander.too_deep:
+                return None
+            self.expander.too_deep = True
+            chain = [*self.expander.chain, key]
+            if len(chain) > 6:
+                chain[2:-2] = [f"... ({len(chain) - 4} more)"]
+            self.fail(
+                site,
+                "PR051",
+                f"includes nested more than {INCLUDE_DEPTH} levels deep: {' -> '.join(chain)}",
+            )
+            return None
+        if not self.expander.usable(key):
+            self.skipped = True
+            return None
+        if expected is not None and fragment.kind != expected:
+            self.fail(
+                site,
+                "PR065",
+                f"fragment {key!r} is {_KINDS[fragment.kind]}, but it is included where "
+                f"{_KINDS[expected]} is expected",
+            )
+            return None
+        bound = self.bind(fragment, bindings, site, env)
+        if bound is None:
+            return None
+        inner = Origin(site.path, (*site.hops, (key, fragment.path, fragment.at)))
+        result = self.body(fragment, inner, bound)
+        # Said where the include is written; one inside a fragment is said in the fragment's file
+        # (its own check), not again for every pipeline that includes that fragment.
+        unbound = [name for name, binding in bound.items() if binding is _ABSENT]
+        empty = result is not None and (result[0] is _ABSENT or result[0] == [])
+        if empty and unbound and not site.hops and fragment.body:
+            self.fail(
+                site,
+                "PR069",
+                f"fragment {key!r} always renders nothing here: its content depends only "
+                f"on optional parameters left unbound ({', '.join(unbound)})",
+                "warning",
+            )
+        return result
+
+    def bind(
+        self,
+        fragment: Fragment,
+        bindings: dict[str, Any],
+        site: Origin,
+        env: dict[str, _Binding] | None,
+    ) -> dict[str, _Binding] | None:
+        before = len(self.findings)
+        at = site.step("with")
+        for name in bindings:
+            if name not in fragment.params:
+                self.fail(
+                    at.step(name),
+                    "PR064",
+                    f"fragment {fragment.key!r} has no parameter {name!r}"
+                    + did_you_mean(name, fragment.params),
+                )
+        bound: dict[str, _Binding] = {}
+        for name, param in fragment.params.items():
+            value = bindings.get(name, _ABSENT)
+            if value is not _ABSENT and env is not None:
+                value = self.node(value, at.step(name), env)  # through the includer's bindings
+            binding = self.binding(fragment, param, value, at.step(name))
+            if binding is not None:
+                bound[name] = binding
+        return bound if len(self.findings) == before else None
+
+    def binding(self, fragment: Fragment, param: Param, value: Any, at: Origin) -> _Binding | None:
+        label = f"fragment {fragment.key!r} parameter {param.name!r}"
+        if isinstance(value, _AbsentType):
+            if param.default is not MISSING:
+                return _Constant(param.default, param)
+            if param.optional:
+                return _ABSENT
+            self.fail(at, "PR062", f'{label} ({param.type_name}) is not bound in "with"')
+            return None
+        whole = _WHOLE.match(value) if type(value) is str else None
+        if whole:
+            outer = self.params.get(whole.group(1))
+            if outer is None:
+                self.fail(
+                    at,
+                    "PR063",
+                    f"{label} is bound to <<{whole.group(1)}>>, which is not declared here",
+                )
+                return None
+            unfit = mismatch(outer, param)
+            if unfit:
+                self.fail(at, "PR063", f"{label} is bound to <<{outer.name}>>, but {unfit}")
+                return None
+            return Rename(outer.name)
+        if "<<" in json.dumps(value).replace("<<<<", ""):
+            self.fail(
+                at,
+                "PR063",
+                f"{label} must be bound to a whole <<placeholder>> or a constant "
+                "(a literal << in a constant is written <<<<)",
+            )
+            return None
+        try:
+            constant = _from_json(value)
+            if constant is None and not param.nullable:
+                raise Invalid("null, but the parameter is not nullable")
+            return _Constant(None if constant is None else param.coerce(constant), param)
+        except (Invalid, ExtJsonError) as exc:
+            problem = exc.problem + exc.where if isinstance(exc, Invalid) else str(exc)
+            self.fail(at, "PR063", f"{label}: constant {problem}")
+            return None
+
+
+def _is_include(node: Any) -> bool:
+    return type(node) is dict and INCLUDE in node
+
+
+def left_in(node: Any, at: JsonPath) -> list[JsonPath]:
+    """Where an include is still written in expanded content: nowhere, unless a walk missed it."""
+    return _paths_of_includes(node, at) if _holds_include(node) else []
+
+
+def _holds_include(node: Any) -> bool:
+    # Every expanded pipeline is looked through: a loop over a stack costs about half what the
+    # recursion that also builds paths does (a few percent of loading a file of includes).
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if INCLUDE in item:
+                return True
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
+
+
+def _paths_of_includes(node: Any, at: JsonPath) -> list[JsonPath]:
+    if type(node) is dict:
+        if INCLUDE in node:
+            return [at]
+        return [p for k, v in node.items() for p in _paths_of_includes(v, (*at, k))]
+    if type(node) is list:
+        return [p for i, v in enumerate(node) for p in _paths_of_includes(v, (*at, i))]
+    return []
+
+
+def mismatch(outer: Param, inner: Param) -> str:
+    # Why values of ``outer`` may not stand where ``inner`` is declared ("" if they may).
+    if outer.type != inner.type or outer.regex != inner.regex:
+        mine = outer.type_name + (" (regex)" if outer.regex else "")
+        theirs = inner.type_name + (" (regex)" if inner.regex else "")
+        return f"that is {mine} and the fragment takes {theirs}"
+    if outer.nullable and not inner.nullable:
+        return "that is nullable and the fragment's is not"
+    if not outer.always_present and inner.always_present:
+        return "that is optional and the fragment's must be given"
+    looser = _looser(outer, inner)
+    if looser:
+        return f"that allows values the fragment refuses ({looser}); declare it too"
+    if outer.items is not None and inner.items is not None:
+        found = mismatch(outer.items, inner.items)
+        if found:
+            return f"its items differ: {found}"
+    if set(outer.properties) != set(inner.properties):
+        return "their object properties differ"
+    for name, prop in outer.properties.items():
+        found = mismatch(prop, inner.properties[name])
+        if found:
+            return f"property {name!r} differs: {found}"
+    return ""
+
+
+def _looser(outer: Param, inner: Param) -> str:
+    # The first constraint of ``inner`` that ``outer`` does not declare at least as tightly: the
+    # fragment's constraints must hold for every value a caller passes through the binding.
+    if inner.minimum is not None and (
+        outer.minimum is None or _ordered(outer.minimum) < _ordered(inner.minimum)
+    ):
+        return f"minimum {show(inner.minimum)}"
+    if inner.maximum is not None and (
+        outer.maximum is None or _ordered(outer.maximum) > _ordered(inner.maximum)
+    ):
+        return f"maximum {show(inner.maximum)}"
+    if inner.enum is not None and (
+        outer.enum is None
+        or not all(any(type(v) is type(w) and v == w for w in inner.enum) for v in outer.enum)
+    ):
+        return "enum " + ", ".join(show(v) for v in inner.enum)
+    for label, least, most in (
+        ("minLength", outer.min_length, inner.min_length),
+        ("minItems", outer.min_items, inner.min_items),
+    ):
+        if most is not None and (least is None or least < most):
+            return f"{label} {most}"
+    for label, mine, theirs in (
+        ("maxLength", outer.max_length, inner.max_length),
+        ("maxItems", outer.max_items, inner.max_items),
+    ):
+        if theirs is not None and (mine is None or mine > theirs):
+            return f"{label} {theirs}"
+    if inner.pattern is not None and outer.pattern != inner.pattern:
+        return f"pattern {inner.pattern!r}"
+    return ""
+
+
+def _ordered(value: Any) -> Any:
+    # Decimal128 has no ordering of its own.
+    return value.to_decimal() if isinstance(value, Decimal128) else value
+
+
+def _from_json(value: Any) -> Any:
+    # A constant may be written with Extended JSON literals, as a default may.
+    if type(value) is dict:
+        if is_wrapper(value):
+            return literal(value)
+        return {k.replace("<<<<", "<<"): _from_json(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_from_json(v) for v in value]
+    if type(value) is str:
+        return value.replace("<<<<", "<<")  # written escaped, like any text in the file
+    return value
+
+
+def _as_json(value: Any) -> Any:
+    # A coerced constant as a file would write it, so that the template reads it back unchanged.
+    if isinstance(value, Int64):
+        return {"$numberLong": str(int(value))}
+    if isinstance(value, (ObjectId, Decimal128, datetime.datetime)):
+        converted: Any = json.loads(json_util.dumps(value, json_options=RELAXED))
+        return converted
+    if type(value) is str:
+        return _escape(value)
+    if type(value) is list:
+        return [_as_json(v) for v in value]
+    if type(value) is dict:
+        return {_escape(k): _as_json(v) for k, v in value.items()}
+    return value
+
+
+def _escape(text: str) -> str:
+    # Inlined text must not read as a placeholder.
+    return text.replace("<<", "<<<<")

@@ -1,0 +1,1 @@
+"""Strict JSON text: parsing with positions, compact re-encoding, and MongoDB Extended JSON."""

@@ -1,0 +1,1 @@
+"""Loading: files discovered, read, checked and built into pipelines, in passes."""

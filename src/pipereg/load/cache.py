@@ -1,0 +1,290 @@
+"""An opt-in load cache: what loading byte-identical files found, kept as one JSON file.
+
+Loading checks every pipeline (strict parse, JSON Schema, semantic rules, fragment expansion),
+which costs several times reading the files. Like Python's ``__pycache__``, the cache keeps the
+result of a successful load under a key that covers everything the result depends on: pipereg's
+version and a digest of its own source files (so an edited checkout never reads an old result),
+the file size limit, and every discovered file's display path, module name and SHA-256, in
+discovery order. Any difference is a miss, and a miss loads and checks everything as usual. The
+files are still read and hashed on every start; only their checking is skipped, because its
+result for these very bytes is known.
+
+A hit restores the load's problems (its warnings) and, per pipeline, what
+:class:`~pipereg.pipeline.Pipeline` holds: the expanded definition and the rest. A cache file that
+cannot be read, does not parse, or has the wrong shape is a miss, never an error; a cache
+directory that cannot be written is a miss every time. Only loads without errors are kept: a
+failing load is reported by a full load, exactly as without a cache.
+
+The cache directory must be as trusted as the pipeline files: whoever can write it decides what
+a hit serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from pipereg.errors import Problem, Severity
+from pipereg.load.discovery import FileTooLarge, SourceFile
+from pipereg.params.declaration import Invalid, Param
+from pipereg.pipeline import Pipeline
+
+ENV_VAR = "PIPEREG_CACHE_DIR"
+# Enough for a few checkouts or branches side by side; each entry is about the size of the files.
+KEPT = 8
+# Bumped when the cache file's layout changes (the source digest covers it too).
+_FORMAT = 1
+_SUFFIX = ".json"
+_SEVERITIES = ("error", "warning")
+
+Loader = Callable[[Sequence[bytes] | None], tuple[list[Pipeline], list[Problem]]]
+
+
+def cache_dir(given: str | os.PathLike[str] | None) -> Path | None:
+    """The cache directory: ``given``, else ``PIPEREG_CACHE_DIR`` if set and not empty, or none."""
+    if given is not None:
+        return Path(given)
+    env = os.environ.get(ENV_VAR, "")
+    return Path(env) if env else None
+
+
+@functools.cache
+def source_digest() -> str:
+    """SHA-256 of pipereg's version and its installed source files; computed once per process."""
+    try:
+        version = metadata.version("pipereg")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "unknown"
+    return package_digest(Path(__file__).parent.parent, version)
+
+
+def package_digest(package: Path, version: str) -> str:
+    """SHA-256 of ``version`` and every ``*.py`` and ``*.json`` file below ``package``."""
+    digest = hashlib.sha256(f"{_FORMAT}\0{version}\0".encode())
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts and path.is_file():
+            digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load(
+    files: Sequence[SourceFile], max_file_bytes: int, directory: Path, full: Loader
+) -> tuple[list[Pipeline], list[Problem]]:
+    """Pipelines and problems of ``files``: from the cache when it holds them, else ``full(...)``.
+
+    ``full`` loads and checks everything; it gets the bytes this function read (so what is kept
+    is the result of exactly the bytes hashed), or ``None`` when a file could not be read, in
+    which case the cache is not used at all and ``full`` reports the failure as usual.
+    """
+    contents = _read_all(files, max_file_bytes)
+    if contents is None:
+        return full(None)
+    key = _key(files, contents, max_file_bytes)
+    entry = directory / f"{key}{_SUFFIX}"
+    hit = _fetch(entry, key)
+    if hit is not None:
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # most recently used: the last to be pruned
+        return hit
+    pipelines, problems = full(contents)
+    if not any(problem.severity == "error" for problem in problems):
+        _store(directory, entry, key, pipelines, problems)
+    return pipelines, problems
+
+
+def _read_all(files: Sequence[SourceFile], max_file_bytes: int) -> list[bytes] | None:
+    try:
+        return [source.read(max_file_bytes) for source in files]
+    except (FileTooLarge, OSError):
+        return None
+
+
+def _key(files: Sequence[SourceFile], contents: Sequence[bytes], max_file_bytes: int) -> str:
+    digest = hashlib.sha256(f"{source_digest()}\0{max_file_bytes}\0{len(files)}\0".encode())
+    for source, data in zip(files, contents, strict=True):
+        # JSON-encoded names cannot run into each other, whatever characters a path holds.
+        digest.update(json.dumps([source.path, source.module]).encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _fetch(entry: Path, key: str) -> tuple[list[Pipeline], list[Problem]] | None:
+    try:
+        document = json.loads(entry.read_bytes())
+    except (OSError, ValueError, RecursionError):  # absent, unreadable, truncated, not JSON
+        return None
+    try:
+        return _restore(document, key)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, Invalid):
+        return None  # the wrong shape: written by something else, or tampered with
+
+
+def _restore(document: Any, key: str) -> tuple[list[Pipeline], list[Problem]] | None:
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != _FORMAT
+        or document.get("key") != key
+    ):
+        return None
+    problems = [_problem(raw) for raw in _list(document["problems"])]
+    # Each distinct declaration once, as the load built it (Param.from_json shares equal ones).
+    declared = [_declaration(raw) for raw in _list(document["declarations"])]
+    pipelines = [_pipeline(raw, declared) for raw in _list(document["pipelines"])]
+    return pipelines, problems
+
+
+def _declaration(raw: Any) -> Param:
+    name, declaration = _list(raw)
+    if not isinstance(name, str) or not isinstance(declaration, dict):
+        raise TypeError("not a declaration")
+    return Param.from_json(name, declaration)
+
+
+def _problem(raw: Any) -> Problem:
+    path, line, column, json_path, code, message, severity = _list(raw)
+    if not (
+        all(isinstance(v, str) for v in (path, json_path, code, message))
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in (line, column))
+        and severity in _SEVERITIES
+    ):
+        raise ValueError("not a problem")
+    return Problem(path, line, column, json_path, code, message, cast(Severity, severity))
+
+
+def _pipeline(raw: Any, declared: Sequence[Param]) -> Pipeline:
+    if not isinstance(raw, dict):
+        raise TypeError("not a pipeline")
+    strings = ("key", "module", "name", "collection", "description", "path", "module_description")
+    version, definition, includes = raw["version"], raw["definition"], _list(raw["includes"])
+    if not (
+        all(isinstance(raw[name], str) for name in strings)
+        and raw["key"] == f"{raw['module']}.{raw['name']}"
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+        and isinstance(definition, dict)
+        and isinstance(definition["stages"], list)
+        and isinstance(definition.get("options", {}), dict)
+        and all(isinstance(include, str) for include in includes)
+    ):
+        raise ValueError("not a pipeline")
+    params = {}
+    for index in _list(raw["params"]):
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise TypeError("not a declaration's index")
+        param = declared[index]
+        params[param.name] = param
+    if not isinstance(definition.get("params", {}), dict) or list(params) != list(
+        definition.get("params", {})
+    ):
+        raise ValueError("declarations are not the definition's")
+    return Pipeline(
+        key=raw["key"],
+        module=raw["module"],
+        name=raw["name"],
+        version=version,
+        collection=raw["collection"],
+        description=raw["description"],
+        params=MappingProxyType(params),
+        options=MappingProxyType(definition.get("options", {})),
+        path=raw["path"],
+        definition=MappingProxyType(definition),
+        includes=tuple(includes),
+        module_description=raw["module_description"],
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
+
+
+def _store(
+    directory: Path, entry: Path, key: str, pipelines: Sequence[Pipeline], problems: list[Problem]
+) -> None:
+    # Equal declarations are one Param object (Param.from_json shares them): written once.
+    indexes: dict[int, int] = {}
+    declarations: list[tuple[str, Mapping[str, Any]]] = []
+    for pipeline in pipelines:
+        for name, param in pipeline.params.items():
+            if id(param) not in indexes:
+                indexes[id(param)] = len(declarations)
+                declarations.append((name, pipeline.definition["params"][name]))
+    document = {
+        "format": _FORMAT,
+        "key": key,
+        "declarations": declarations,
+        "problems": [
+            [p.path, p.line, p.column, p.json_path, p.code, p.message, p.severity] for p in problems
+        ],
+        "pipelines": [
+            {
+                "key": p.key,
+                "module": p.module,
+                "name": p.name,
+                "version": p.version,
+                "collection": p.collection,
+                "description": p.description,
+                "path": p.path,
+                "module_description": p.module_description,
+                "includes": list(p.includes),
+                "params": [indexes[id(param)] for param in p.params.values()],
+                "definition": p.definition,
+            }
+            for p in pipelines
+        ],
+    }
+    try:
+        # Definitions are parsed JSON (Extended JSON is still plain JSON here), so they encode.
+        data = json.dumps(
+            document, default=_plain, separators=(",", ":"), check_circular=False
+        ).encode()
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=_SUFFIX)
+    except (OSError, TypeError, ValueError, RecursionError):
+        return  # an unwritable directory, or a value JSON cannot hold: no cache, same result
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, entry)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return
+    _prune(directory)
+
+
+def _plain(value: object) -> object:
+    # Definitions and options are read-only views of parsed dicts.
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _prune(directory: Path) -> None:
+    # Keep the KEPT most recently used entries; only files named like entries are touched.
+    try:
+        entries = []
+        for path in directory.iterdir():
+            stem = path.name.removesuffix(_SUFFIX)
+            if path.name.endswith(_SUFFIX) and len(stem) == 64 and _hex(stem):
+                entries.append((path.stat().st_mtime_ns, path))
+        entries.sort(reverse=True)
+        for _, path in entries[KEPT:]:
+            path.unlink()
+    except OSError:
+        return  # another process pruned first, or the directory went away
+
+
+def _hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)

@@ -1,0 +1,376 @@
+"""Coercion of parameter values: one strict, lossless function per declared type.
+
+Each function takes a declaration (:class:`~pipereg.params.Param`) and a caller's value, and
+returns the value rendering substitutes or raises :class:`Invalid`. Nothing here builds
+declarations; :mod:`pipereg.params.declaration` does, and dispatches to :data:`COERCE`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from bson import Decimal128, Int64, ObjectId
+
+from pipereg.errors import clip, did_you_mean
+
+if TYPE_CHECKING:
+    from pipereg.params.declaration import Param
+
+UTC = datetime.timezone.utc
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+FIELD_MAX_LENGTH = 512
+# Limits for declarations that set none: generous enough never to bite real use, but a caller
+# can never make one render hold an unbounded string or list.
+DEFAULT_MAX_LENGTH = 1 << 20  # characters (1 MiB)
+DEFAULT_MAX_ITEMS = 100_000
+SCALAR_TYPES = frozenset(
+    {"string", "int", "long", "double", "decimal", "bool", "date", "objectId", "field"}
+)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Invalid(Exception):
+    """A value does not fit a declaration; ``where`` is the path below the parameter."""
+
+    def __init__(self, problem: str, *, expected: str = "", actual: str = "", where: str = ""):
+        super().__init__(problem)
+        self.problem = problem
+        self.expected = expected
+        self.actual = actual
+        self.where = where
+
+    def under(self, step: str) -> Invalid:
+        """Prefix ``step`` (``.name`` or ``[3]``) to the location."""
+        self.where = step + self.where
+        return self
+
+
+def describe(value: Any) -> str:
+    """A short description of a value for error messages: its type and a clipped repr."""
+    return f"{type(value).__name__} {show(value)}"
+
+
+def show(value: Any) -> str:
+    """A value as it may appear in a message: clipped, and never failing."""
+    # Values in messages are clipped: a caller's megabyte string must not become the message.
+    # An integer past a few thousand digits has no repr at all (sys.get_int_max_str_digits).
+    if _is_int(value) and value.bit_length() > 128:
+        return f"<{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits>"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    try:
+        text = repr(value)
+    except Exception:  # a caller's value must not replace the error it is in
+        # Such as a huge integer inside a list, or nesting past the recursion limit.
+        return f"<{type(value).__name__} without a repr>"
+    return clip(text)
+
+
+def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:
+    expected = param.type_name
+    return Invalid(
+        f"expected {expected}, got {describe(value)}{hint}",
+        expected=expected,
+        actual=describe(value),
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _coerce_string(param: Param, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _wrong(param, value)
+    # The text itself: str() of a str subclass may say something else (a (str, Enum) member's
+    # str() is its qualified name), and every check must see what renders.
+    text = str.__str__(value)
+    _check_text(param, text)
+    return text
+
+
+def _check_text(param: Param, value: str) -> None:
+    if param.min_length is not None and len(value) < param.min_length:
+        raise _unfit(param, value, f"is shorter than {param.min_length} characters")
+    most = param.max_length if param.max_length is not None else DEFAULT_MAX_LENGTH
+    if len(value) > most:
+        why = "" if param.max_length is not None else _default_limit(param, "maxLength")
+        raise _unfit(param, value, f"is longer than {most} characters{why}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _unfit(
+                param, value, f"holds a lone surrogate at index {exc.start}, not valid UTF-8"
+            ) from None
+    if param.matcher is not None and not param.matcher.search(value):
+        raise _unfit(param, value, f"{show(value)} does not match pattern {param.pattern!r}")
+
+
+def _unfit(param: Param, value: Any, problem: str) -> Invalid:
+    return Invalid(problem, expected=param.type_name, actual=describe(value))
+
+
+def _coerce_int(param: Param, value: Any) -> int:
+    if not _is_int(value):
+        hint = "; declare it double" if isinstance(value, float) else ""
+        raise _wrong(param, value, hint)
+    number = int(value)
+    if not INT32[0] <= number <= INT32[1]:
+        raise Invalid(
+            f"{show(number)} is out of range for int (32-bit); declare the parameter long",
+            expected="int",
+            actual=describe(value),
+        )
+    return number
+
+
+def _coerce_long(param: Param, value: Any) -> Int64:
+    if not _is_int(value):
+        raise _wrong(param, value)
+    if not INT64[0] <= value <= INT64[1]:
+        raise Invalid(f"{show(value)} is out of range for long (64-bit)", actual=describe(value))
+    return Int64(value)
+
+
+def _coerce_double(param: Param, value: Any) -> float:
+    if _is_int(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number) or int(number) != value:
+            raise Invalid(
+                f"{show(value)} cannot be represented exactly as a double",
+                expected="double",
+                actual=describe(value),
+            )
+        return number
+    if not isinstance(value, float):
+        raise _wrong(param, value)
+    if not math.isfinite(value):
+        raise Invalid(
+            f"{value} is not a finite number (NaN and Infinity are rejected)",
+            expected="double",
+            actual=describe(value),
+        )
+    return float(value)
+
+
+def _coerce_decimal(param: Param, value: Any) -> Decimal128:
+    if isinstance(value, Decimal128):
+        number = value.to_decimal()
+    elif _is_int(value) or isinstance(value, str):
+        try:
+            number = decimal.Decimal(value)
+        except decimal.InvalidOperation:
+            raise _wrong(param, value) from None
+    elif isinstance(value, decimal.Decimal):
+        number = value
+    elif isinstance(value, float):
+        raise _wrong(param, value, "; a float is not exact, pass a Decimal or a string")
+    else:
+        raise _wrong(param, value)
+    if not number.is_finite():
+        raise Invalid(
+            f"{show(value)} is not a finite number (NaN and Infinity are rejected)",
+            expected="decimal",
+            actual=describe(value),
+        )
+    try:
+        result = Decimal128(number)
+    except (decimal.Inexact, decimal.Overflow, decimal.InvalidOperation):
+        raise Invalid(
+            f"{show(value)} does not fit a decimal128 exactly", actual=describe(value)
+        ) from None
+    return result
+
+
+def _coerce_bool(param: Param, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _wrong(param, value)
+    return value
+
+
+def _coerce_date(param: Param, value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, datetime.date):
+        moment = datetime.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        moment = _parse_date(param, value)
+    else:
+        raise _wrong(param, value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise Invalid(
+            f"{show(value)} is out of range once converted to UTC",
+            expected="date",
+            actual=describe(value),
+        ) from None
+
+
+# RFC 3339 date-times and plain dates, on every Python version (fromisoformat's grammar grew in
+# 3.11): YYYY-MM-DD, optionally THH:MM[:SS[.f{1,6}]] and Z or +HH:MM.
+_DATE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?([Zz]|[+-]\d{2}:\d{2})?)?\Z"
+)
+
+# Python's datetime, and so every date pipereg renders, has years 1 to 9999 (BSON could hold more).
+_LONG_YEAR = re.compile(r"[+-]?\d{5,}-\d{2}-\d{2}")
+_YEARS = "years run from 0001 to 9999"
+
+
+def _parse_date(param: Param, value: str) -> datetime.datetime:
+    match = _DATE.match(value)
+    if not match:
+        if _LONG_YEAR.match(value):
+            raise _wrong(param, value, f"; {_YEARS}")
+        raise _wrong(param, value, "; not an ISO-8601 date (such as 2024-03-01T10:00:00Z)")
+    day, minutes, seconds, fraction, offset = match.groups()
+    text = day
+    if minutes:
+        text += f"T{minutes}:{seconds or '00'}"
+        if fraction:
+            text += "." + fraction.ljust(6, "0")  # 3.10 reads exactly 3 or 6 digits
+        if offset:
+            text += "+00:00" if offset in ("Z", "z") else offset
+    if day.startswith("0000"):
+        raise _wrong(param, value, f"; {_YEARS}")
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _wrong(param, value, f"; not an ISO-8601 date: {exc}") from None
+
+
+def _coerce_object_id(param: Param, value: Any) -> ObjectId:
+    if isinstance(value, ObjectId):
+        return value
+    if isinstance(value, str) and len(value) == 24:
+        try:
+            return ObjectId(value)
+        except Exception:  # bson.errors.InvalidId
+            pass
+    raise _wrong(param, value, "; expected an ObjectId or 24 hex digits")
+
+
+def _coerce_field(param: Param, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _wrong(param, value)
+    text = str.__str__(value)  # see _coerce_string
+    if not text:
+        raise Invalid("a field path cannot be empty", actual=describe(value))
+    if len(text) > FIELD_MAX_LENGTH:
+        raise Invalid(
+            f"a field path is at most {FIELD_MAX_LENGTH} characters, got {len(text)}",
+            actual=describe(value),
+        )
+    if text.startswith("$"):
+        raise Invalid(
+            f"a field path cannot start with '$' (got {show(text)})", actual=describe(value)
+        )
+    if "\x00" in text:
+        raise Invalid("a field path cannot contain NUL", actual=describe(value))
+    segments = text.split(".")
+    if "" in segments:
+        raise Invalid(f"field path {show(text)} has an empty segment", actual=describe(value))
+    if any(segment.startswith("$") for segment in segments):
+        raise Invalid(
+            f"field path {show(text)} has a segment starting with '$'", actual=describe(value)
+        )
+    _check_text(param, text)
+    return text
+
+
+def _default_limit(param: Param, keyword: str) -> str:
+    article = "an" if param.type[0] in "aeiou" else "a"
+    return f", the limit for {article} {param.type} parameter without {keyword}"
+
+
+def _coerce_array(param: Param, value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise _wrong(param, value)
+    if param.min_items is not None and len(value) < param.min_items:
+        raise _unfit(param, value, f"has {len(value)} items, fewer than {param.min_items}")
+    most = param.max_items if param.max_items is not None else DEFAULT_MAX_ITEMS
+    if len(value) > most:
+        why = "" if param.max_items is not None else _default_limit(param, "maxItems")
+        raise _unfit(param, value, f"has {len(value)} items, more than {most}{why}")
+    items = param.items
+    assert items is not None  # the schema requires items for arrays
+    result = []
+    for i, item in enumerate(value):
+        try:
+            result.append(items.coerce(item))
+        except Invalid as exc:
+            raise exc.under(f"[{i}]") from None
+    return result
+
+
+def _coerce_object(param: Param, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _wrong(param, value)
+    for key in value:
+        if not isinstance(key, str):
+            raise Invalid(f"object keys must be strings, got {describe(key)}")
+        if key.startswith("$"):
+            raise Invalid(f"key {show(key)} starts with '$': operators cannot be passed as values")
+        if key not in param.properties:
+            raise Invalid(f"unknown key {show(key)}{did_you_mean(key, param.properties)}")
+    result: dict[str, Any] = {}
+    # The caller's key order is kept (it matters in $sort and exact matches); defaults follow.
+    order = [*value, *(name for name in param.properties if name not in value)]
+    for name in order:
+        prop = param.properties[name]
+        given = value.get(name)
+        try:
+            if given is not None or (name in value and prop.nullable):
+                result[name] = prop.coerce(given)
+            elif prop.default is not MISSING:
+                result[name] = fresh(prop.default)
+            elif not prop.optional:
+                raise Invalid(f"missing required {prop.type_name}")
+        except Invalid as exc:
+            raise exc.under(f".{name}") from None
+    return result
+
+
+COERCE: dict[str, Callable[[Param, Any], Any]] = {
+    "string": _coerce_string,
+    "int": _coerce_int,
+    "long": _coerce_long,
+    "double": _coerce_double,
+    "decimal": _coerce_decimal,
+    "bool": _coerce_bool,
+    "date": _coerce_date,
+    "objectId": _coerce_object_id,
+    "field": _coerce_field,
+    "array": _coerce_array,
+    "object": _coerce_object,
+}
+
+
+def fresh(value: Any) -> Any:
+    """A copy of ``value`` that shares no list or dict with it (scalars are immutable)."""
+    if type(value) is list:
+        return [fresh(v) for v in value]
+    if type(value) is dict:
+        return {k: fresh(v) for k, v in value.items()}
+    return value

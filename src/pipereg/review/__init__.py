@@ -1,0 +1,1 @@
+"""Tools for people reviewing pipelines: fmt, diff between revisions, compatibility, docs, stubs."""
