@@ -45,10 +45,10 @@ def _operator(row: _generated.Row) -> Operator:
     for kind in kinds:
         if (kind, name) in _supplement.FORMS:
             forms, shorthand = _supplement.FORMS[kind, name]
-            op = replace(op, forms=forms, shorthand=shorthand)
-            if Form.LIST in forms and encode != "array" and not op.min_args:
+            if Form.LIST in forms and Form.LIST not in op.forms:
                 # A named-argument operator also written positionally ($cond): all of them.
                 op = replace(op, min_args=len(op.required), max_args=len(arguments))
+            op = replace(op, forms=forms, shorthand=shorthand)
     return _dated(op)
 
 
