@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+"""Data the tests read: golden files, pipelines, schemas; one folder per kind."""
 
 WriteTree = Callable[[dict[str, Any]], Path]
 

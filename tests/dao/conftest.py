@@ -20,7 +20,6 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +27,10 @@ from bson import ObjectId
 from pymongo import monitoring
 
 import pipereg
+from helpers import FIXTURES
 from pipereg import AsyncPipelineDAO, PipelineDAO, Registry
 
-PIPELINES = Path(__file__).parent / "pipelines"
+PIPELINES = FIXTURES / "dao"
 URI_VARIABLE = "PIPEREG_TEST_MONGODB_URI"
 UTC = datetime.timezone.utc
 
@@ -161,7 +161,7 @@ class Engine:
 
 @pytest.fixture(scope="session")
 def registry() -> Registry:
-    """The suite's pipelines, ``tests/dao/pipelines/shop.json`` (module ``shop``)."""
+    """The suite's pipelines, ``tests/fixtures/dao/shop.json`` (module ``shop``)."""
     return Registry.from_paths(PIPELINES)
 
 

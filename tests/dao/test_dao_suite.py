@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime
 import re
-from pathlib import Path
 
 import pymongo.errors
 import pytest
 from bson import ObjectId
 
 import pipereg
+from helpers import FIXTURES
 
 UTC = datetime.timezone.utc
-PIPELINES = Path(__file__).parent / "pipelines"
+PIPELINES = FIXTURES / "dao"
 
 
 # fetch_all

@@ -2,7 +2,7 @@
 
 Runs on PyMongo, PyMongo Async and Motor against the in-process server (or
 ``PIPEREG_TEST_MONGODB_URI``). Collection, stages and options come from
-``tests/dao/pipelines/shop.json``; the comment starts with the pipeline's tag.
+``tests/fixtures/dao/shop.json``; the comment starts with the pipeline's tag.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ What SecantusDB 0.7.0b3 tells (read from its ``explain`` handler and seen here):
 it plans the leading ``$match`` alone, COLLSCAN or IXSCAN by the indexes that exist, with real
 counts; it echoes every other stage, the ``$match`` included, without statistics, and never
 orders by an index, so a ``$sort`` after the ``$match`` is always in the pipeline (PX002).
-Sharded, SBE and pushed-down replies are covered on recorded outputs in ``tests/test_plans.py``.
+Sharded, SBE and pushed-down replies are covered on recorded outputs in
+``tests/explain/test_plans.py``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import pytest
 from click.testing import CliRunner, Result
 from mockupdb import MockupDB, going
 
-from helpers import pipeline_file
+from helpers import FIXTURES, pipeline_file
 from pipereg import PipelineDAO, Registry
 from pipereg.cli import main
 from pipereg.explain.server import explain, explain_async
 from pipereg.jsontext import extjson
 
-OUTPUTS = Path(__file__).parent.parent / "explain_outputs"
+OUTPUTS = FIXTURES / "explain_outputs"
 
 
 @pytest.fixture

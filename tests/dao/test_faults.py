@@ -4,7 +4,7 @@ Each test runs on PyMongo, PyMongo Async and Motor against a real wire-protocol 
 session's SecantusDB (or ``PIPEREG_TEST_MONGODB_URI``), a SecantusDB of the test's own that it
 stops, or a closed loopback port. Errors come from sending the command, from ``fetch_all`` and
 from the cursor ``aggregate()`` returns, whose later batches (``getMore``) the user's own code
-fetches. Pipelines: ``tests/dao/fault_pipelines/faults.json``. Every client has short timeouts.
+fetches. Pipelines: ``tests/fixtures/dao_faults/faults.json``. Every client has short timeouts.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
+from helpers import FIXTURES
 from pipereg import Registry
 
-FAULTS = Path(__file__).parent / "fault_pipelines"
+FAULTS = FIXTURES / "dao_faults"
 KINDS = [
     pytest.param("pymongo", marks=pytest.mark.wire),
     pytest.param("pymongo-async", marks=pytest.mark.wire),

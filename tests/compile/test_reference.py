@@ -1,6 +1,6 @@
 """Rendering (the reference walk, through Pipeline): golden cases, fresh output, duplicate keys.
 
-Golden cases live in ``tests/golden/<case>/``:
+Golden cases live in ``tests/fixtures/render/<case>/``:
 
 - ``pipeline.json``: a pipeline file with one pipeline named ``p`` (its key is ``pipeline.p``);
 - ``params.json``: the parameters, in Extended JSON (read with
@@ -27,11 +27,11 @@ import pytest
 from bson import ObjectId
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
-from helpers import WriteTree, pipeline_file
+from helpers import FIXTURES, WriteTree, pipeline_file
 from pipereg import ParameterError, Pipeline, Registry
 from pipereg.jsontext.extjson import loads
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = FIXTURES / "render"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "pipeline.json").is_file())
 REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 OID = "65f1c00000000000000000ff"

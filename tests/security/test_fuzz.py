@@ -1,7 +1,7 @@
 """Fuzz targets: the loader and the renderer raise nothing but PipeRegError subclasses.
 
 Run briefly in CI (120 examples each); for a longer session set ``PIPEREG_FUZZ_EXAMPLES``, e.g.
-``PIPEREG_FUZZ_EXAMPLES=20000 .venv/bin/pytest tests/test_fuzz.py``.
+``PIPEREG_FUZZ_EXAMPLES=20000 .venv/bin/pytest tests/security/test_fuzz.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Placeholders read from text at load: where it answers, it agrees with build().
 
-Where it cannot be sure it says None; tests/test_checks_properties.py checks whole loads against the
-full checks.
+Where it cannot be sure it says None; tests/check/test_prefilter_properties.py checks whole loads
+against the full checks.
 """
 
 from __future__ import annotations

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
-from helpers import REPO, WriteTree, pipeline_file
+from helpers import FIXTURES, REPO, WriteTree, pipeline_file
 from pipereg import Param, Pipeline, PipelineLoadError, Registry
 from pipereg.compile.codegen import compile_options, compile_stages
 from pipereg.compile.reference import render_options, render_stages
@@ -18,7 +17,7 @@ from pipereg.compile.template import Slot, StageList
 from pipereg.jsontext.extjson import loads
 from pipereg.params.declaration import coerce_params
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = FIXTURES / "render"
 
 
 def typed(value: Any) -> Any:
@@ -46,7 +45,7 @@ def test_golden_cases_render_identically(case: str) -> None:
 
 def example_params() -> list[tuple[str, dict[str, Any]]]:
     """Each bundled pipeline with its required parameters only, then with every optional one."""
-    cases = json.loads((Path(__file__).parent / "example_params.json").read_text())
+    cases = json.loads((FIXTURES / "example_params.json").read_text())
     return [(key, loads(json.dumps(params))) for key, sets in cases.items() for params in sets]
 
 

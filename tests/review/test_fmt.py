@@ -1,6 +1,6 @@
 """The canonical layout (pipereg.review.fmt): golden cases, properties, the bundled files.
 
-Golden cases live in ``tests/golden_fmt/<case>/``: ``input.json`` (any bytes), and either
+Golden cases live in ``tests/fixtures/fmt/<case>/``: ``input.json`` (any bytes), and either
 ``expected.json``, the formatted file, or ``expected.txt``, the problems that refuse it (one per
 line, as lint prints them, the file named ``input.json``). An ``expected.json`` must itself come
 out unchanged, which is idempotence.
@@ -15,19 +15,18 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import REPO
+from helpers import FIXTURES, REPO
 from pipereg.errors import PipelineLoadError
 from pipereg.load.discovery import discover_paths
 from pipereg.review.fmt import BOM, WIDTH, format_bytes, format_text, quote
 
-GOLDEN = Path(__file__).parent / "golden_fmt"
+GOLDEN = FIXTURES / "fmt"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "input.json").is_file())
 REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 

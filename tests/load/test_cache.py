@@ -12,12 +12,13 @@ import pytest
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 from tests.helpers import REPO, pipeline_file
 
+from helpers import FIXTURES
 from pipereg import registry as registry_module
 from pipereg.errors import PipelineLoadError
 from pipereg.load import cache
 from pipereg.registry import Registry
 
-EXAMPLES = json.loads((Path(__file__).parent / "example_params.json").read_text())
+EXAMPLES = json.loads((FIXTURES / "example_params.json").read_text())
 
 
 def typed(value: Any) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from helpers import REPO, WriteTree, pipeline_file
+from helpers import FIXTURES, REPO, WriteTree, pipeline_file
 from pipereg.registry import Registry
 from pipereg.review import catalog
 
-GOLDEN = Path(__file__).parent / "golden_docs"
+GOLDEN = FIXTURES / "catalog"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 
 
@@ -25,7 +24,7 @@ def generate(root: str, link_from: str | None = ".") -> str:
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # expected.md was read line by line against pipelines/ when the case was written;
-    # regenerate with: cd tests/golden_docs/<case> && pipereg docs -o expected.md
+    # regenerate with: cd tests/fixtures/catalog/<case> && pipereg docs -o expected.md
     monkeypatch.chdir(GOLDEN / case)
     expected = (GOLDEN / case / "expected.md").read_text(encoding="utf-8")
     assert generate("pipelines") == expected

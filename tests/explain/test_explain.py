@@ -1,16 +1,15 @@
 """The explain command built for a pipeline; ``pipereg explain``'s input errors.
 
 Against servers: ``tests/dao/test_explain_server.py`` (MockupDB for the exact command, SecantusDB
-end to end). The reply summaries: ``tests/test_plans.py``.
+end to end). The reply summaries: ``tests/explain/test_plans.py``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
+from helpers import FIXTURES
 from pipereg import Registry
 from pipereg.cli import main
 from pipereg.cli.explain import print_summary
@@ -19,8 +18,8 @@ from pipereg.explain.plans import summarize
 from pipereg.explain.server import default_verbosity, explain_command
 from pipereg.jsontext import extjson
 
-PIPELINES = Path(__file__).parent / "dao" / "pipelines"
-OUTPUTS = Path(__file__).parent / "explain_outputs"
+PIPELINES = FIXTURES / "dao"
+OUTPUTS = FIXTURES / "explain_outputs"
 
 
 @pytest.fixture(scope="module")

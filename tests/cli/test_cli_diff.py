@@ -1,6 +1,6 @@
 """``pipereg diff`` (pipereg.cli.diff, cli.textconv): folders, git revisions, formats, exit codes.
 
-The text and Markdown renderings of every golden case in ``tests/golden_diff/`` are golden files
+The text and Markdown renderings of every golden case in ``tests/fixtures/diff/`` are golden files
 too (``expected.txt``, ``expected.md``), regenerated like the JSON with ``PIPEREG_REGEN_GOLDEN=1``.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from helpers import commit_files, git, pipeline_file
+from helpers import FIXTURES, commit_files, git, pipeline_file
 from pipereg.cli import main
 
-GOLDEN = Path(__file__).parent / "golden_diff"
+GOLDEN = FIXTURES / "diff"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "base").is_dir())
 REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 PIPEREG = Path(sys.executable).parent / "pipereg"

@@ -1,6 +1,6 @@
 """Comparing two sets of pipelines (pipereg.review.diff): golden cases and the rules behind them.
 
-Golden cases live in ``tests/golden_diff/<case>/``: ``base/`` and ``head/`` are two pipeline
+Golden cases live in ``tests/fixtures/diff/<case>/``: ``base/`` and ``head/`` are two pipeline
 roots, and ``expected.json`` is the JSON report (``DiffReport.to_json``) of comparing them, run
 from the case's folder so paths read ``base/...`` and ``head/...``.
 
@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from helpers import REPO, pipeline_file
+from helpers import FIXTURES, REPO, pipeline_file
 from pipereg import Registry
 from pipereg.errors import Problem
 from pipereg.review.diff import DiffReport, compare, stage_changes
 from pipereg.review.revisions import load_paths
 
-GOLDEN = Path(__file__).parent / "golden_diff"
+GOLDEN = FIXTURES / "diff"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "base").is_dir())
 REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 

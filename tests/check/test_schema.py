@@ -185,7 +185,7 @@ def corpus() -> list[Any]:
             try:
                 documents.append(json.loads(path.read_text(encoding="utf-8")))
             except (UnicodeDecodeError, json.JSONDecodeError):
-                continue  # the unreadable inputs of tests/golden_fmt
+                continue  # the unreadable inputs of tests/fixtures/fmt
     return documents
 
 

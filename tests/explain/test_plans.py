@@ -1,8 +1,8 @@
 """Explain outputs read into summaries (pipereg.explain.plans), on recorded and documented replies.
 
-``tests/explain_outputs/`` holds one reply per shape MongoDB answers an aggregate explain with:
-classic and slot-based (SBE) plans, the ``$cursor`` form and the pushed-down form, sharded with
-``splitPipeline`` and single-shard, and ``queryPlanner`` verbosity. They are written after the
+``tests/fixtures/explain_outputs/`` holds one reply per shape MongoDB answers an aggregate explain
+with: classic and slot-based (SBE) plans, the ``$cursor`` form and the pushed-down form, sharded
+with ``splitPipeline`` and single-shard, and ``queryPlanner`` verbosity. They are written after the
 shapes in MongoDB's "Explain Results" reference and the recorded server outputs MongoDB Compass
 tests its explain-plan reader on (5.0 and 5.3), with our own collections and values, trimmed to
 the fields that matter. ``secantus_*.json`` were recorded from SecantusDB 0.7.0b3 as they came
@@ -11,16 +11,16 @@ the fields that matter. ``secantus_*.json`` were recorded from SecantusDB 0.7.0b
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import FIXTURES
 from pipereg.cli.explain import plan_text
 from pipereg.explain.plans import CODES, Explanation, QueryPlan, summarize
 from pipereg.jsontext import extjson
 
-OUTPUTS = Path(__file__).parent / "explain_outputs"
+OUTPUTS = FIXTURES / "explain_outputs"
 
 
 def load(name: str) -> dict[str, Any]:

@@ -10,15 +10,15 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from helpers import WriteTree, pipeline_file
+from helpers import FIXTURES, WriteTree, pipeline_file
 from pipereg.check import reports
 from pipereg.check.rules import CODES
 from pipereg.cli import main
 from pipereg.errors import Problem
 
-# The OASIS SARIF 2.1.0 schema (errata 01), as published; see tests/sarif/README.md.
+# The OASIS SARIF 2.1.0 schema (errata 01), as published; see tests/fixtures/sarif/README.md.
 SARIF_SCHEMA = json.loads(
-    (Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+    (FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
 )
 
 ERROR = Problem("pipelines/a.json", 3, 7, "$.pipelines.p.stages[0]", "PR030", "unknown stage")
