@@ -24,7 +24,7 @@ class Problem:
         line: 1-based line, or 0 when the problem concerns the whole file.
         column: 1-based column, or 0 when unknown.
         json_path: Where in the document, e.g. ``$.pipelines.daily.stages[2].$match``.
-        code: A stable code such as ``PR030`` (see ``pipereg.checks.CODES``).
+        code: A stable code such as ``PR030`` (see :mod:`pipereg.codes`).
         message: What is wrong, in one sentence.
         severity: ``"error"`` fails the load; ``"warning"`` is reported by lint only.
     """

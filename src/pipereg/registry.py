@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipereg import codes
 from pipereg.errors import Finding, PipelineLoadError, Problem, UnknownPipelineError
 from pipereg.fragments import collect as fragments
 from pipereg.load import cache
@@ -78,7 +79,7 @@ def load_sources(
                         0,
                         0,
                         f"$.pipelines.{pipeline.name}",
-                        "PR040",
+                        codes.DUPLICATE_PIPELINE,
                         f"pipeline {pipeline.key!r} is also defined in {first.source.path}",
                     )
                 )
@@ -96,7 +97,7 @@ def _fragment_keys(loaded: Sequence[LoadedFile], expander: fragments.Expander) -
                 result.findings.append(
                     Finding(
                         ("fragments", fragment.name),
-                        "PR067",
+                        codes.DUPLICATE_FRAGMENT,
                         f"fragment {fragment.key!r} is also defined in {first.path}",
                     )
                 )
@@ -115,7 +116,7 @@ def _unused(loaded: Sequence[LoadedFile], expander: fragments.Expander) -> None:
                 result.findings.append(
                     Finding(
                         ("fragments", fragment.name),
-                        "PR066",
+                        codes.UNUSED_FRAGMENT,
                         f"fragment {fragment.key!r} is never included",
                         "warning",
                     )

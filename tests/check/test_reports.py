@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from helpers import FIXTURES, WriteTree, pipeline_file
 from pipereg.check import reports
-from pipereg.check.rules import CODES
 from pipereg.cli import main
+from pipereg.codes import CODES
 from pipereg.errors import Problem
 
 # The OASIS SARIF 2.1.0 schema (errata 01), as published; see tests/fixtures/sarif/README.md.
@@ -73,7 +73,7 @@ def test_sarif_validates_against_the_official_schema() -> None:
     (run,) = log["runs"]
     driver = run["tool"]["driver"]
     assert driver["name"] == "pipereg"
-    assert [rule["id"] for rule in driver["rules"]] == list(CODES)
+    assert [rule["id"] for rule in driver["rules"]] == [c for c in CODES if c.startswith("PR")]
     assert driver["rules"][0]["shortDescription"]["text"] == CODES["PR001"]
     first, second, third = run["results"]
     assert first["ruleId"] == "PR030"

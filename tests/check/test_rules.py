@@ -11,7 +11,7 @@ import pytest
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
-from pipereg.check.rules import CODES
+from pipereg.codes import CODES
 
 
 def one(stages: list[Any], params: dict[str, Any]) -> dict[str, Any]:

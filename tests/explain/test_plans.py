@@ -17,7 +17,8 @@ import pytest
 
 from helpers import FIXTURES
 from pipereg.cli.explain import plan_text
-from pipereg.explain.plans import CODES, Explanation, QueryPlan, summarize
+from pipereg.codes import CODES
+from pipereg.explain.plans import Explanation, QueryPlan, summarize
 from pipereg.jsontext import extjson
 
 OUTPUTS = FIXTURES / "explain_outputs"

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
-from pipereg.check.rules import CODES
+from pipereg.codes import CODES
 
 
 def load_problems(write_tree: WriteTree, files: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
-from pipereg.check.rules import CODES
+from pipereg.codes import CODES
 from pipereg.errors import Problem
 
 SARIF_SCHEMA = (
@@ -82,7 +82,7 @@ def sarif(problems: Sequence[Problem], base: str | None = None) -> str:
     below it, as GitHub code scanning wants them relative to the repository; others are
     absolute ``file:`` URIs. Columns count Unicode code points, as pipereg's do.
     """
-    codes = list(CODES)
+    codes = [code for code in CODES if code.startswith("PR")]  # lint's; PX codes are explain's
     rules = [
         {"id": code, "name": code, "shortDescription": {"text": CODES[code]}} for code in codes
     ]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from pipereg import codes
 from pipereg.check.prefilter import JAVASCRIPT, Sketch
 from pipereg.compile.template import (
     FieldKey,
@@ -23,48 +24,6 @@ from pipereg.compile.template import (
 from pipereg.errors import Finding, did_you_mean
 from pipereg.jsontext.parse import JsonPath, compact
 from pipereg.params.declaration import MISSING, Param
-
-CODES: dict[str, str] = {
-    "PR001": "the file is not valid JSON (or not UTF-8)",
-    "PR002": "duplicate key in one JSON object",
-    "PR003": "the file could not be read",
-    "PR004": "the file is larger than the size limit",
-    "PR010": "the file does not match the pipeline-file JSON Schema",
-    "PR020": "placeholder names an undeclared parameter",
-    "PR021": "declared parameter is never used",
-    "PR022": "a default, enum value or bound does not fit its own declaration",
-    "PR023": "placeholder embedded in text must be a scalar that is required or defaulted",
-    "PR024": "placeholder used as an object key must be a field parameter",
-    "PR025": "malformed placeholder",
-    "PR026": "placeholder embedded in an object key",
-    "PR027": "leaving an optional parameter out would change an expression's meaning",
-    "PR028": "placeholder type does not fit the aggregate option",
-    "PR029": "a field parameter's default repeats a key of the same object",
-    "PR030": "unknown aggregation stage",
-    "PR031": "$out or $merge is not the last stage",
-    "PR032": "server-side JavaScript ($where, $function, $accumulator)",
-    "PR033": "a regex parameter has no maxLength",
-    "PR034": "a regex parameter stands outside a regular expression",
-    "PR035": "a placeholder after $ in an expression is not a field parameter",
-    "PR040": "two definitions of one pipeline key",
-    "PR041": "invalid module name",
-    "PR050": "invalid Extended JSON literal, or a number BSON cannot hold",
-    "PR051": "nested deeper than MongoDB allows",
-    "PR060": "$include names an unknown fragment",
-    "PR061": "fragments include each other in a cycle",
-    "PR062": "a required fragment parameter is not bound",
-    "PR063": "a fragment parameter's binding does not fit its declaration",
-    "PR064": "with binds a parameter the fragment does not declare",
-    "PR065": "a document fragment included as stages, or a stages fragment as an object",
-    "PR066": "a fragment is never included",
-    "PR067": "two definitions of one fragment key",
-    "PR068": "malformed $include",
-    "PR069": "an include always renders nothing: its content depends only on unbound optionals",
-    "PR070": "the embedded engine (mongomock) cannot run a stage or operator of this pipeline",
-    "PR080": "a test case names an unknown pipeline",
-    "PR081": "a test case's parameters do not fit the pipeline's declarations",
-    "PR082": "a test case's data file or folder cannot be loaded",
-}
 
 STAGES = frozenset(
     {
@@ -187,19 +146,23 @@ def _placeholders(
         param = params.get(site.name)
         if param is None:
             hint = did_you_mean(site.name, params)
-            yield Finding(site.path, "PR020", f"<<{site.name}>> is not a declared parameter{hint}")
+            yield Finding(
+                site.path,
+                codes.UNDECLARED_PARAMETER,
+                f"<<{site.name}>> is not a declared parameter{hint}",
+            )
         elif site.kind == "text" and (not param.scalar or not _always_present(param)):
             reason = "is not a scalar" if not param.scalar else "may be left out"
             yield Finding(
                 site.path,
-                "PR023",
+                codes.EMBEDDED_PLACEHOLDER,
                 f"<<{site.name}>> is embedded in text but {reason}; only scalar parameters that "
                 "are required or have a default can be embedded",
             )
         elif site.field_path and param.type != "field":
             yield Finding(
                 site.path,
-                "PR035",
+                codes.DOLLAR_PLACEHOLDER_NOT_FIELD,
                 f"<<{site.name}>> follows '$', so its value names a field (or, starting with '$', "
                 "a variable such as $$ROOT); declare it type field, which checks the path, "
                 f"not {param.type}",
@@ -208,14 +171,16 @@ def _placeholders(
         elif site.kind == "key" and param.type != "field":
             yield Finding(
                 site.path,
-                "PR024",
+                codes.KEY_PLACEHOLDER,
                 f"<<{site.name}>> is used as an object key, so it must be declared with type "
                 f"field, not {param.type}",
             )
     for name in params:
         if name not in used:
             yield Finding(
-                (*base, "params", name), "PR021", f"parameter {name!r} is declared but never used"
+                (*base, "params", name),
+                codes.UNUSED_PARAMETER,
+                f"parameter {name!r} is declared but never used",
             )
 
 
@@ -226,7 +191,7 @@ def _patterns(params: Mapping[str, Param], sites: list[Site], base: JsonPath) ->
         if param.regex and param.max_length is None:
             yield Finding(
                 (*base, "params", name, "regex"),
-                "PR033",
+                codes.REGEX_WITHOUT_MAX_LENGTH,
                 f"{name!r} takes a caller's regular expression but sets no maxLength; a long "
                 "pattern with nested repetition can take the server seconds per document "
                 "(ReDoS): set maxLength, and a pattern that admits only what you need",
@@ -237,7 +202,7 @@ def _patterns(params: Mapping[str, Param], sites: list[Site], base: JsonPath) ->
         if declared is not None and declared.regex and not site.regex and site.kind != "key":
             yield Finding(
                 site.path,
-                "PR034",
+                codes.REGEX_OUTSIDE_REGEX,
                 f"<<{site.name}>> is declared regex: true, but stands here outside a regular "
                 "expression (the value of $regex, or regex in $regexMatch, $regexFind, "
                 "$regexFindAll), where its value is taken as plain text",
@@ -261,10 +226,12 @@ def _stages(stages: Any, path: JsonPath, *, top_level: bool) -> Iterator[Finding
         if not isinstance(name, str):
             continue
         if name not in STAGES:
-            yield Finding(at, "PR030", f"unknown stage {name!r}{did_you_mean(name, STAGES)}")
+            yield Finding(
+                at, codes.UNKNOWN_STAGE, f"unknown stage {name!r}{did_you_mean(name, STAGES)}"
+            )
         elif name in _WRITE_STAGES and (i != last or not top_level):
             where = "as the last stage" if top_level else "at the top level, as the last stage"
-            yield Finding(at, "PR031", f"{name} is only allowed {where}")
+            yield Finding(at, codes.WRITE_STAGE_NOT_LAST, f"{name} is only allowed {where}")
         yield from _sub_pipelines(name, body, at)
 
 
@@ -320,7 +287,7 @@ def _javascript(stages: Any, path: JsonPath) -> Iterator[Finding]:
         if key in JAVASCRIPT:
             yield Finding(
                 at,
-                "PR032",
+                codes.JAVASCRIPT,
                 f"{key} runs server-side JavaScript: slow, often disabled on servers, and "
                 "hard to review; prefer aggregation expressions",
                 "warning",
@@ -348,7 +315,7 @@ def _removals(node: Any, params: Mapping[str, Param], path: JsonPath) -> Iterato
             if can_vanish(item, present):
                 yield Finding(
                     (*at, i),
-                    "PR027",
+                    codes.ABSENCE_CHANGES_MEANING,
                     f"this argument of {parent_key} disappears when "
                     f"{_absent_names(item, params)} is left out, which would change what "
                     f"{parent_key} computes; give the parameter a default",
@@ -421,7 +388,7 @@ def _options(
         if allowed and type(value) is Slot and params[value.name].type not in allowed:
             yield Finding(
                 (*path, name),
-                "PR028",
+                codes.OPTION_TYPE,
                 f"<<{value.name}>> is a {params[value.name].type} parameter, but {name} takes "
                 + " or ".join(sorted(allowed)),
             )
@@ -433,7 +400,7 @@ def _options(
             if name in used and can_vanish(value, present):
                 yield Finding(
                     (*path, "let", name),
-                    "PR027",
+                    codes.ABSENCE_CHANGES_MEANING,
                     f"let variable {name!r} disappears when {_absent_names(value, params)} is "
                     f"left out, but the stages use $${name}; give the parameter a default or "
                     "make it nullable",
@@ -452,7 +419,7 @@ def _field_defaults(node: Any, params: Mapping[str, Param], path: JsonPath) -> I
             if type(k) is FieldKey and params[k.name].default in literal:
                 yield Finding(
                     (*at, f"<<{k.name}>>"),
-                    "PR029",
+                    codes.FIELD_DEFAULT_REPEATS_KEY,
                     f"the default of <<{k.name}>>, {params[k.name].default!r}, is also a key of "
                     "this object, so every render that uses the default fails",
                 )

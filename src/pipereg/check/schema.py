@@ -18,6 +18,7 @@ import jsonschema
 import jsonschema_rs
 from jsonschema.exceptions import best_match
 
+from pipereg import codes
 from pipereg.errors import Finding, clip, did_you_mean
 
 SCHEMA_FILE = "pipeline-file.schema.json"
@@ -173,14 +174,14 @@ def _findings(error: Any) -> list[Finding]:
         # One finding per unknown key, located at the key itself.
         known = list(error.schema.get("properties", {}))
         return [
-            Finding((*path, key), "PR010", f"unknown key {key!r}{did_you_mean(key, known)}")
+            Finding((*path, key), codes.SCHEMA, f"unknown key {key!r}{did_you_mean(key, known)}")
             for key in error.instance
             if key not in known
         ]
     if "propertyNames" in error.absolute_schema_path:
         # The instance is the offending key; point at it rather than at its object.
-        return [Finding((*path, error.instance), "PR010", _message(error))]
-    return [Finding(path, "PR010", _message(error))]
+        return [Finding((*path, error.instance), codes.SCHEMA, _message(error))]
+    return [Finding(path, codes.SCHEMA, _message(error))]
 
 
 def _message(error: Any) -> str:

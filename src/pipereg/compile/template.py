@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipereg import codes
 from pipereg.compile import contexts
 from pipereg.errors import Finding
 from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
@@ -196,7 +197,11 @@ def _node(
         return _string(node, path, out, regex=regex, expr=context in contexts.EXPRESSIONS)
     if len(path) - base > MAX_DEPTH:
         out.findings.append(
-            Finding(path, "PR051", f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids")
+            Finding(
+                path,
+                codes.TOO_DEEP,
+                f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids",
+            )
         )
         return None
     if isinstance(node, list):
@@ -212,12 +217,16 @@ def _node(
             try:
                 return literal(node)
             except ExtJsonError as exc:
-                out.findings.append(Finding(path, "PR050", str(exc)))
+                out.findings.append(Finding(path, codes.INVALID_LITERAL, str(exc)))
                 return None
         if not WRAPPER_KEYS.isdisjoint(node):
             keys = ", ".join(sorted(WRAPPER_KEYS.intersection(node)))
             out.findings.append(
-                Finding(path, "PR050", f"Extended JSON {keys} must be the only key of its object")
+                Finding(
+                    path,
+                    codes.INVALID_LITERAL,
+                    f"Extended JSON {keys} must be the only key of its object",
+                )
             )
         result: dict[Any, Any] = {}
         for key, value in node.items():
@@ -235,9 +244,11 @@ def _node(
             )
         return result
     if type(node) is int and not INT64[0] <= node <= INT64[1]:
-        out.findings.append(Finding(path, "PR050", f"{node} does not fit a 64-bit integer"))
+        out.findings.append(
+            Finding(path, codes.INVALID_LITERAL, f"{node} does not fit a 64-bit integer")
+        )
     elif type(node) is float and not math.isfinite(node):
-        out.findings.append(Finding(path, "PR050", "a number too large for a double"))
+        out.findings.append(Finding(path, codes.INVALID_LITERAL, "a number too large for a double"))
     return node
 
 
@@ -312,7 +323,9 @@ def _string(
         if end < 0:
             out.findings.append(
                 Finding(
-                    path, "PR025", f"unclosed placeholder in {text!r} (write <<<< for a literal <<)"
+                    path,
+                    codes.MALFORMED_PLACEHOLDER,
+                    f"unclosed placeholder in {text!r} (write <<<< for a literal <<)",
                 )
             )
             return text
@@ -321,7 +334,7 @@ def _string(
             out.findings.append(
                 Finding(
                     path,
-                    "PR025",
+                    codes.MALFORMED_PLACEHOLDER,
                     f"invalid placeholder <<{name}>>: a name is letters, digits and _, "
                     "not starting with a digit (write <<<< for a literal <<)",
                 )
@@ -329,7 +342,11 @@ def _string(
             return text
         if in_key:
             out.findings.append(
-                Finding(path, "PR026", f"a key may only be a whole placeholder, not {text!r}")
+                Finding(
+                    path,
+                    codes.PLACEHOLDER_IN_KEY,
+                    f"a key may only be a whole placeholder, not {text!r}",
+                )
             )
             return text
         text_before = "".join(literal_text)

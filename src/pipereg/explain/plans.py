@@ -20,13 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipereg import codes
 from pipereg.jsontext import extjson
-
-CODES: dict[str, str] = {
-    "PX001": "a $match (the query) is answered by a collection scan",
-    "PX002": "a $sort is done in memory, not by an index",
-    "PX003": "far more documents or keys examined than returned",
-}
 
 # PX003 fires when max(docs, keys) examined is at least MIN_EXAMINED and more than RATIO times
 # the documents returned: a small collection scanned whole is not worth a warning.
@@ -138,7 +133,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class ExplainWarning:
-    """A finding about a plan: a code from :data:`CODES`, where it was found and what it means."""
+    """A finding about a plan: a code (:mod:`pipereg.codes`), where it was found, what it means."""
 
     code: str
     where: str
@@ -284,7 +279,7 @@ def _warnings(stages: Sequence[Stage]) -> Iterator[ExplainWarning]:
         elif stage.name == "$sort" and _sorts_source_documents(stages, position):
             order = _sort_order(stage.spec)
             yield ExplainWarning(
-                "PX002",
+                codes.SORT_IN_MEMORY,
                 where,
                 f"sorts by {_compact(order)} in memory, in the pipeline; "
                 f"an index on {_fields(order)} could give this order",
@@ -295,7 +290,7 @@ def _plan_warnings(plan: QueryPlan, where: str) -> Iterator[ExplainWarning]:
     nodes = list(plan.nodes())
     if plan.parsed_query and any(node.stage == "COLLSCAN" for node in nodes):
         yield ExplainWarning(
-            "PX001",
+            codes.COLLECTION_SCAN,
             where,
             f"the $match on {_fields(plan.parsed_query)} reads every document (COLLSCAN); "
             "an index on these fields (or a prefix of them) would serve it",
@@ -304,7 +299,7 @@ def _plan_warnings(plan: QueryPlan, where: str) -> Iterator[ExplainWarning]:
         if node.stage == "SORT" and not any(n.stage in _RESHAPING for n in node.walk()):
             order = node.sort_pattern or {}
             yield ExplainWarning(
-                "PX002",
+                codes.SORT_IN_MEMORY,
                 where,
                 f"sorts by {_compact(order)} in memory (SORT stage); an index on "
                 f"{_fields(order)} could give this order",
@@ -319,7 +314,7 @@ def _plan_warnings(plan: QueryPlan, where: str) -> Iterator[ExplainWarning]:
         and examined > EXAMINED_RATIO * returned
     ):
         yield ExplainWarning(
-            "PX003",
+            codes.EXAMINED_FAR_MORE,
             where,
             f"examined {plan.docs_examined or 0} documents and {plan.keys_examined or 0} "
             f"keys to return {returned}",

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipereg import codes
 from pipereg.check import rules as checks
 from pipereg.compile import template
 from pipereg.errors import Finding, did_you_mean
@@ -85,14 +86,20 @@ def collect(
             if site.name not in params:
                 message = f"placeholder <<{site.name}>> names no parameter of this fragment"
                 findings.append(
-                    Finding(site.path, "PR020", message + did_you_mean(site.name, params))
+                    Finding(
+                        site.path,
+                        codes.UNDECLARED_PARAMETER,
+                        message + did_you_mean(site.name, params),
+                    )
                 )
         if used <= set(params) and not all(p.always_present for p in params.values()):
             findings += checks.check_removals(built.tree, params, (*base, kind))
         for param_name in params:
             if param_name not in used:
                 at = (*base, "params", param_name)
-                findings.append(Finding(at, "PR021", f"parameter {param_name!r} is never used"))
+                findings.append(
+                    Finding(at, codes.UNUSED_PARAMETER, f"parameter {param_name!r} is never used")
+                )
         fragments.append(
             Fragment(
                 key=f"{module}.{name}",
@@ -193,7 +200,9 @@ class Expander:
             result.stages = expanded
             # The last word: whatever the walk missed must not reach the server as "$include".
             left = [
-                result.locate(Finding(path, "PR068", "this include is not expanded here"), at)
+                result.locate(
+                    Finding(path, codes.MALFORMED_INCLUDE, "this include is not expanded here"), at
+                )
                 for path in left_in(expanded, at)
             ]
             if left:
@@ -206,7 +215,7 @@ class Expander:
         if type(node) is dict:
             if INCLUDE in node:
                 message = "fragments are included only in stages, not here"
-                return [Finding(at, "PR068", message)]
+                return [Finding(at, codes.MALFORMED_INCLUDE, message)]
             return [f for k, v in node.items() for f in self.misplaced(v, (*at, k))]
         if type(node) is list:
             return [f for i, v in enumerate(node) for f in self.misplaced(v, (*at, i))]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bson import Decimal128, Int64, ObjectId, json_util
 
+from pipereg import codes
 from pipereg.errors import Finding, Severity, did_you_mean
 from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, format_json_path
@@ -215,7 +216,7 @@ class Walk:
             if child is _ABSENT:
                 continue
             if name in result:
-                self.fail(at, "PR063", f"a constant makes key {name!r} appear twice")
+                self.fail(at, codes.BINDING_MISFIT, f"a constant makes key {name!r} appear twice")
             elif name != key or written is not at:
                 self.origins[(id(result), name)] = written
             result[name] = child
@@ -267,7 +268,7 @@ class Walk:
             if binding is _ABSENT:
                 self.fail(
                     origin,
-                    "PR062",
+                    codes.UNBOUND_FRAGMENT_PARAMETER,
                     f"fragment parameter {match.group(1)!r} is left out, but it is embedded "
                     'in text; bind it in "with"',
                 )
@@ -289,7 +290,7 @@ class Walk:
         if type(reference) is not str or type(bindings) is not dict or extra:
             self.fail(
                 site,
-                "PR068",
+                codes.MALFORMED_INCLUDE,
                 'an include is {"$include": "name", "with": {...}}: a fragment name and an '
                 "optional object binding its parameters" + (f", not {extra[0]!r}" if extra else ""),
             )
@@ -302,14 +303,16 @@ class Walk:
                 return None
             known = [k.removeprefix(f"{self.module}.") for k in self.expander.fragments]
             self.fail(
-                site, "PR060", f"unknown fragment {reference!r}{did_you_mean(reference, known)}"
+                site,
+                codes.UNKNOWN_FRAGMENT,
+                f"unknown fragment {reference!r}{did_you_mean(reference, known)}",
             )
             return None
         self.includes[key] = None
         self.expander.used[key] = None
         if key in self.stack:
             cycle = " -> ".join((*self.stack[self.stack.index(key) :], key))
-            self.fail(site, "PR061", f"include cycle: {cycle}")
+            self.fail(site, codes.FRAGMENT_CYCLE, f"include cycle: {cycle}")
             return None
         if len(self.expander.chain) >= INCLUDE_DEPTH:
             # The chain of fragments being inlined, across the checks of each (``stack`` is
@@ -324,7 +327,7 @@ class Walk:
                 chain[2:-2] = [f"... ({len(chain) - 4} more)"]
             self.fail(
                 site,
-                "PR051",
+                codes.TOO_DEEP,
                 f"includes nested more than {INCLUDE_DEPTH} levels deep: {' -> '.join(chain)}",
             )
             return None
@@ -334,7 +337,7 @@ class Walk:
         if expected is not None and fragment.kind != expected:
             self.fail(
                 site,
-                "PR065",
+                codes.FRAGMENT_KIND_MISMATCH,
                 f"fragment {key!r} is {_KINDS[fragment.kind]}, but it is included where "
                 f"{_KINDS[expected]} is expected",
             )
@@ -351,7 +354,7 @@ class Walk:
         if empty and unbound and not site.hops and fragment.body:
             self.fail(
                 site,
-                "PR069",
+                codes.INCLUDE_RENDERS_NOTHING,
                 f"fragment {key!r} always renders nothing here: its content depends only "
                 f"on optional parameters left unbound ({', '.join(unbound)})",
                 "warning",
@@ -371,7 +374,7 @@ class Walk:
             if name not in fragment.params:
                 self.fail(
                     at.step(name),
-                    "PR064",
+                    codes.UNDECLARED_BINDING,
                     f"fragment {fragment.key!r} has no parameter {name!r}"
                     + did_you_mean(name, fragment.params),
                 )
@@ -392,7 +395,11 @@ class Walk:
                 return _Constant(param.default, param)
             if param.optional:
                 return _ABSENT
-            self.fail(at, "PR062", f'{label} ({param.type_name}) is not bound in "with"')
+            self.fail(
+                at,
+                codes.UNBOUND_FRAGMENT_PARAMETER,
+                f'{label} ({param.type_name}) is not bound in "with"',
+            )
             return None
         whole = _WHOLE.match(value) if type(value) is str else None
         if whole:
@@ -400,19 +407,21 @@ class Walk:
             if outer is None:
                 self.fail(
                     at,
-                    "PR063",
+                    codes.BINDING_MISFIT,
                     f"{label} is bound to <<{whole.group(1)}>>, which is not declared here",
                 )
                 return None
             unfit = mismatch(outer, param)
             if unfit:
-                self.fail(at, "PR063", f"{label} is bound to <<{outer.name}>>, but {unfit}")
+                self.fail(
+                    at, codes.BINDING_MISFIT, f"{label} is bound to <<{outer.name}>>, but {unfit}"
+                )
                 return None
             return Rename(outer.name)
         if "<<" in json.dumps(value).replace("<<<<", ""):
             self.fail(
                 at,
-                "PR063",
+                codes.BINDING_MISFIT,
                 f"{label} must be bound to a whole <<placeholder>> or a constant "
                 "(a literal << in a constant is written <<<<)",
             )
@@ -424,7 +433,7 @@ class Walk:
             return _Constant(None if constant is None else param.coerce(constant), param)
         except (Invalid, ExtJsonError) as exc:
             problem = exc.problem + exc.where if isinstance(exc, Invalid) else str(exc)
-            self.fail(at, "PR063", f"{label}: constant {problem}")
+            self.fail(at, codes.BINDING_MISFIT, f"{label}: constant {problem}")
             return None
 
 

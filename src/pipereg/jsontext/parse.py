@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipereg import codes
 from pipereg.errors import Problem, clip
 from pipereg.jsontext.compact import Encoding, encode_file
 
@@ -102,7 +103,7 @@ def decode_text(data: bytes, path: str) -> str:
     def fail(message: str, at: int = 0) -> ParseFailure:
         line = data.count(b"\n", 0, at) + 1
         column = at - (data.rfind(b"\n", 0, at) + 1) + 1
-        return ParseFailure([Problem(path, line, column, "", "PR001", message)])
+        return ParseFailure([Problem(path, line, column, "", codes.NOT_JSON, message)])
 
     if data.startswith(b"\xef\xbb\xbf"):
         raise fail("file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
@@ -205,25 +206,27 @@ def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
         return ParseFailure([Problem(path, line, column, format_json_path(at), code, message)])
 
     if not text.strip():
-        raise ParseFailure([Problem(path, 1, 1, "", "PR001", "file is empty")])
+        raise ParseFailure([Problem(path, 1, 1, "", codes.NOT_JSON, "file is empty")])
     try:
         return decoder.decode(text)
     except _DuplicateKey:
         duplicates = Positions(text).duplicates
         problems = [
-            Problem(path, line, col, format_json_path(at), "PR002", f"duplicate key {key!r}")
+            Problem(
+                path, line, col, format_json_path(at), codes.DUPLICATE_KEY, f"duplicate key {key!r}"
+            )
             for at, key, (line, col) in duplicates
         ]
         raise ParseFailure(
-            problems or [Problem(path, 1, 1, "", "PR002", "duplicate key")]
+            problems or [Problem(path, 1, 1, "", codes.DUPLICATE_KEY, "duplicate key")]
         ) from None
     except json.JSONDecodeError as exc:
         raise ParseFailure(
-            [Problem(path, exc.lineno, exc.colno, "", "PR001", f"invalid JSON: {exc.msg}")]
+            [Problem(path, exc.lineno, exc.colno, "", codes.NOT_JSON, f"invalid JSON: {exc.msg}")]
         ) from exc
     except RecursionError as exc:
         raise located(
-            "PR001",
+            codes.NOT_JSON,
             "deep",
             f"nested too deeply to parse (more than {NESTING_LIMIT} levels here; "
             f"MongoDB allows {NESTING_LIMIT})",
@@ -231,12 +234,12 @@ def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
     except ValueError as exc:
         if "integer string conversion" in str(exc):  # Python refuses to read a huge integer
             raise located(
-                "PR050",
+                codes.INVALID_LITERAL,
                 "integer",
                 f"an integer of more than {_INT_DIGITS} digits; BSON holds 64-bit integers",
             ) from exc
         # NaN or Infinity, raised by _reject_constant
-        raise located("PR001", "constant", f"invalid JSON: {exc}") from exc
+        raise located(codes.NOT_JSON, "constant", f"invalid JSON: {exc}") from exc
 
 
 # A node's place as its key or index and its parent's place: paths without copying prefixes.
@@ -272,7 +275,7 @@ def _reject_surrogates(document: Any, text: str, path: str) -> None:
     if found:
         message = "an unpaired UTF-16 surrogate escape (\\ud800-\\udfff) is not valid Unicode"
         problems = [
-            Problem(path, line, column, format_json_path(at), "PR001", message)
+            Problem(path, line, column, format_json_path(at), codes.NOT_JSON, message)
             for at, (line, column) in zip(found, Positions(text).locate_all(found), strict=True)
         ]
         raise ParseFailure(sorted(set(problems), key=lambda p: (p.line, p.column)))

@@ -30,6 +30,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     from importlib.abc import Traversable
 
+from pipereg import codes
 from pipereg.errors import PipelineLoadError, Problem
 
 ENV_VAR = "PIPEREG_PATH"
@@ -161,7 +162,7 @@ def size_limit(max_file_bytes: int | None = None) -> int:
     if text.isdigit() and text.isascii() and int(text) >= 1:
         return int(text)
     message = f"{text!r} is not a size in bytes (a whole number, at least 1)"
-    raise PipelineLoadError([Problem(SIZE_VAR, 0, 0, "", "PR004", message)])
+    raise PipelineLoadError([Problem(SIZE_VAR, 0, 0, "", codes.TOO_LARGE, message)])
 
 
 def discover_paths(
@@ -200,12 +201,14 @@ def discover_package(package: str) -> tuple[list[SourceFile], list[Problem]]:
     try:
         root = resources.files(package)
     except (ModuleNotFoundError, TypeError) as exc:
-        return [], [Problem(f"package:{package}", 0, 0, "", "PR003", f"cannot open package: {exc}")]
+        return [], [
+            Problem(f"package:{package}", 0, 0, "", codes.UNREADABLE, f"cannot open package: {exc}")
+        ]
     problems: list[Problem] = []
 
     def problem(parts: tuple[str, ...], message: str) -> None:
         shown = "/".join((f"package:{package}", *parts))
-        problems.append(Problem(shown, 0, 0, "", "PR003", message))
+        problems.append(Problem(shown, 0, 0, "", codes.UNREADABLE, message))
 
     files = [
         SourceFile(f"package:{package}/{'/'.join(parts)}", _module(parts), resource)
@@ -252,7 +255,9 @@ def _targets(
         shown = os.fspath(target)
 
         def problem(parts: tuple[str, ...], message: str, shown: str = shown) -> None:
-            problems.append(Problem(os.path.join(shown, *parts), 0, 0, "", "PR003", message))
+            problems.append(
+                Problem(os.path.join(shown, *parts), 0, 0, "", codes.UNREADABLE, message)
+            )
 
         yield shown, Path(target), problem
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from pipereg import codes
 from pipereg.check import prefilter as sketch
 from pipereg.check import rules as checks
 from pipereg.check import schema
@@ -163,8 +164,8 @@ def read_failure(path: str, exc: FileTooLarge | OSError) -> Problem:
             f"file is{size} over the limit of {exc.limit:,} bytes "
             f"(set by max_file_bytes, {SIZE_VAR} or pipereg --max-file-bytes)"
         )
-        return Problem(path, 0, 0, "", "PR004", message)
-    return Problem(path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")
+        return Problem(path, 0, 0, "", codes.TOO_LARGE, message)
+    return Problem(path, 0, 0, "", codes.UNREADABLE, f"cannot read: {exc.strerror or exc}")
 
 
 def _guarded(result: LoadedFile, step: Callable[[], None]) -> None:
@@ -182,7 +183,7 @@ def _guarded(result: LoadedFile, step: Callable[[], None]) -> None:
         at, (line, column) = deep if deep is not None else ((), (1, 1))
         message = f"nested too deeply to check (more than {NESTING_LIMIT} levels here)"
         result.problems.append(
-            Problem(result.source.path, line, column, format_json_path(at), "PR051", message)
+            Problem(result.source.path, line, column, format_json_path(at), codes.TOO_DEEP, message)
         )
 
 
@@ -202,7 +203,7 @@ def _read(result: LoadedFile, document: Any) -> None:
         result.findings.append(
             Finding(
                 (),
-                "PR041",
+                codes.INVALID_MODULE_NAME,
                 f"the file's path gives module name {result.module!r}, which is not "
                 'dot-separated letters, digits, _ and -; rename the file or set "module"',
             )
@@ -210,7 +211,7 @@ def _read(result: LoadedFile, document: Any) -> None:
     for at, version in _versions(document):
         if type(version) is not int:  # JSON Schema counts 1.0 as an integer
             result.findings.append(
-                Finding(at, "PR010", f"version must be an integer, not {version}")
+                Finding(at, codes.SCHEMA, f"version must be an integer, not {version}")
             )
     broken = {key.partition(".")[2] for key in result.blocked if key.startswith("fragments.")}
     result.fragments, found = fragments.collect(result.module, source.path, document, broken)

@@ -18,6 +18,7 @@ from typing import Any
 
 from bson import Decimal128
 
+from pipereg import codes
 from pipereg.errors import Finding, ParameterError, clip, did_you_mean
 from pipereg.jsontext.extjson import ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, compact
@@ -401,7 +402,9 @@ def declare(
             text = None if texts is None else texts[i]
             params[name] = Param.from_json(name, declaration, text)
         except Invalid as exc:
-            findings.append(Finding((*at, name, *_steps(exc.where)), "PR022", exc.problem))
+            findings.append(
+                Finding((*at, name, *_steps(exc.where)), codes.DECLARATION_MISFIT, exc.problem)
+            )
             params[name] = Param(name, declaration["type"], optional=True)
     return params, findings
 

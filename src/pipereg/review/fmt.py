@@ -37,6 +37,7 @@ import math
 import re
 from typing import Any
 
+from pipereg import codes
 from pipereg.errors import PipelineLoadError, Problem
 from pipereg.jsontext.parse import (
     NESTING_LIMIT,
@@ -135,7 +136,7 @@ def format_text(
         at, (line, column) = deep if deep is not None else ((), (1, 1))
         message = f"nested more than {NESTING_LIMIT} levels deep (MongoDB's limit); not formatted"
         raise PipelineLoadError(
-            [Problem(path, line, column, format_json_path(at), "PR051", message)]
+            [Problem(path, line, column, format_json_path(at), codes.TOO_DEEP, message)]
         ) from exc
     out: list[str] = []
     layout.write(document, 0, 0, 0, out)
@@ -172,7 +173,7 @@ def _reject_numbers(document: Any, text: str, path: str) -> None:
         places = Positions(text).locate_all(at for at, _ in found)
         raise PipelineLoadError(
             [
-                Problem(path, line, column, format_json_path(at), "PR050", message)
+                Problem(path, line, column, format_json_path(at), codes.INVALID_LITERAL, message)
                 for (at, message), (line, column) in zip(found, places, strict=True)
             ]
         )

@@ -35,6 +35,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pipereg import codes
 from pipereg.check import schema
 from pipereg.errors import Finding, ParameterError, Problem, did_you_mean
 from pipereg.jsontext import extjson
@@ -105,9 +106,11 @@ def _read_json(source: SourceFile, limit: int) -> tuple[Any, str] | list[Problem
         data = source.read(limit)
     except FileTooLarge as exc:
         message = f"file is over the limit of {exc.limit:,} bytes"
-        return [Problem(source.path, 0, 0, "", "PR004", message)]
+        return [Problem(source.path, 0, 0, "", codes.TOO_LARGE, message)]
     except OSError as exc:
-        return [Problem(source.path, 0, 0, "", "PR003", f"cannot read: {exc.strerror or exc}")]
+        return [
+            Problem(source.path, 0, 0, "", codes.UNREADABLE, f"cannot read: {exc.strerror or exc}")
+        ]
     try:
         text = decode_text(data, source.path)
         return parse_json(text, source.path), text
@@ -141,7 +144,7 @@ def _load_file(
             try:
                 registry.get(key).prepare(params)
             except ParameterError as exc:
-                findings.append(Finding((*at, "params"), "PR081", str(exc)))
+                findings.append(Finding((*at, "params"), codes.CASE_PARAMETERS, str(exc)))
         data = {**shared, **reader.read(spec.get("data", {}), here, (*at, "data"), findings)}
         if key is not None:
             cases.append(
@@ -186,7 +189,7 @@ def _resolve(
     known = registry.keys()
     hint = did_you_mean(f"{module}.{name}", known) or did_you_mean(name, known)
     message = f"unknown pipeline {name!r}: not a pipeline of module {module!r} nor a full key"
-    findings.append(Finding(at, "PR080", message + hint))
+    findings.append(Finding(at, codes.CASE_UNKNOWN_PIPELINE, message + hint))
     return None
 
 
@@ -197,7 +200,7 @@ def _convert(node: Any, at: JsonPath, findings: list[Finding]) -> Any:
             try:
                 return extjson.literal(node)
             except extjson.ExtJsonError as exc:
-                findings.append(Finding(at, "PR050", str(exc)))
+                findings.append(Finding(at, codes.INVALID_LITERAL, str(exc)))
                 return node
         return {key: _convert(value, (*at, key), findings) for key, value in node.items()}
     if isinstance(node, list):
@@ -220,7 +223,9 @@ class _DataReader:
         if isinstance(spec, str):
             folder = here / spec
             if not folder.is_dir():
-                findings.append(Finding(at, "PR082", f"{os.fspath(folder)!r} is not a folder"))
+                findings.append(
+                    Finding(at, codes.CASE_DATA, f"{os.fspath(folder)!r} is not a folder")
+                )
                 return {}
             return {
                 file.name.removesuffix(".json"): self._file(file, at, findings)
@@ -242,7 +247,9 @@ class _DataReader:
         documents = self._files[shown]
         if documents is None:
             findings.append(
-                Finding(at, "PR082", f"data file {shown!r} cannot be loaded (see its problems)")
+                Finding(
+                    at, codes.CASE_DATA, f"data file {shown!r} cannot be loaded (see its problems)"
+                )
             )
             return ()
         return documents
@@ -253,16 +260,17 @@ class _DataReader:
         parsed = _read_json(source, self.limit)
         if isinstance(parsed, list):
             self._problems[shown] = [
-                Problem(p.path, p.line, p.column, p.json_path, "PR082", p.message) for p in parsed
+                Problem(p.path, p.line, p.column, p.json_path, codes.CASE_DATA, p.message)
+                for p in parsed
             ]
             return None
         document, text = parsed
         findings: list[Finding] = []
         if not isinstance(document, list):
-            findings.append(Finding((), "PR082", "expected a JSON array of documents"))
+            findings.append(Finding((), codes.CASE_DATA, "expected a JSON array of documents"))
         else:
             findings += [
-                Finding((index,), "PR082", "expected a document (a JSON object)")
+                Finding((index,), codes.CASE_DATA, "expected a document (a JSON object)")
                 for index, item in enumerate(document)
                 if not isinstance(item, dict)
             ]

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipereg import codes
 from pipereg.check.rules import STAGES
 from pipereg.errors import EngineError, Finding, Problem
 from pipereg.fragments.collect import Expander, Fragment
@@ -249,7 +250,9 @@ def lint(
                     f"the embedded engine cannot run {pipeline.key}: {features}; "
                     "pipereg test reports its cases as unsupported unless run with --uri"
                 )
-                finding = Finding((*base, *missing[0].at), "PR070", message, "warning")
+                finding = Finding(
+                    (*base, *missing[0].at), codes.ENGINE_UNSUPPORTED, message, "warning"
+                )
                 if pipeline.includes:
                     # The definition holds the stages expanded: expanding the written ones
                     # again gives where each part was written.
