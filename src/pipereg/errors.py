@@ -7,10 +7,11 @@ records (:class:`Problem`), collected over every file and raised together in one
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from pipereg.messages import suggestions
 
 Severity = Literal["error", "warning"]
 
@@ -93,9 +94,7 @@ class UnknownPipelineError(PipeRegError, KeyError):
 
     def __init__(self, key: str, known: Iterable[str]) -> None:
         self.key = key
-        self.suggestions: tuple[str, ...] = tuple(
-            difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)
-        )
+        self.suggestions = suggestions(key, known)
         message = f"unknown pipeline {key!r}"
         if self.suggestions:
             message += f" (did you mean {' or '.join(repr(s) for s in self.suggestions)}?)"
@@ -129,14 +128,3 @@ class ParameterError(PipeRegError, ValueError):
         self.actual = actual
         self.problem = problem
         super().__init__(f"{pipeline}: parameter {parameter!r}: {problem}")
-
-
-def clip(text: str, limit: int = 40) -> str:
-    """``text`` cut to ``limit`` characters with ``...``, for quoting values in messages."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """Return `` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

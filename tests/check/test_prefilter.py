@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipereg.bson_limits import NESTING_LIMIT
 from pipereg.check.prefilter import (
     Mark,
     Marks,
@@ -22,7 +23,7 @@ from pipereg.check.prefilter import (
     sketch,
     sketch_file,
 )
-from pipereg.compile.template import MAX_DEPTH, build
+from pipereg.compile.template import build
 from pipereg.jsontext.compact import encode_file
 from pipereg.jsontext.parse import compact
 
@@ -99,16 +100,16 @@ def test_nests_deeper_agrees_with_the_depth_build_reports(levels: int) -> None:
     # levels below the list, the stage's own brackets counting from 1 below it.
     stages = [deep(levels)]
     reported = any(f.code == "PR051" for f in build(stages, BASE, stages=True).findings)
-    # Read over the whole list, nothing deeper than MAX_DEPTH brackets is ever reported...
-    assert not reported or nests_deeper(compact(stages), MAX_DEPTH)
+    # Read over the whole list, nothing deeper than NESTING_LIMIT brackets is ever reported...
+    assert not reported or nests_deeper(compact(stages), NESTING_LIMIT)
     # ...and over one stage, one level less.
-    assert not reported or nests_deeper(compact(stages[0]), MAX_DEPTH - 1)
-    assert nests_deeper(compact(stages), MAX_DEPTH) is (levels + 1 > MAX_DEPTH)
+    assert not reported or nests_deeper(compact(stages[0]), NESTING_LIMIT - 1)
+    assert nests_deeper(compact(stages), NESTING_LIMIT) is (levels + 1 > NESTING_LIMIT)
 
 
 def test_nests_deeper_ignores_brackets_in_strings() -> None:
-    assert not nests_deeper(compact(["}" * 200, "[" * 200, {"a": ["{"]}]), MAX_DEPTH)
-    assert nests_deeper(compact(deep(120)), MAX_DEPTH)
+    assert not nests_deeper(compact(["}" * 200, "[" * 200, {"a": ["{"]}]), NESTING_LIMIT)
+    assert nests_deeper(compact(deep(120)), NESTING_LIMIT)
 
 
 _TOKEN = st.one_of(

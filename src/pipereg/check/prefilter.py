@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from pipereg.compile.template import MAX_DEPTH, NAME, WHOLE, WRAPPER_KEY, SiteKind
+from pipereg.bson_limits import NESTING_LIMIT
+from pipereg.compile.template import NAME, WHOLE, WRAPPER_KEY, SiteKind
 from pipereg.jsontext.extjson import WRAPPER_KEYS
 from pipereg.jsontext.parse import compact
 
@@ -216,13 +217,13 @@ def sketch(
         "<<" in options_text
         or not literal_free(text)
         or not literal_free(options_text)
-        or nests_deeper(options_text, MAX_DEPTH)
+        or nests_deeper(options_text, NESTING_LIMIT)
     ):
         return None
     # A stage is one level below its list, which is where build() counts depth from; no stage
     # has more brackets than the list.
-    if text.count("{") + text.count("[") > MAX_DEPTH and any(
-        nests_deeper(stage_text, MAX_DEPTH - 1) for stage_text in texts
+    if text.count("{") + text.count("[") > NESTING_LIMIT and any(
+        nests_deeper(stage_text, NESTING_LIMIT - 1) for stage_text in texts
     ):
         return None
     found = marks(text)
@@ -258,7 +259,7 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
         and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
         and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
-        and not nests_deeper(outline, MAX_DEPTH)
+        and not nests_deeper(outline, NESTING_LIMIT)
     )
     return FileSketch(plain, named.isdisjoint(JAVASCRIPT))
 
@@ -283,7 +284,7 @@ def nests_deeper(text: str, depth: int) -> bool:
 
     Values inside ``n`` nested brackets stand ``n`` levels below the encoded one (containers
     ``n - 1``), so :func:`build` reports no value nested too deep in a text for which this is
-    false with ``depth`` :data:`MAX_DEPTH`.
+    false with ``depth`` :data:`NESTING_LIMIT`.
     """
     if text.count("{") + text.count("[") <= depth:
         return False

@@ -21,8 +21,9 @@ from pipereg.compile.template import (
     can_vanish,
     walk_keys,
 )
-from pipereg.errors import Finding, did_you_mean
+from pipereg.errors import Finding
 from pipereg.jsontext.parse import JsonPath, compact
+from pipereg.messages import did_you_mean
 from pipereg.params.declaration import MISSING, Param
 
 STAGES = frozenset(

@@ -19,7 +19,8 @@ import jsonschema_rs
 from jsonschema.exceptions import best_match
 
 from pipereg import codes
-from pipereg.errors import Finding, clip, did_you_mean
+from pipereg.errors import Finding
+from pipereg.messages import clip, did_you_mean
 
 SCHEMA_FILE = "pipeline-file.schema.json"
 CASES_SCHEMA_FILE = "pipeline-tests.schema.json"

@@ -72,11 +72,6 @@ def load_registry(ctx: click.Context) -> Registry:
         return Registry.from_paths(*roots(ctx), max_file_bytes=ctx.meta[MAX_FILE_BYTES])
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 file``, ``2 files``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
     """Prints rows as left-aligned columns."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 
 import click
 
-from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, plural, roots
+from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, roots
 from pipereg.errors import Problem, RevisionError
 from pipereg.fragments.collect import Fragment
+from pipereg.messages import plural
 from pipereg.review import revisions
 from pipereg.review.diff import DiffReport, PipelineDiff, compare
 from pipereg.review.textconv import textconv

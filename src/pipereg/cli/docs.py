@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from pipereg.cli.app import load_registry, plural
+from pipereg.cli.app import load_registry
 from pipereg.cli.output import generated_file
+from pipereg.messages import plural
 from pipereg.review import catalog
 
 

@@ -8,18 +8,12 @@ from typing import Any
 
 import click
 
-from pipereg.cli.app import (
-    InputError,
-    compact_json,
-    input_errors,
-    load_registry,
-    plural,
-    table,
-)
+from pipereg.cli.app import InputError, compact_json, input_errors, load_registry, table
 from pipereg.cli.arguments import param_options, parse_params
 from pipereg.cli.database import connect
 from pipereg.explain.plans import Explanation, PlanNode, QueryPlan, Stage
 from pipereg.jsontext import extjson
+from pipereg.messages import plural
 
 
 @click.command()

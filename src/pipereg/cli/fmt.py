@@ -15,11 +15,12 @@ from typing import cast
 
 import click
 
-from pipereg.cli.app import MAX_FILE_BYTES, input_errors, plural, roots
+from pipereg.cli.app import MAX_FILE_BYTES, input_errors, roots
 from pipereg.cli.output import ChangedMeanwhile, replace_file
 from pipereg.errors import PipelineLoadError
 from pipereg.load.discovery import FileTooLarge, SourceFile, discover_paths, size_limit
 from pipereg.load.file import read_failure
+from pipereg.messages import plural
 from pipereg.review.fmt import BOM, format_bytes
 
 ERRORS = 2

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from pipereg.cli.app import InputError, load_registry, plural, roots
+from pipereg.cli.app import InputError, load_registry, roots
 from pipereg.cli.output import generated_file
+from pipereg.messages import plural
 from pipereg.review.stubs import generate
 
 

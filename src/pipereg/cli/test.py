@@ -7,8 +7,9 @@ from collections import Counter
 
 import click
 
-from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, load_registry, plural, roots
+from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, load_registry, roots
 from pipereg.errors import CaseLoadError, EngineError
+from pipereg.messages import plural
 
 _LABELS = {
     "pass": "PASS",

@@ -27,15 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pipereg import codes
+from pipereg.bson_limits import NESTING_LIMIT, fits_int64
 from pipereg.compile import contexts
 from pipereg.errors import Finding
 from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, compact
 
-# MongoDB refuses documents nested deeper than 100 levels (BSON depth limit); a pipeline stage is
-# a document, so deeper templates could never run.
-MAX_DEPTH = 100
-INT64 = (-(2**63), 2**63 - 1)
 _SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
 # Text that means stages need the full walk (see _special): an Extended JSON wrapper key, or an
 # integer long enough to overflow 64 bits.
@@ -155,7 +152,7 @@ def _special(text: str) -> bool:
     return (
         "<<" in text
         or "Infinity" in text
-        or text.count("{") + text.count("[") > MAX_DEPTH
+        or text.count("{") + text.count("[") > NESTING_LIMIT
         or ('"$' in text and WRAPPER_KEY.search(text) is not None)
         or _LONG_INTEGER.search(text) is not None
     )
@@ -195,12 +192,12 @@ def _node(
         if "<<" not in node:
             return node
         return _string(node, path, out, regex=regex, expr=context in contexts.EXPRESSIONS)
-    if len(path) - base > MAX_DEPTH:
+    if len(path) - base > NESTING_LIMIT:
         out.findings.append(
             Finding(
                 path,
                 codes.TOO_DEEP,
-                f"nested more than {MAX_DEPTH} levels deep, as MongoDB forbids",
+                f"nested more than {NESTING_LIMIT} levels deep, as MongoDB forbids",
             )
         )
         return None
@@ -243,7 +240,7 @@ def _node(
                 regex=contexts.is_regex(context, key),
             )
         return result
-    if type(node) is int and not INT64[0] <= node <= INT64[1]:
+    if type(node) is int and not fits_int64(node):
         out.findings.append(
             Finding(path, codes.INVALID_LITERAL, f"{node} does not fit a 64-bit integer")
         )
@@ -258,7 +255,7 @@ def _plain(value: Any) -> bool:
     if kind is str:
         return "<<" not in value
     if kind is int:
-        return bool(INT64[0] <= value <= INT64[1])
+        return fits_int64(value)
     if kind is float:
         return math.isfinite(value)
     return kind is bool or value is None

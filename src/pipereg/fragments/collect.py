@@ -22,9 +22,10 @@ from typing import Any
 from pipereg import codes
 from pipereg.check import rules as checks
 from pipereg.compile import template
-from pipereg.errors import Finding, did_you_mean
+from pipereg.errors import Finding
 from pipereg.fragments.expand import INCLUDE, Kind, Origin, Rename, Walk, left_in
 from pipereg.jsontext.parse import JsonPath
+from pipereg.messages import did_you_mean
 from pipereg.params.declaration import Param, declare
 
 __all__ = ["INCLUDE", "Expander", "Expansion", "Fragment", "Kind", "collect"]

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from bson import Decimal128, Int64, ObjectId, json_util
 
 from pipereg import codes
-from pipereg.errors import Finding, Severity, did_you_mean
+from pipereg.errors import Finding, Severity
 from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, format_json_path
-from pipereg.params.coerce import show
+from pipereg.messages import did_you_mean, show
 from pipereg.params.declaration import MISSING, Invalid, Param
 
 if TYPE_CHECKING:

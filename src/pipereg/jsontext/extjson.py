@@ -15,7 +15,8 @@ from bson import json_util
 from bson.codec_options import CodecOptions
 from bson.json_util import JSONOptions
 
-from pipereg.errors import clip
+from pipereg.bson_limits import fits_int32, fits_int64
+from pipereg.messages import clip
 
 # A document with exactly one of these keys is a BSON literal (Extended JSON v2 wrappers).
 WRAPPER_KEYS: frozenset[str] = frozenset(
@@ -64,9 +65,9 @@ def literal(node: dict[str, Any]) -> Any:
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
     if isinstance(value, dict):
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}")
-    if "$numberInt" in node and not -(2**31) <= value < 2**31:
+    if "$numberInt" in node and not fits_int32(value):
         raise ExtJsonError(f"{_brief(node)} does not fit a 32-bit integer")
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+    if isinstance(value, int) and not fits_int64(value):
         raise ExtJsonError(f"{_brief(node)} does not fit a 64-bit integer")
     return value
 

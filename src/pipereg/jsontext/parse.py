@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipereg import codes
-from pipereg.errors import Problem, clip
+from pipereg.bson_limits import NESTING_LIMIT
+from pipereg.errors import Problem
 from pipereg.jsontext.compact import Encoding, encode_file
 
 # compact is re-exported: other modules have always imported it from here.
 from pipereg.jsontext.compact import compact as compact  # noqa: PLC0414
+from pipereg.messages import clip
 
 # The C string scanner behind json.loads: public in the module, absent from typeshed.
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -36,8 +38,6 @@ _NEWLINE = re.compile(r"\n")
 # An escape that may decode to half of a UTF-16 surrogate pair; json keeps an unpaired one as is.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# MongoDB's limit on nesting (BSON documents); deeper values are what a too-deep error points at.
-NESTING_LIMIT = 100
 # The re-scan stops below this depth: nothing there can be located more usefully than its
 # ancestors, and stopping keeps a file nested millions of levels deep from costing memory.
 _SCAN_DEPTH = 1000

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipereg import codes
+from pipereg.bson_limits import NESTING_LIMIT
 from pipereg.check import prefilter as sketch
 from pipereg.check import rules as checks
 from pipereg.check import schema
@@ -26,7 +27,6 @@ from pipereg.errors import Finding, Problem
 from pipereg.fragments import collect as fragments
 from pipereg.fragments.collect import Fragment
 from pipereg.jsontext.parse import (
-    NESTING_LIMIT,
     Parsed,
     ParseFailure,
     Positions,

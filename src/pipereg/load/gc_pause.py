@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 # A full collection waits for this many collections of the middle generation.
-_DEFERRED = 2**31 - 1
+_DEFERRED = 2**31 - 1  # the largest GC threshold, not a BSON limit
 
 
 def _generational() -> bool:

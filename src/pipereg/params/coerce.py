@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from bson import Decimal128, Int64, ObjectId
 
-from pipereg.errors import clip, did_you_mean
+from pipereg.bson_limits import INT32, INT64
+from pipereg.messages import describe, did_you_mean, show
 
 if TYPE_CHECKING:
     from pipereg.params.declaration import Param
 
 UTC = datetime.timezone.utc
-INT32 = (-(2**31), 2**31 - 1)
-INT64 = (-(2**63), 2**63 - 1)
 FIELD_MAX_LENGTH = 512
 # Limits for declarations that set none: generous enough never to bite real use, but a caller
 # can never make one render hold an unbounded string or list.
@@ -56,27 +55,6 @@ class Invalid(Exception):
         """Prefix ``step`` (``.name`` or ``[3]``) to the location."""
         self.where = step + self.where
         return self
-
-
-def describe(value: Any) -> str:
-    """A short description of a value for error messages: its type and a clipped repr."""
-    return f"{type(value).__name__} {show(value)}"
-
-
-def show(value: Any) -> str:
-    """A value as it may appear in a message: clipped, and never failing."""
-    # Values in messages are clipped: a caller's megabyte string must not become the message.
-    # An integer past a few thousand digits has no repr at all (sys.get_int_max_str_digits).
-    if _is_int(value) and value.bit_length() > 128:
-        return f"<{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits>"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    try:
-        text = repr(value)
-    except Exception:  # a caller's value must not replace the error it is in
-        # Such as a huge integer inside a list, or nesting past the recursion limit.
-        return f"<{type(value).__name__} without a repr>"
-    return clip(text)
 
 
 def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:

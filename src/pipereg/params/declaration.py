@@ -19,18 +19,11 @@ from typing import Any
 from bson import Decimal128
 
 from pipereg import codes
-from pipereg.errors import Finding, ParameterError, clip, did_you_mean
+from pipereg.errors import Finding, ParameterError
 from pipereg.jsontext.extjson import ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, compact
-from pipereg.params.coerce import (
-    COERCE,
-    MISSING,
-    SCALAR_TYPES,
-    Invalid,
-    describe,
-    fresh,
-    show,
-)
+from pipereg.messages import clip, describe, did_you_mean, show
+from pipereg.params.coerce import COERCE, MISSING, SCALAR_TYPES, Invalid, fresh
 from pipereg.params.regex import compile_pattern, escape_regex
 
 __all__ = ["MISSING", "Invalid", "Param", "coerce_params", "declare", "describe", "fresh"]

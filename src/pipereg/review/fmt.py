@@ -38,9 +38,9 @@ import re
 from typing import Any
 
 from pipereg import codes
+from pipereg.bson_limits import NESTING_LIMIT, fits_int64
 from pipereg.errors import PipelineLoadError, Problem
 from pipereg.jsontext.parse import (
-    NESTING_LIMIT,
     JsonPath,
     ParseFailure,
     Positions,
@@ -147,7 +147,6 @@ def format_text(
 
 
 # BSON's integer range: a larger integer literal is one no document can hold.
-_INT64 = (-(2**63), 2**63 - 1)
 
 
 def _reject_numbers(document: Any, text: str, path: str) -> None:
@@ -165,7 +164,7 @@ def _reject_numbers(document: Any, text: str, path: str) -> None:
             todo.extend(((*at, key), value) for key, value in reversed(node.items()))
         elif isinstance(node, list):
             todo.extend(((*at, i), value) for i, value in reversed(list(enumerate(node))))
-        elif type(node) is int and not _INT64[0] <= node <= _INT64[1]:
+        elif type(node) is int and not fits_int64(node):
             found.append((at, f"{node} does not fit a 64-bit integer"))
         elif type(node) is float and not math.isfinite(node):
             found.append((at, "a number too large for a double"))
@@ -224,7 +223,7 @@ def _scalar(value: Any) -> str:
 
 
 class _TooDeep(Exception):
-    """The document nests deeper than :data:`~pipereg.parse.NESTING_LIMIT`."""
+    """The document nests deeper than :data:`~pipereg.bson_limits.NESTING_LIMIT`."""
 
 
 class _Layout:

@@ -37,11 +37,12 @@ from typing import Any
 
 from pipereg import codes
 from pipereg.check import schema
-from pipereg.errors import Finding, ParameterError, Problem, did_you_mean
+from pipereg.errors import Finding, ParameterError, Problem
 from pipereg.jsontext import extjson
 from pipereg.jsontext.parse import JsonPath, ParseFailure, Positions, decode_text, parse_json
 from pipereg.load.discovery import TEST_SUFFIX, FileTooLarge, SourceFile, size_limit
 from pipereg.load.file import locate
+from pipereg.messages import did_you_mean
 from pipereg.registry import Registry
 from pipereg.testing import results as compare
 

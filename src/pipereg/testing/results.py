@@ -26,6 +26,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
+from pipereg.bson_limits import fits_int64
 from pipereg.jsontext import extjson
 
 EXACT = "exact"
@@ -39,7 +40,7 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (int, Int64)):
         return int(value)
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 2**63:
+        if math.isfinite(value) and value.is_integer() and fits_int64(int(value)):
             return int(value)
         return value
     if isinstance(value, Decimal128):
