@@ -39,7 +39,7 @@ from benchmarks.workloads import (
 from pipereg import Registry, params
 from pipereg.compile.reference import render_stages
 from pipereg.load import cache
-from pipereg.params.declaration import coerce_params
+from pipereg.params.coerce import coerce_params
 
 
 def typed(value: Any) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 
 from pipereg.compile import template
 from pipereg.compile.codegen import OptionsFunction, StagesFunction, compile_options, compile_stages
-from pipereg.params.declaration import Param, coerce_params
+from pipereg.params.coerce import coerce_params
+from pipereg.params.declaration import Param
 
 TAG_PREFIX = "pipereg:"
 

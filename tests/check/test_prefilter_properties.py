@@ -29,6 +29,7 @@ from pipereg.check.prefilter import sketch
 from pipereg.jsontext.parse import compact
 from pipereg.load.discovery import SourceFile
 from pipereg.load.file import LoadedFile, load_file
+from pipereg.params.declare import from_json
 
 EXAMPLES = int(os.environ.get("PIPEREG_FUZZ_EXAMPLES", "300"))
 SETTINGS = settings(
@@ -239,12 +240,11 @@ def test_the_fast_path_vouches_for_an_ordinary_pipeline() -> None:
     from benchmarks.workloads import PIPELINE
 
     from pipereg.check import rules as checks
-    from pipereg.params.declaration import Param
 
     definition = json.loads(json.dumps(PIPELINE))
     outline = sketch(definition["stages"], definition["options"])
     assert outline is not None
-    params = {n: Param.from_json(n, d) for n, d in definition["params"].items()}
+    params = {n: from_json(n, d) for n, d in definition["params"].items()}
     assert checks.clean(params, outline, definition["stages"])
 
 

@@ -10,12 +10,13 @@ import pytest
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
 from helpers import FIXTURES, REPO, WriteTree, pipeline_file
-from pipereg import Param, Pipeline, PipelineLoadError, Registry
+from pipereg import Pipeline, PipelineLoadError, Registry
 from pipereg.compile.codegen import compile_options, compile_stages
 from pipereg.compile.reference import render_options, render_stages
 from pipereg.compile.template import Slot, StageList
 from pipereg.jsontext.extjson import loads
-from pipereg.params.declaration import coerce_params
+from pipereg.params.coerce import coerce_params
+from pipereg.params.declare import from_json
 
 GOLDEN = FIXTURES / "render"
 
@@ -79,7 +80,7 @@ def test_templates_deeper_than_the_parser_allows_fall_back_to_the_reference() ->
     deep: Any = Slot("x")
     for _ in range(400):
         deep = {"a": deep}
-    params = {"x": Param.from_json("x", {"type": "int"})}
+    params = {"x": from_json("x", {"type": "int"})}
     compiled = compile_stages(StageList([{"$match": deep}]), params, "m.p")
     assert compiled.__doc__ is None  # the reference fallback, not generated code
     node = compiled({"x": 7})[0]["$match"]

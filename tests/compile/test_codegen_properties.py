@@ -18,11 +18,12 @@ from pipereg import ParameterError
 from pipereg.compile.codegen import compile_options, compile_stages
 from pipereg.compile.reference import render_options, render_stages
 from pipereg.compile.template import FieldKey, Slot, StageList, Text
-from pipereg.params.declaration import Param, coerce_params
+from pipereg.params.coerce import coerce_params
+from pipereg.params.declare import from_json
 
 UTC = datetime.timezone.utc
 PARAMS = {
-    name: Param.from_json(name, declaration)
+    name: from_json(name, declaration)
     for name, declaration in {
         "n": {"type": "int"},
         "s": {"type": "string"},

@@ -9,10 +9,11 @@ import pytest
 
 from pipereg.fragments.expand import Origin, left_in, mismatch
 from pipereg.params.declaration import Param
+from pipereg.params.declare import from_json
 
 
 def param(**declaration: object) -> Param:
-    return Param.from_json("p", {"type": "int", **declaration})
+    return from_json("p", {"type": "int", **declaration})
 
 
 @pytest.mark.parametrize(
@@ -27,7 +28,7 @@ def param(**declaration: object) -> Param:
         (param(maximum=9), param(maximum=5), "maximum 5"),
         (param(enum=[1, 2]), param(enum=[1]), "enum 1"),
         (
-            Param.from_json("p", {"type": "long"}),
+            from_json("p", {"type": "long"}),
             param(),
             "that is long and the fragment takes int",
         ),

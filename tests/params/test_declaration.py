@@ -20,7 +20,10 @@ from bson import Decimal128, Int64, ObjectId
 
 from helpers import WriteTree, pipeline_file
 from pipereg import Param, ParameterError, PipelineLoadError, Registry
-from pipereg.params.declaration import MISSING, Invalid, coerce_params
+from pipereg.params import declare as declare_module
+from pipereg.params.coerce import coerce_params
+from pipereg.params.declare import from_json
+from pipereg.params.values import MISSING, Invalid
 
 UTC = datetime.timezone.utc
 KEY = "m.p"
@@ -47,7 +50,7 @@ def shape(value: Any) -> Any:
 
 
 def declare(decl: dict[str, Any], name: str = "x") -> dict[str, Param]:
-    return {name: Param.from_json(name, decl)}
+    return {name: from_json(name, decl)}
 
 
 def coerce_one(decl: dict[str, Any], value: Any, name: str = "x") -> Any:
@@ -763,7 +766,7 @@ def test_coercion_does_not_share_containers_with_the_given_value() -> None:
 def test_declaration_values_are_coerced_at_load(
     decl: dict[str, Any], attribute: str, expected: Any
 ) -> None:
-    value = getattr(Param.from_json("x", decl), attribute)
+    value = getattr(from_json("x", decl), attribute)
     if isinstance(expected, tuple):
         assert [shape(v) for v in value] == [shape(v) for v in expected]
     elif expected is MISSING:
@@ -773,13 +776,13 @@ def test_declaration_values_are_coerced_at_load(
 
 
 def test_declaration_keeps_its_modifiers() -> None:
-    param = Param.from_json(
+    param = from_json(
         "x", {"type": "int", "optional": True, "nullable": True, "description": "rows"}
     )
     assert (param.optional, param.nullable, param.description) == (True, True, "rows")
     assert not param.required
-    assert Param.from_json("x", {"type": "int"}).required
-    assert not Param.from_json("x", {"type": "int", "default": 1}).required
+    assert from_json("x", {"type": "int"}).required
+    assert not from_json("x", {"type": "int", "default": 1}).required
 
 
 @pytest.mark.parametrize(
@@ -882,7 +885,7 @@ def test_declaration_keeps_its_modifiers() -> None:
 )
 def test_invalid_declarations(decl: dict[str, Any], where: str, problem: str) -> None:
     with pytest.raises(Invalid) as info:
-        Param.from_json("x", decl)
+        from_json("x", decl)
     assert info.value.where == where
     assert problem in info.value.problem
 
@@ -934,7 +937,7 @@ def test_coerced_defaults_are_not_the_declarations_own_containers() -> None:
     ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"],
 )
 def test_dates_out_of_range_in_utc_are_parameter_errors(text: str) -> None:
-    declared = {"d": Param.from_json("d", {"type": "date"})}
+    declared = {"d": from_json("d", {"type": "date"})}
     with pytest.raises(ParameterError, match="out of range once converted to UTC"):
         coerce_params("k", declared, {"d": text})
 
@@ -944,30 +947,30 @@ def test_dates_out_of_range_in_utc_are_parameter_errors(text: str) -> None:
 )
 def test_one_date_grammar_on_every_python_version(text: str) -> None:
     # fromisoformat accepts these on 3.11+ but not on 3.10; pipereg rejects them everywhere.
-    declared = {"d": Param.from_json("d", {"type": "date"})}
+    declared = {"d": from_json("d", {"type": "date"})}
     with pytest.raises(ParameterError, match="not an ISO-8601 date"):
         coerce_params("k", declared, {"d": text})
 
 
 def test_identical_declarations_are_built_once_and_shared() -> None:
-    first = Param.from_json("limit", {"type": "int", "minimum": 1, "default": 30})
-    assert Param.from_json("limit", {"type": "int", "minimum": 1, "default": 30}) is first
+    first = from_json("limit", {"type": "int", "minimum": 1, "default": 30})
+    assert from_json("limit", {"type": "int", "minimum": 1, "default": 30}) is first
     # Another name is another object; a declaration that only compares equal in Python is
     # another build.
-    assert Param.from_json("other", {"type": "int", "minimum": 1, "default": 30}) is not first
-    as_float = Param.from_json("limit", {"type": "double", "minimum": 1.0, "default": 30})
+    assert from_json("other", {"type": "int", "minimum": 1, "default": 30}) is not first
+    as_float = from_json("limit", {"type": "double", "minimum": 1.0, "default": 30})
     assert type(as_float.minimum) is float
     with pytest.raises(Invalid):
-        Param.from_json("flag", {"type": "int", "default": True})
-    assert Param.from_json("flag", {"type": "int", "default": 1}).default == 1
+        from_json("flag", {"type": "int", "default": True})
+    assert from_json("flag", {"type": "int", "default": 1}).default == 1
     with pytest.raises(Invalid):  # invalid declarations are never kept
-        Param.from_json("flag", {"type": "int", "default": True})
+        from_json("flag", {"type": "int", "default": True})
 
 
 def test_shared_declarations_give_each_render_its_own_default() -> None:
     declaration = {"type": "array", "items": {"type": "int"}, "default": [1, 2]}
-    declared = {"xs": Param.from_json("xs", declaration)}
-    again = {"xs": Param.from_json("xs", declaration)}
+    declared = {"xs": from_json("xs", declaration)}
+    again = {"xs": from_json("xs", declaration)}
     assert declared["xs"] is again["xs"]
     values = coerce_params("p", declared, {})
     values["xs"].append(3)
@@ -1032,15 +1035,15 @@ def anatomy(value: Any) -> Any:
 
 
 def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names Param._build is called with from now on (nested items and properties too)."""
+    """The names declare._build is called with from now on (nested items and properties too)."""
     calls: list[str] = []
-    build = Param._build
+    build = declare_module._build
 
-    def counted(cls: type[Param], name: str, raw: Any) -> Param:
+    def counted(name: str, raw: Any) -> Param:
         calls.append(name)
         return build(name, raw)
 
-    monkeypatch.setattr(Param, "_build", classmethod(counted))
+    monkeypatch.setattr(declare_module, "_build", counted)
     return calls
 
 
@@ -1049,21 +1052,21 @@ def test_one_body_under_another_name_is_not_built_again(
     body: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     builds = count_builds(monkeypatch)
-    first = Param.from_json("first", body)
+    first = from_json("first", body)
     assert builds
     assert builds[0] == "first"
     built = len(builds)
-    second = Param.from_json("second", body)
+    second = from_json("second", body)
     assert len(builds) == built  # BUG: the cache was keyed by name too, so each name built anew
     assert (first.name, second.name) == ("first", "second")
     # Identical to a build under the second name, in every field, nested names included.
-    assert anatomy(second) == anatomy(Param._build("second", body))
-    assert anatomy(first) == anatomy(Param._build("first", body))
+    assert anatomy(second) == anatomy(declare_module._build("second", body))
+    assert anatomy(first) == anatomy(declare_module._build("first", body))
 
 
 def test_names_inside_a_shared_body_stay_their_own() -> None:
     body = {**ORDERS, "description": "shared body: nested names"}
-    first, second = Param.from_json("first", body), Param.from_json("second", body)
+    first, second = from_json("first", body), from_json("second", body)
     for param in (first, second):
         assert param.items is not None
         assert param.items.name == "[]"
@@ -1081,10 +1084,10 @@ def test_names_inside_a_shared_body_stay_their_own() -> None:
 def test_each_name_keeps_one_object_for_a_shared_body() -> None:
     # The load cache writes each declaration object once; pipelines repeating a name share one.
     body = {"type": "int", "minimum": 1, "description": "shared body: one object per name"}
-    first, second = Param.from_json("first", body), Param.from_json("second", body)
+    first, second = from_json("first", body), from_json("second", body)
     assert first is not second
-    assert Param.from_json("first", body) is first
-    assert Param.from_json("second", body) is second
+    assert from_json("first", body) is first
+    assert from_json("second", body) is second
     assert first.name == "first"  # giving the body another name left the first one alone
 
 
@@ -1096,7 +1099,7 @@ def test_an_invalid_body_under_two_names_is_invalid_under_both(
     raised = []
     for name in ("first", "second", "first"):
         with pytest.raises(Invalid) as info:
-            Param.from_json(name, body)
+            from_json(name, body)
         raised.append((info.value.where, info.value.problem))
     assert raised == [(".minimum", "minimum is greater than maximum")] * 3
     assert builds == ["first", "second", "first"]  # never kept, so built each time

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from helpers import REPO
-from pipereg.params.declaration import Param
+from pipereg.params.declare import from_json
 from pipereg.review.compat import KINDS, param_changes
 
 STR = {"type": "string"}
@@ -15,8 +15,8 @@ OPT = {"type": "string", "optional": True}
 
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, bool, str]]:
-    before = {name: Param.from_json(name, decl) for name, decl in old.items()}
-    after = {name: Param.from_json(name, decl) for name, decl in new.items()}
+    before = {name: from_json(name, decl) for name, decl in old.items()}
+    after = {name: from_json(name, decl) for name, decl in new.items()}
     return [(c.kind, c.breaking, c.message) for c in param_changes(before, after)]
 
 

@@ -11,6 +11,7 @@ import pytest
 from bson import Decimal128, Int64, ObjectId
 
 from pipereg.params.declaration import Param
+from pipereg.params.declare import from_json
 from pipereg.review.example_params import (
     SAMPLE_DATE,
     SAMPLE_OBJECT_ID,
@@ -23,7 +24,7 @@ UTC = datetime.timezone.utc
 
 
 def decl(**raw: Any) -> Param:
-    return Param.from_json("p", raw)
+    return from_json("p", raw)
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from pipereg.params.declaration import Param
+from pipereg.params.declare import from_json
 from pipereg.review.param_table import ParamSummary, summarize, summarize_all
 
 
 def decl(**raw: Any) -> Param:
-    return Param.from_json("p", raw)
+    return from_json("p", raw)
 
 
 def test_required_default_and_constraints() -> None:

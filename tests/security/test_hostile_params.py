@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 
 from helpers import WriteTree, pipeline_file
 from pipereg import ParameterError, Pipeline, PipelineDAO, Registry
-from pipereg.params.coerce import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH
 from pipereg.params.regex import escape_regex
+from pipereg.params.values import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH
 
 UTC = datetime.timezone.utc
 OID = "65f1c00000000000000000ff"

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from helpers import pipeline_file
 from pipereg import ParameterError, Pipeline, Registry
-from pipereg.params.declaration import coerce_params
+from pipereg.params.coerce import coerce_params
 
 PARAMS: dict[str, Any] = {
     "s": {"type": "string", "optional": True},

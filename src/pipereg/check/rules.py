@@ -24,7 +24,8 @@ from pipereg.compile.template import (
 from pipereg.errors import Finding
 from pipereg.jsontext.parse import JsonPath, compact
 from pipereg.messages import did_you_mean
-from pipereg.params.declaration import MISSING, Param
+from pipereg.params.declaration import Param
+from pipereg.params.values import MISSING
 
 STAGES = frozenset(
     {

@@ -7,7 +7,8 @@ import json
 import click
 
 from pipereg.cli.app import compact_json, input_errors, load_registry, table
-from pipereg.params.declaration import MISSING, Param
+from pipereg.params.declaration import Param
+from pipereg.params.values import MISSING
 from pipereg.review.param_table import summarize
 
 

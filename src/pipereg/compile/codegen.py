@@ -24,7 +24,8 @@ from bson.regex import Regex
 from pipereg.compile.reference import ABSENT, literal_strings, render_options, render_stages
 from pipereg.compile.template import FieldKey, Slot, StageList, Text, can_vanish
 from pipereg.errors import ParameterError
-from pipereg.params.declaration import Param, fresh
+from pipereg.params.declaration import Param
+from pipereg.params.values import fresh
 
 StagesFunction = Callable[[dict[str, Any]], list[dict[str, Any]]]
 OptionsFunction = Callable[[dict[str, Any]], dict[str, Any]]

@@ -21,7 +21,8 @@ from bson.regex import Regex
 
 from pipereg.compile.template import FieldKey, Slot, StageList, Text
 from pipereg.errors import ParameterError
-from pipereg.params.declaration import Param, fresh
+from pipereg.params.declaration import Param
+from pipereg.params.values import fresh
 
 
 class _Absent:

@@ -26,7 +26,8 @@ from pipereg.errors import Finding
 from pipereg.fragments.expand import INCLUDE, Kind, Origin, Rename, Walk, left_in
 from pipereg.jsontext.parse import JsonPath
 from pipereg.messages import did_you_mean
-from pipereg.params.declaration import Param, declare
+from pipereg.params.declaration import Param
+from pipereg.params.declare import declare
 
 __all__ = ["INCLUDE", "Expander", "Expansion", "Fragment", "Kind", "collect"]
 

@@ -25,7 +25,9 @@ from pipereg.errors import Finding, Severity
 from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, format_json_path
 from pipereg.messages import did_you_mean, show
-from pipereg.params.declaration import MISSING, Invalid, Param
+from pipereg.params.coerce import coerce
+from pipereg.params.declaration import Param
+from pipereg.params.values import MISSING, Invalid
 
 if TYPE_CHECKING:
     from pipereg.fragments.collect import Expander, Fragment
@@ -430,7 +432,7 @@ class Walk:
             constant = _from_json(value)
             if constant is None and not param.nullable:
                 raise Invalid("null, but the parameter is not nullable")
-            return _Constant(None if constant is None else param.coerce(constant), param)
+            return _Constant(None if constant is None else coerce(param, constant), param)
         except (Invalid, ExtJsonError) as exc:
             problem = exc.problem + exc.where if isinstance(exc, Invalid) else str(exc)
             self.fail(at, codes.BINDING_MISFIT, f"{label}: constant {problem}")

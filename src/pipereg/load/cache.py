@@ -35,7 +35,9 @@ from typing import Any, cast
 
 from pipereg.errors import Problem, Severity
 from pipereg.load.discovery import FileTooLarge, SourceFile
-from pipereg.params.declaration import Invalid, Param
+from pipereg.params.declaration import Param
+from pipereg.params.declare import from_json
+from pipereg.params.values import Invalid
 from pipereg.pipeline import Pipeline
 
 ENV_VAR = "PIPEREG_CACHE_DIR"
@@ -147,7 +149,7 @@ def _declaration(raw: Any) -> Param:
     name, declaration = _list(raw)
     if not isinstance(name, str) or not isinstance(declaration, dict):
         raise TypeError("not a declaration")
-    return Param.from_json(name, declaration)
+    return from_json(name, declaration)
 
 
 def _problem(raw: Any) -> Problem:

@@ -35,7 +35,7 @@ from pipereg.jsontext.parse import (
     parse_document,
 )
 from pipereg.load.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
-from pipereg.params.declaration import declare
+from pipereg.params.declare import declare
 from pipereg.pipeline import Pipeline
 
 _MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*\Z")

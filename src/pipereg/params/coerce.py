@@ -1,8 +1,9 @@
 """Coercion of parameter values: one strict, lossless function per declared type.
 
-Each function takes a declaration (:class:`~pipereg.params.Param`) and a caller's value, and
-returns the value rendering substitutes or raises :class:`Invalid`. Nothing here builds
-declarations; :mod:`pipereg.params.declaration` does, and dispatches to :data:`COERCE`.
+Each function takes a declaration (:class:`~pipereg.params.Param`, data) and a caller's value, and
+returns the value rendering substitutes or raises :class:`~pipereg.params.values.Invalid`.
+:func:`coerce` checks one value against a declaration (type, enum, bounds); :func:`coerce_params`
+a caller's whole mapping. Declarations are built by :mod:`pipereg.params.declare`.
 """
 
 from __future__ import annotations
@@ -12,49 +13,24 @@ import decimal
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bson import Decimal128, Int64, ObjectId
 
 from pipereg.bson_limits import INT32, INT64
-from pipereg.messages import describe, did_you_mean, show
-
-if TYPE_CHECKING:
-    from pipereg.params.declaration import Param
-
-UTC = datetime.timezone.utc
-FIELD_MAX_LENGTH = 512
-# Limits for declarations that set none: generous enough never to bite real use, but a caller
-# can never make one render hold an unbounded string or list.
-DEFAULT_MAX_LENGTH = 1 << 20  # characters (1 MiB)
-DEFAULT_MAX_ITEMS = 100_000
-SCALAR_TYPES = frozenset(
-    {"string", "int", "long", "double", "decimal", "bool", "date", "objectId", "field"}
+from pipereg.errors import ParameterError
+from pipereg.messages import clip, describe, did_you_mean, show
+from pipereg.params.declaration import Param
+from pipereg.params.values import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_LENGTH,
+    FIELD_MAX_LENGTH,
+    MISSING,
+    Invalid,
+    fresh,
 )
 
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-
-class Invalid(Exception):
-    """A value does not fit a declaration; ``where`` is the path below the parameter."""
-
-    def __init__(self, problem: str, *, expected: str = "", actual: str = "", where: str = ""):
-        super().__init__(problem)
-        self.problem = problem
-        self.expected = expected
-        self.actual = actual
-        self.where = where
-
-    def under(self, step: str) -> Invalid:
-        """Prefix ``step`` (``.name`` or ``[3]``) to the location."""
-        self.where = step + self.where
-        return self
+UTC = datetime.timezone.utc
 
 
 def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:
@@ -296,7 +272,7 @@ def _coerce_array(param: Param, value: Any) -> list[Any]:
     result = []
     for i, item in enumerate(value):
         try:
-            result.append(items.coerce(item))
+            result.append(coerce(items, item))
         except Invalid as exc:
             raise exc.under(f"[{i}]") from None
     return result
@@ -320,7 +296,7 @@ def _coerce_object(param: Param, value: Any) -> dict[str, Any]:
         given = value.get(name)
         try:
             if given is not None or (name in value and prop.nullable):
-                result[name] = prop.coerce(given)
+                result[name] = coerce(prop, given)
             elif prop.default is not MISSING:
                 result[name] = fresh(prop.default)
             elif not prop.optional:
@@ -345,10 +321,93 @@ COERCE: dict[str, Callable[[Param, Any], Any]] = {
 }
 
 
-def fresh(value: Any) -> Any:
-    """A copy of ``value`` that shares no list or dict with it (scalars are immutable)."""
-    if type(value) is list:
-        return [fresh(v) for v in value]
-    if type(value) is dict:
-        return {k: fresh(v) for k, v in value.items()}
-    return value
+def coerce(param: Param, value: Any) -> Any:
+    """Coerce a caller's value to ``param``'s type and check its constraints.
+
+    Raises:
+        Invalid: the value does not fit.
+    """
+    if value is None:
+        if param.nullable:
+            return None
+        raise Invalid("must not be null", expected=param.type_name, actual="None")
+    result = COERCE[param.type](param, value)
+    if param.enum is not None and not any(
+        type(result) is type(allowed) and result == allowed for allowed in param.enum
+    ):
+        choices = ", ".join(show(v) for v in param.enum)
+        raise Invalid(
+            f"{show(result)} is not one of {choices}",
+            expected=f"one of {choices}",
+            actual=describe(value),
+        )
+    if param.minimum is not None and ordered(result) < ordered(param.minimum):
+        raise Invalid(
+            f"{show(result)} is less than the minimum {show(param.minimum)}",
+            expected=param.type_name,
+            actual=describe(value),
+        )
+    if param.maximum is not None and ordered(result) > ordered(param.maximum):
+        raise Invalid(
+            f"{show(result)} is greater than the maximum {show(param.maximum)}",
+            expected=param.type_name,
+            actual=describe(value),
+        )
+    return result
+
+
+def ordered(value: Any) -> Any:
+    """``value`` in a form that orders (Decimal128 has no ordering of its own)."""
+    return value.to_decimal() if isinstance(value, Decimal128) else value
+
+
+def coerce_params(
+    pipeline: str, declared: Mapping[str, Param], given: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Coerce a caller's parameters; absent optional parameters are left out of the result.
+
+    Args:
+        pipeline: The pipeline key, for error messages.
+        declared: The pipeline's declarations.
+        given: Values by name; ``None`` counts as left out unless the parameter is nullable.
+
+    Raises:
+        ParameterError: an unknown name, a missing required parameter, or a value that does not fit.
+    """
+    if given is None:
+        given = {}
+    elif not isinstance(given, Mapping):
+        raise ParameterError(pipeline, "", f"params must be a mapping, got {describe(given)}")
+    for name in given:
+        if name not in declared:
+            raise ParameterError(
+                pipeline,
+                clip(str(name), 100),  # a caller's name, of any length
+                f"unknown parameter{did_you_mean(str(name), declared)}",
+                actual=describe(given[name]),
+            )
+    values: dict[str, Any] = {}
+    for name, param in declared.items():
+        value = given.get(name)
+        if value is not None or (param.nullable and name in given):
+            try:
+                values[name] = coerce(param, value)
+            except Invalid as exc:
+                raise ParameterError(
+                    pipeline,
+                    name + exc.where,
+                    exc.problem,
+                    expected=exc.expected or param.type_name,
+                    actual=exc.actual or describe(value),
+                ) from None
+        elif param.default is not MISSING:
+            values[name] = fresh(param.default)
+        elif not param.optional:
+            raise ParameterError(
+                pipeline,
+                name,
+                f"missing required parameter of type {param.type_name}",
+                expected=param.type_name,
+                actual="nothing" if name not in given else "None",
+            )
+    return values

@@ -16,8 +16,8 @@ from typing import Any
 from bson import Decimal128
 
 from pipereg.jsontext import extjson
-from pipereg.params.coerce import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, FIELD_MAX_LENGTH
-from pipereg.params.declaration import MISSING, Param
+from pipereg.params.declaration import Param
+from pipereg.params.values import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, FIELD_MAX_LENGTH, MISSING
 
 
 @dataclass(frozen=True)

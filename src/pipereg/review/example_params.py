@@ -18,7 +18,9 @@ from typing import Any
 
 from bson import Decimal128, ObjectId
 
-from pipereg.params.declaration import MISSING, Invalid, Param
+from pipereg.params.coerce import coerce
+from pipereg.params.declaration import Param
+from pipereg.params.values import MISSING, Invalid
 
 # CPython's regular expression parser: public as sre_parse until 3.10, re._parser since 3.11
 # (where importing sre_parse warns). Only example values depend on it, and each is checked.
@@ -84,7 +86,7 @@ def example_value(param: Param, name: str = "") -> Any:
     problems = []
     for candidate in _SYNTHESIZE[param.type](param, name):
         try:
-            return param.coerce(candidate)
+            return coerce(param, candidate)
         except Invalid as exc:
             problems.append(exc.problem)
     # The first candidate is the one built for the declaration: its failure says the most.

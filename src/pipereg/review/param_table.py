@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipereg.jsontext import extjson
-from pipereg.params.declaration import MISSING, Param
+from pipereg.params.declaration import Param
+from pipereg.params.values import MISSING
 
 
 @dataclass(frozen=True)
