@@ -10,7 +10,8 @@ import click
 
 from pipereg.errors import PipelineLoadError, PipeRegError
 from pipereg.jsontext import extjson
-from pipereg.load.discovery import SIZE_VAR, default_roots
+from pipereg.jsontext.read import SIZE_VAR
+from pipereg.load.discovery import default_roots
 from pipereg.registry import Registry
 
 USAGE_ERROR = 2

@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from pipereg.cli.app import InputError, input_errors, load_registry
+from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, load_registry
 from pipereg.cli.arguments import param_options, parse_params
 from pipereg.cli.database import connect, embedded
 from pipereg.jsontext import extjson
+from pipereg.load.discovery import size_limit
 
 
 @click.command()
@@ -80,7 +81,11 @@ def run(
         pipeline.prepare(params)  # report parameter errors before connecting
     if uri and data:
         raise InputError("--data seeds the embedded engine only; it cannot be used with --uri")
-    database = connect(uri, db_name) if uri else embedded(db_name, data)
+    database = (
+        connect(uri, db_name)
+        if uri
+        else embedded(db_name, data, size_limit(ctx.meta[MAX_FILE_BYTES]))
+    )
     dao = PipelineDAO(database, registry)
     try:
         results = dao.fetch_all(key, params)
