@@ -38,9 +38,12 @@ def declare(name: str, uses: list[Use], origin: Origin | None) -> tuple[dict[str
     kinds = {use.hole.type for use in uses if use.hole.type is not None}
     declared, optional_type = _annotation(origin.annotation if origin else None, line)
     default = _default(origin.default if origin else None)
-    if declared:
+    # A call around the value (ObjectId(x)) says what is sent; the annotation what is passed.
+    if declared and not kinds:
         kinds.add(declared["type"])
-    if default is not None and default[1] is not None:
+    elif declared and declared["type"] not in kinds:
+        declared = {}
+    if default is not None and default[1] is not None and not kinds:
         kinds.add(default[1])
     if len(kinds) > 1 and not kinds <= {"int", "long"}:
         raise Refused(line, f"{name} is used as {' and '.join(sorted(kinds))}")

@@ -101,7 +101,7 @@ class Scope:
         if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
             if isinstance(stmt, ast.For | ast.AsyncFor):
                 self._unknown(stmt.target, stmt.lineno, "a loop variable")
-            self._skip(stmt.body + stmt.orelse, stmt.lineno, "a loop changes it")
+            self._skip(stmt.body + stmt.orelse, stmt.lineno, "changed in a loop")
             self._find_calls(stmt.iter if not isinstance(stmt, ast.While) else stmt.test)
             return
         if isinstance(stmt, ast.With | ast.AsyncWith):
@@ -109,7 +109,7 @@ class Scope:
             return
         if isinstance(stmt, ast.Try):
             for handler in stmt.handlers:
-                self._skip(handler.body, handler.lineno, "an `except` branch changes it")
+                self._skip(handler.body, handler.lineno, "changed in an `except` branch")
             self.run(stmt.body + stmt.orelse + stmt.finalbody)
             return
         self._find_calls(stmt)
@@ -281,7 +281,7 @@ class Scope:
                     name = node.id
                     self.ambiguous[name] = Refused(line, f"{name}: {reason}")
                 if name is not None and name in self.containers:
-                    self.containers[name].refused = Refused(line, reason)
+                    self.containers[name].refused = Refused(line, f"{name}: {reason}")
 
     def _unknown(self, target: ast.expr, line: int, what: str) -> None:
         for node in ast.walk(target):
