@@ -76,7 +76,8 @@ def import_(
             )
     left_out = False
     for result in results:
-        for item in sorted([*result.refusals, *result.notes], key=_line):
+        reported: list[Refusal | Note] = [*result.refusals, *result.notes]
+        for item in sorted(reported, key=_line):
             click.echo(str(item), err=True)
         left_out = left_out or bool(result.refusals)
         if not result.pipelines:
