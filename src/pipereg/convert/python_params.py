@@ -21,6 +21,7 @@ _ANNOTATIONS = {
     "Decimal128": "decimal",
     "Int64": "long",
 }
+_MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping"})
 _SEQUENCES = frozenset({"list", "List", "Sequence", "tuple", "Tuple"})
 # An embedded placeholder renders as text the way str() writes these types (not dates or
 # bools: pipereg writes ISO-8601 with Z and true/false, Python 2024-01-01 00:00:00 and True).
@@ -48,7 +49,7 @@ def declare(name: str, uses: list[Use], origin: Origin | None) -> tuple[dict[str
     if len(kinds) > 1 and not kinds <= {"int", "long"}:
         raise Refused(line, f"{name} is used as {' and '.join(sorted(kinds))}")
     kind = "long" if "long" in kinds else next(iter(kinds), "string")
-    note = "" if kinds else f"typed string: nothing in the code shows the type of {name}"
+    notes = [] if kinds else [f"typed string: nothing in the code shows the type of {name}"]
     declaration: dict[str, Any] = declared if declared else {"type": kind}
     declaration.setdefault("type", kind)
     if any(use.embedded for use in uses) and declaration["type"] not in _EMBEDDABLE:
@@ -59,7 +60,7 @@ def declare(name: str, uses: list[Use], origin: Origin | None) -> tuple[dict[str
     if all(conditional):
         declaration["optional"] = True
         if origin is not None and origin.truthy:
-            note = f"`if {name}:` also skipped falsy values; pipereg leaves out only None"
+            notes.append(f"`if {name}:` also skipped falsy values; pipereg leaves out only None")
     elif default is not None:
         if default[0] is None:
             declaration["nullable"] = True
@@ -71,11 +72,11 @@ def declare(name: str, uses: list[Use], origin: Origin | None) -> tuple[dict[str
         raise Refused(line, f"re.escape({name}) outside a regular expression changes the value")
     if regex and declaration["type"] == "string":
         declaration["regex"] = True
-        note = (
+        notes.append(
             f"{name} goes into a regex unescaped in the original, so it is declared a pattern "
             f'("regex": true); use re.escape in the code, or drop "regex" to match it as text'
         )
-    return declaration, note
+    return declaration, "; ".join(notes)
 
 
 def _annotation(expr: ast.expr | None, line: int) -> tuple[dict[str, Any], bool]:
@@ -99,6 +100,11 @@ def _annotation(expr: ast.expr | None, line: int) -> tuple[dict[str, Any], bool]
     if isinstance(expr, ast.Subscript) and callee(expr.value) in _SEQUENCES:
         items, _ = _annotation(expr.slice, line)
         return ({"type": "array", "items": items} if items else {}), optional
+    if (
+        callee(expr) in _MAPPINGS
+        or callee(expr.value if isinstance(expr, ast.Subscript) else expr) in _MAPPINGS
+    ):
+        raise Refused(line, "a dict passed in whole: pipereg objects declare their properties")
     kind = _ANNOTATIONS.get(callee(expr))
     return ({"type": kind} if kind else {}), optional
 
