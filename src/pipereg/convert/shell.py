@@ -118,7 +118,7 @@ class _Reader:
             self.refusals.append(Refusal(self.path, exc.line, f"{name}: {exc.reason}"))
             return
         tag = option_values.pop("_tag", None)
-        name = self._name(variable, tag, collection or "pipeline")
+        name = self._name(variable, tag, collection or self.collection or "pipeline")
         try:
             if collection is None:
                 collection = self.collection
