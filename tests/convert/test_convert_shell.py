@@ -1,4 +1,4 @@
-"""mongosh and Compass syntax converted, then rendered: the BSON values the shell literals denote."""
+"""mongosh and Compass syntax converted, then rendered: the BSON the shell literals denote."""
 
 from __future__ import annotations
 

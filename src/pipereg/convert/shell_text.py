@@ -37,13 +37,18 @@ def statement(collection: str, stages: list[Any], options: Mapping[str, Any]) ->
     return f"db.getCollection({json.dumps(collection)}).aggregate({', '.join(args)})\n"
 
 
-def _value(value: Any, depth: int) -> str:
+def _value(value: Any, depth: int, prefix: int = 0) -> str:
+    # ``prefix``: the columns the key takes before the value on its line.
     inline = _inline(value)
-    if len(inline) + len(_INDENT) * depth <= WIDTH or not isinstance(value, dict | list):
+    fits = len(inline) + len(_INDENT) * (depth - 1) + prefix + 1 <= WIDTH
+    if fits or not isinstance(value, dict | list):
         return inline
     pad, inner = _INDENT * (depth - 1), _INDENT * depth
     if isinstance(value, dict):
-        members = [f"{inner}{json.dumps(k)}: {_value(v, depth + 1)}" for k, v in value.items()]
+        members = [
+            f"{inner}{json.dumps(k)}: {_value(v, depth + 1, len(json.dumps(k)) + 2)}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(members) + f"\n{pad}}}"
     items = [f"{inner}{_value(item, depth + 1)}" for item in value]
     return "[\n" + ",\n".join(items) + f"\n{pad}]"
