@@ -118,3 +118,14 @@ def test_js_numbers_become_what_mongosh_sends() -> None:
     (pipeline,) = result.pipelines
     match = pipeline.stages[0]["$match"]
     assert [type(v) for v in match.values()] == [int, int, float, float, float]
+
+
+def test_options_of_a_statement_are_kept_in_file_form() -> None:
+    result = _read(FIXTURES / "compass.mongodb")
+    options = {p.name: p.options for p in result.pipelines}
+    assert options["paymentsAndRefunds"] == {"maxTimeMS": 30000}
+    assert options["runningTotal"] == {"hint": {"customer_id": 1, "at": 1}, "batchSize": 500}
+    assert options["payments"] == {
+        "comment": "weekly payments check",
+        "collation": {"locale": "en", "strength": 2},
+    }

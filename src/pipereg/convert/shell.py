@@ -32,6 +32,7 @@ _COLLECTION_CALLS = frozenset({"getCollection", "get_collection"})
 _OPTIONS = frozenset(
     {"allowDiskUse", "maxTimeMS", "batchSize", "collation", "hint", "let", "comment"}
 )
+_COUNTS = frozenset({"maxTimeMS", "batchSize"})
 # The tag `pipereg render` and the DAO put first in the comment: pipereg:<key>@<version> fp:<hex>.
 _TAG = re.compile(r"pipereg:(?P<key>[\w.-]+)@\d+ fp:[0-9a-f]+ ?")
 MISSING_PARSER = "reading mongosh syntax needs the JavaScript parser: pip install 'pipereg[import]'"
@@ -153,6 +154,10 @@ class _Reader:
                 kept["_tag"] = match["key"].rsplit(".", 1)[-1]
                 if option[match.end() :]:
                     kept[key] = option[match.end() :]
+                continue
+            if key in _COUNTS and isinstance(option, dict) and "$numberLong" in option:
+                # NumberLong(30000): a count either way, and the file's options take a number.
+                kept[key] = int(option["$numberLong"])
                 continue
             kept[key] = option
         return kept
