@@ -19,6 +19,13 @@ from pipereg.load.discovery import size_limit
 @click.option(
     "--full", is_flag=True, help="Print the collection and options (as the DAO sends them) too."
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "shell"]),
+    default="json",
+    help="json (Extended JSON, the default) or shell: the mongosh statement the DAO would run.",
+)
 @click.pass_context
 def render(
     ctx: click.Context,
@@ -27,6 +34,7 @@ def render(
     params_json: str | None,
     canonical: bool,
     full: bool,
+    output_format: str,
 ) -> None:
     """Render a pipeline with parameters and print it as Extended JSON."""
     from pipereg.dao import prepare_call  # noqa: PLC0415
@@ -36,6 +44,11 @@ def render(
         pipeline = registry.get(key)
         params = parse_params(pipeline, pairs, params_json)
         call = prepare_call(registry, key, params, {})
+    if output_format == "shell":
+        from pipereg.convert.shell_text import statement  # noqa: PLC0415
+
+        click.echo(statement(call.collection, call.stages, call.options), nl=False)
+        return
     output: Any = call.stages
     if full:  # what the DAO sends: collection, stages and options with the tagged comment
         output = {"collection": call.collection, "pipeline": call.stages, "options": call.options}
