@@ -18,7 +18,7 @@ from pipereg.cli import main
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "convert"
 REPOSITORY = Path(__file__).parent.parent.parent
 EXAMPLE_PARAMS: dict[str, list[dict[str, Any]]] = json.loads(
-    (REPOSITORY / "tests" / "example_params.json").read_text(encoding="utf-8")
+    (REPOSITORY / "tests" / "fixtures" / "example_params.json").read_text(encoding="utf-8")
 )
 
 

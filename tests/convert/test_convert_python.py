@@ -13,10 +13,10 @@ from bson import Decimal128, json_util
 from convert_oracle import original
 
 import pipereg
-from pipereg import extjson
 from pipereg.convert.output import file_text, lint
 from pipereg.convert.python_source import read_python
-from pipereg.fmt import format_text
+from pipereg.jsontext import extjson
+from pipereg.review.fmt import format_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "convert" / "python"
 SOURCES = sorted(FIXTURES.glob("*.py"))

@@ -11,10 +11,10 @@ import pytest
 from bson import json_util
 
 import pipereg
-from pipereg import extjson
 from pipereg.convert.output import file_text, lint
 from pipereg.convert.shell import read_shell
-from pipereg.fmt import format_text
+from pipereg.jsontext import extjson
+from pipereg.review.fmt import format_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "convert" / "shell"
 SOURCES = sorted([*FIXTURES.glob("*.js"), *FIXTURES.glob("*.mongodb")])

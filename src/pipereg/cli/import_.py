@@ -14,13 +14,14 @@ from pathlib import Path
 
 import click
 
-from pipereg.cli.app import InputError, plural, roots
+from pipereg.cli.app import InputError, roots
 from pipereg.cli.output import replace_file
 from pipereg.convert.model import Note, Refusal, SourceError, SourceResult
 from pipereg.convert.output import file_text, lint, module_from_stem, target, valid_module
 from pipereg.convert.python_source import read_python
 from pipereg.convert.shell import ParserMissing, read_shell
 from pipereg.errors import Problem
+from pipereg.messages import plural
 
 LEFT_OUT = 1
 _SHELL_SUFFIXES = frozenset({".js", ".mongodb"})

@@ -1,8 +1,8 @@
 """A source's converted pipelines as one pipeline file: canonical, versioned, linted.
 
-The text is laid out by :mod:`pipereg.fmt` (the layout ``pipereg fmt`` writes, so formatting
-the file changes nothing) and checked by the loader that serves it, so every finding is known
-before the file is written.
+The text is laid out by :mod:`pipereg.review.fmt` (the layout ``pipereg fmt`` writes, so
+formatting the file changes nothing) and checked by the loader that serves it, so every finding
+is known before the file is written.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import re
 from pathlib import Path, PurePosixPath
 
 from pipereg.convert.model import SourceResult
-from pipereg.discovery import SourceFile
 from pipereg.errors import Problem
-from pipereg.fmt import format_text
+from pipereg.load.discovery import SourceFile
 from pipereg.registry import load_sources
+from pipereg.review.fmt import format_text
 
 FORMAT_VERSION = 1
 _MODULE = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")

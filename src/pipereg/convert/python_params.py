@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from pipereg.bson_limits import fits_int32
 from pipereg.convert.python_scope import Origin
 from pipereg.convert.python_values import callee, value
 from pipereg.convert.template import Lit, Refused, Use
 
-INT32 = 2**31
 _ANNOTATIONS = {
     "int": "int",
     "str": "string",
@@ -125,7 +125,7 @@ def _default(expr: ast.expr | None) -> tuple[Any, str | None] | None:
     if isinstance(literal, bool):
         return literal, "bool"
     if isinstance(literal, int):
-        return literal, "int" if -INT32 <= literal < INT32 else "long"
+        return literal, "int" if fits_int32(literal) else "long"
     if isinstance(literal, float):
         return literal, "double"
     if isinstance(literal, str):

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from bson import ObjectId
 
+from pipereg.bson_limits import fits_int64
 from pipereg.convert.template import Arr, Hole, Lit, Member, Node, Obj, Refused, Text, escape_text
 
-INT64 = 2**63
 # One-argument calls that say what type their argument's value is: the call's result is what the
 # original sends, and a parameter of that type renders the same value.
 _TYPED_CALLS = {
@@ -113,7 +113,7 @@ def constant(expr: ast.Constant) -> Any:
     if item is None or isinstance(item, bool | float):
         return item
     if isinstance(item, int):
-        if not -INT64 <= item < INT64:
+        if not fits_int64(item):
             raise Refused(expr.lineno, f"{item} does not fit a 64-bit integer")
         return item
     raise Refused(expr.lineno, f"`{ast.unparse(expr)}`: BSON has no such value")

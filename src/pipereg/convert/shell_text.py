@@ -22,8 +22,9 @@ from typing import Any
 
 from bson import Binary, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 
+from pipereg.bson_limits import fits_int32
+
 WIDTH = 100
-INT32 = 2**31
 _INDENT = "  "
 _UUID_SUBTYPE = 4
 _NOT_LITERAL = re.compile(r"[/\n\r\u2028\u2029]|\\$|\(\?[^:=!<]")
@@ -68,7 +69,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, Int64):
         return f'NumberLong("{int(value)}")'
     if isinstance(value, int):
-        return str(value) if -INT32 <= value < INT32 else f'NumberLong("{value}")'
+        return str(value) if fits_int32(value) else f'NumberLong("{value}")'
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return f'Double("{value}")'.replace("inf", "Infinity").replace("nan", "NaN")

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
+from pipereg.bson_limits import fits_int32, fits_int64
+
 if TYPE_CHECKING:
     from tree_sitter import Node as Syntax
     from tree_sitter import Parser
 
-from pipereg.convert.python_values import INT64, date_text
+from pipereg.convert.python_values import date_text
 from pipereg.convert.template import Arr, Lit, Member, Node, Obj, Refused, escape_text
 
-INT32 = 2**31
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
@@ -162,13 +163,13 @@ def _number(text: str, line: int) -> Any:
     number = -number if negative else number
     # What js-bson sends: an integer in int32's range as an int32, any other number (and -0)
     # as a double.
-    if number.is_integer() and -INT32 <= number < INT32 and not (negative and number == 0):
+    if number.is_integer() and fits_int32(number) and not (negative and number == 0):
         return int(number)
     return number
 
 
 def _long(number: int, line: int) -> dict[str, str]:
-    if not -INT64 <= number < INT64:
+    if not fits_int64(number):
         raise Refused(line, f"{number} does not fit a 64-bit integer")
     return {"$numberLong": str(number)}
 
@@ -288,7 +289,7 @@ def _number_long(args: list[Syntax], line: int) -> dict[str, str]:
 def _number_int(args: list[Syntax], line: int) -> int:
     (given,) = _scalar(args, line)
     number = int(given)
-    if not -INT32 <= number < INT32 or (isinstance(given, float) and given != number):
+    if not fits_int32(number) or (isinstance(given, float) and given != number):
         raise Refused(line, f"NumberInt({given}) is not a 32-bit integer")
     return number
 
