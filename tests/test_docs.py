@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +169,17 @@ def test_the_files_a_page_writes_lint_clean_and_their_cases_pass(
 
 def test_the_walk_throughs_are_the_pages_that_write_files() -> None:
     assert [page_id(page) for page in PAGES_WITH_FILES] == ["README.md", "docs/getting-started.md"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_every_whole_json_document_parses(page: Path) -> None:
+    # Blocks that show members out of context ("fragments": {...}) do not open with a bracket.
+    for block in blocks(page):
+        if block.language == "json" and block.text.lstrip()[:1] in {"{", "["}:
+            try:
+                json.loads(block.text)
+            except json.JSONDecodeError as exc:
+                pytest.fail(f"{page_id(page)}:{block.line + exc.lineno - 1}: {exc.msg}")
 
 
 def test_the_changelog_names_every_moved_module_path() -> None:
