@@ -47,3 +47,12 @@ def test_the_readme_stays_a_front_door() -> None:
     # the first pipeline and where to read on.
     lines = (REPO / "README.md").read_text(encoding="utf-8").count("\n")
     assert lines <= 250
+
+
+def test_the_readme_links_to_files_that_exist() -> None:
+    # mkdocs --strict checks the links of docs/; the README is outside the site, so here.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme)
+    assert len(targets) >= 12
+    for target in targets:
+        assert (REPO / target).is_file(), target
