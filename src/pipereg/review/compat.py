@@ -38,7 +38,7 @@ class Change:
     message: str
 
 
-# Every kind of change, with whether it is breaking; the README's table follows this one.
+# Every kind of change, with whether it is breaking; the table in docs/cli.md follows this one.
 KINDS: dict[str, str] = {
     "pipeline-added": "compatible",
     "pipeline-removed": "breaking",
