@@ -14,14 +14,15 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from bson import Decimal128, Int64, ObjectId, json_util
 
 from pipereg import codes
 from pipereg.errors import Finding, Severity
+from pipereg.fragments.fragment import INCLUDE, Fragment, Kind
 from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, format_json_path
 from pipereg.messages import did_you_mean, show
@@ -29,11 +30,6 @@ from pipereg.params.coerce import coerce
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING, Invalid
 
-if TYPE_CHECKING:
-    from pipereg.fragments.collect import Expander, Fragment
-
-Kind = Literal["stages", "document"]
-INCLUDE = "$include"
 _WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 _KINDS = {"stages": "a list of stages", "document": "an object"}
 _TOKEN = re.compile(r"<<<<|<<([A-Za-z_][A-Za-z0-9_]*)>>")
@@ -91,6 +87,48 @@ class Origin:
         return f" (in fragment {key!r}, {file} {format_json_path(inner)}{via})"
 
 
+class Library:
+    """What every walk of one load shares: the fragments, and the bookkeeping of inlining them.
+
+    The walks of one load (one per pipeline, one per fragment checked) read and update it; it
+    knows nothing of who asks. :class:`~pipereg.fragments.collect.Expander` holds one.
+    """
+
+    def __init__(self, fragments: Iterable[Fragment], unusable: Iterable[str] = ()) -> None:
+        """Index ``fragments`` by key; ``unusable`` modules' fragments are skipped quietly."""
+        self.fragments: dict[str, Fragment] = {}
+        for fragment in fragments:
+            self.fragments.setdefault(fragment.key, fragment)
+        self.unusable = {f"{module}." for module in unusable}
+        self.broken: set[str] = set()
+        self.used: dict[str, None] = {}
+        # The fragments being inlined, outermost first, whichever walk is inlining each.
+        self.chain: list[str] = []
+        self.too_deep = False
+        self._findings: dict[str, list[Finding]] = {}
+
+    def check_fragment(self, fragment: Fragment) -> list[Finding]:
+        """The problems of the includes inside one fragment, located in its file (memoized)."""
+        key = fragment.key
+        if key not in self._findings:
+            # While it is being checked it counts as usable: a cycle back to it is reported by
+            # the walk that meets it, with the whole cycle named.
+            self._findings[key] = []
+            walk = Walk(self, fragment.module, fragment.params, ())
+            walk.body(fragment, Origin(fragment.at), {n: Rename(n) for n in fragment.params})
+            self._findings[key] = walk.findings
+            if walk.failed or walk.skipped:
+                self.broken.add(key)
+        return self._findings[key]
+
+    def usable(self, key: str) -> bool:
+        """Whether ``key`` can be inlined: it and what it includes have no problems."""
+        if key in self.broken or any(key.startswith(m) for m in self.unusable):
+            return False
+        self.check_fragment(self.fragments[key])
+        return key not in self.broken
+
+
 class Walk:
     """One expansion, of a pipeline's stages or of a fragment checked on its own.
 
@@ -100,9 +138,9 @@ class Walk:
     """
 
     def __init__(
-        self, expander: Expander, module: str, params: Mapping[str, Param], stack: tuple[str, ...]
+        self, library: Library, module: str, params: Mapping[str, Param], stack: tuple[str, ...]
     ) -> None:
-        self.expander = expander
+        self.library = library
         self.module = module
         self.params = params
         self.stack = stack
@@ -126,7 +164,7 @@ class Walk:
         # itself an include (an alias) is what it includes. None when that include fails.
         saved = self.module, self.stack
         self.module, self.stack = fragment.module, (*self.stack, fragment.key)
-        self.expander.chain.append(fragment.key)
+        self.library.chain.append(fragment.key)
         try:
             if fragment.kind == "document" and _is_include(fragment.body):
                 return self.include(fragment.body, origin, env, "document")
@@ -134,7 +172,7 @@ class Walk:
             return self.node(fragment.body, origin, env, stage_list=stage_list), origin
         finally:
             self.module, self.stack = saved
-            self.expander.chain.pop()
+            self.library.chain.pop()
 
     def node(
         self,
@@ -298,12 +336,12 @@ class Walk:
             )
             return None
         key = reference if "." in reference else f"{self.module}.{reference}"
-        fragment = self.expander.fragments.get(key)
+        fragment = self.library.fragments.get(key)
         if fragment is None:
-            if any(key.startswith(m) for m in self.expander.unusable):
+            if any(key.startswith(m) for m in self.library.unusable):
                 self.skipped = True
                 return None
-            known = [k.removeprefix(f"{self.module}.") for k in self.expander.fragments]
+            known = [k.removeprefix(f"{self.module}.") for k in self.library.fragments]
             self.fail(
                 site,
                 codes.UNKNOWN_FRAGMENT,
@@ -311,20 +349,20 @@ class Walk:
             )
             return None
         self.includes[key] = None
-        self.expander.used[key] = None
+        self.library.used[key] = None
         if key in self.stack:
             cycle = " -> ".join((*self.stack[self.stack.index(key) :], key))
             self.fail(site, codes.FRAGMENT_CYCLE, f"include cycle: {cycle}")
             return None
-        if len(self.expander.chain) >= INCLUDE_DEPTH:
+        if len(self.library.chain) >= INCLUDE_DEPTH:
             # The chain of fragments being inlined, across the checks of each (``stack`` is
             # one walk's): said once per load, where it first gets too deep (a chain 200 long
             # would otherwise be said again from each 32nd fragment on).
             self.skipped = True
-            if self.expander.too_deep:
+            if self.library.too_deep:
                 return None
-            self.expander.too_deep = True
-            chain = [*self.expander.chain, key]
+            self.library.too_deep = True
+            chain = [*self.library.chain, key]
             if len(chain) > 6:
                 chain[2:-2] = [f"... ({len(chain) - 4} more)"]
             self.fail(
@@ -333,7 +371,7 @@ class Walk:
                 f"includes nested more than {INCLUDE_DEPTH} levels deep: {' -> '.join(chain)}",
             )
             return None
-        if not self.expander.usable(key):
+        if not self.library.usable(key):
             self.skipped = True
             return None
         if expected is not None and fragment.kind != expected:

@@ -25,7 +25,7 @@ from pipereg.check import schema
 from pipereg.compile import template
 from pipereg.errors import Finding, Problem
 from pipereg.fragments import collect as fragments
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.jsontext.parse import (
     Parsed,
     ParseFailure,

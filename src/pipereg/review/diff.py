@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pipereg.errors import Problem
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.pipeline import Pipeline
 from pipereg.review.compat import Change, param_changes
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipereg.errors import PipelineLoadError, Problem, RevisionError
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.load.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
 from pipereg.pipeline import Pipeline
 from pipereg.registry import load_sources
