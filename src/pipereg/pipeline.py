@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipereg.compile import template
 from pipereg.compile.codegen import OptionsFunction, StagesFunction, compile_options, compile_stages
@@ -16,6 +16,9 @@ from pipereg.errors import ParameterError, clip, did_you_mean
 from pipereg.params.coerce import Invalid, describe
 from pipereg.params.declaration import Param, coerce_params
 from pipereg.params.text import parse_text
+
+if TYPE_CHECKING:
+    from pipereg.params.model import ParamsModel
 
 TAG_PREFIX = "pipereg:"
 
@@ -133,6 +136,22 @@ class Pipeline:
         """Render stages and options together, coercing the parameters once."""
         values = coerce_params(self.key, self.params, params)
         return self._stages(values), self._options(values)
+
+    def params_model(self) -> type[ParamsModel]:
+        """A pydantic v2 model of the parameters, for request validation (the ``pydantic`` extra).
+
+        It accepts exactly what :meth:`render` accepts, with each declaration's constraints,
+        defaults, nullability and description in its JSON Schema; ``model.to_params()`` gives
+        what the request set, ready for ``render`` or a DAO. Built on first use, then kept.
+        See :mod:`pipereg.params.model`.
+        """
+        return self._params_model
+
+    @functools.cached_property
+    def _params_model(self) -> type[ParamsModel]:
+        from pipereg.params.model import params_model  # noqa: PLC0415 - pydantic is optional
+
+        return params_model(self.key, self.params)
 
     def parse_text(self, values: Mapping[str, str | Sequence[str]]) -> dict[str, Any]:
         """Parameters written as text (query strings, form fields, environment), by declared type.
