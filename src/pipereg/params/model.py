@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 from pipereg.params.coerce import FIELD_MAX_LENGTH, INT32, INT64, MISSING, Invalid, fresh
 from pipereg.params.declaration import Param
 
-__all__ = ["ParamsModel", "json_schema", "json_value", "params_model"]
+__all__ = ["ParamsModel", "attribute_name", "json_schema", "json_value", "params_model"]
 
 
 class ParamsModel(BaseModel):
@@ -76,6 +76,11 @@ def model_name(key: str) -> str:
     """``orders.daily_revenue`` -> ``OrdersDailyRevenueParams``."""
     words = re.split(r"[^A-Za-z0-9]+", key)
     return "".join(w[:1].upper() + w[1:] for w in words if w) + "Params"
+
+
+def attribute_name(name: str, taken: set[str]) -> str:
+    """The model's attribute for parameter ``name`` (``pipereg stubs`` writes the same ones)."""
+    return _attribute(name, taken)
 
 
 def _attribute(name: str, taken: set[str]) -> str:
