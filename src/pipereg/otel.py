@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from opentelemetry import metrics, trace
+from opentelemetry import context, metrics, trace
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
@@ -145,12 +145,15 @@ def _sync_wrapper(telemetry: _Telemetry, method: str) -> Callable[..., Any]:
         if not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
         call = telemetry.start(instance, args, kwargs)
-        with trace.use_span(call.span, end_on_exit=False):
-            try:
-                result = wrapped(*args, **kwargs)
-            except BaseException as error:
-                call.end(None, error, method)
-                raise
+        # attach/detach rather than trace.use_span: the same, without a generator per call.
+        token = context.attach(trace.set_span_in_context(call.span))
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.end(None, error, method)
+            raise
+        finally:
+            context.detach(token)
         call.end(result, None, method)
         return result
 
@@ -162,12 +165,15 @@ def _async_wrapper(telemetry: _Telemetry, method: str) -> Callable[..., Any]:
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
         call = telemetry.start(instance, args, kwargs)
-        with trace.use_span(call.span, end_on_exit=False):
-            try:
-                result = await wrapped(*args, **kwargs)
-            except BaseException as error:
-                call.end(None, error, method)
-                raise
+        # attach/detach rather than trace.use_span: the same, without a generator per call.
+        token = context.attach(trace.set_span_in_context(call.span))
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.end(None, error, method)
+            raise
+        finally:
+            context.detach(token)
         call.end(result, None, method)
         return result
 
