@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipereg.cli.app import InputError, load_registry, plural, table
 from pipereg.cli.database import connect
-from pipereg.explain.profile import Entry, PipelineStats, Report, from_profiler, summarise
-from pipereg.explain.slowlog import LogReading, read_log
-from pipereg.review.catalog import locate_pipelines
+
+if TYPE_CHECKING:
+    from pipereg.explain.profile import Entry, PipelineStats, Report
 
 # What the report reads of a profiler document.
 _PROFILE_FIELDS = dict.fromkeys(
@@ -48,6 +48,10 @@ def profile(
         )
     if uri and not db_name:
         raise InputError("--uri needs --db NAME: the profiler is kept per database")
+    # Imported here, as the other commands that read servers do: keeps every command's start fast.
+    from pipereg.explain.profile import summarise  # noqa: PLC0415
+    from pipereg.review.catalog import locate_pipelines  # noqa: PLC0415
+
     registry = load_registry(ctx)
     entries: list[Entry] = []
     for path in logs:
@@ -65,6 +69,8 @@ def profile(
 
 
 def _log_entries(path: str) -> list[Entry]:
+    from pipereg.explain.slowlog import LogReading, read_log  # noqa: PLC0415
+
     reading = LogReading()
     try:
         entries = list(read_log(path, reading))
@@ -84,6 +90,8 @@ def _log_entries(path: str) -> list[Entry]:
 
 def _profiler_entries(uri: str, db_name: str | None) -> Iterator[Entry]:
     from pymongo.errors import PyMongoError  # noqa: PLC0415
+
+    from pipereg.explain.profile import from_profiler  # noqa: PLC0415
 
     database = connect(uri, db_name)
     try:
