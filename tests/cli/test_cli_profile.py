@@ -102,3 +102,18 @@ def test_a_truncated_gzip_log_is_an_input_error(log: Path, tmp_path: Path) -> No
     result = profile("--log", str(torn))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"pipereg: --log {torn}: cannot read")
+
+
+def test_large_totals_and_fractions_read_plainly(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"msg": "Slow query", "attr": {"command": {"comment": "pipereg:x.y@1"},
+                                                  "durationMillis": ms}})
+        for ms in (1_250_000, 0.25)
+    ]  # fmt: skip
+    log = tmp_path / "big.log"
+    log.write_text("\n".join(lines), encoding="utf-8")
+    result = profile("--log", str(log))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].split()[:6] == [
+        "x.y@1", "2", "1250000", "0.2", "1250000", "1250000",
+    ]  # fmt: skip

@@ -129,7 +129,10 @@ def _cells(stats: PipelineStats) -> list[str]:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, int) or value >= 100 else f"{value:.1f}"
+    # Milliseconds: whole from 100 up (a day's total runs to millions, never in e-notation).
+    if isinstance(value, int) or value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
 
 
 def print_text(report: Report) -> None:
