@@ -292,8 +292,14 @@ class PipelineDAO:
         registry: pipereg.Registry | None = None,
         *,
         driver: SyncDriver | None = None,
+        slow_ms: float | None = None,
     ) -> None:
-        self.dao = pipereg.PipelineDAO(database, registry, driver=driver)
+        self.dao = pipereg.PipelineDAO(
+            database,
+            registry,
+            driver=driver,
+            slow_ms=slow_ms,
+        )
 
     @property
     def database(self) -> Any:
@@ -618,8 +624,14 @@ class AsyncPipelineDAO:
         registry: pipereg.Registry | None = None,
         *,
         driver: AsyncDriver | None = None,
+        slow_ms: float | None = None,
     ) -> None:
-        self.dao = pipereg.AsyncPipelineDAO(database, registry, driver=driver)
+        self.dao = pipereg.AsyncPipelineDAO(
+            database,
+            registry,
+            driver=driver,
+            slow_ms=slow_ms,
+        )
 
     @property
     def database(self) -> Any:

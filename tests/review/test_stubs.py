@@ -396,3 +396,11 @@ def test_header_names_each_source_on_its_own_comment_line() -> None:
         "#   pipelines\n"
         "#   odd\\nroot\n"  # a newline in a path cannot end the comment
     )
+
+
+def test_the_typed_daos_pass_slow_ms_on(typed: ModuleType) -> None:
+    import mongomock
+
+    database = mongomock.MongoClient()["shop"]
+    assert typed.PipelineDAO(database, slow_ms=250).dao.slow_ms == 250
+    assert typed.PipelineDAO(database).dao.slow_ms is None
