@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from pipereg.bson_limits import NESTING_LIMIT
-from pipereg.compile.template import NAME, WHOLE, WRAPPER_KEY, SiteKind
+from pipereg.compile.placeholders import WHOLE, WHOLE_JSON_STRING, tokens
+from pipereg.compile.template import WRAPPER_KEY, SiteKind
 from pipereg.jsontext.extjson import WRAPPER_KEYS
 from pipereg.jsontext.parse import compact
 
@@ -33,7 +34,7 @@ _SPECIAL_KEY = re.compile(
 )
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
-_WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
+_WHOLE_STRING = WHOLE_JSON_STRING
 
 
 # Mark(name, kind, dollar) without NamedTuple's Python-level __new__: a few thousand per load.
@@ -158,19 +159,12 @@ def _marks_string_by_string(text: str) -> list[Mark] | None:
 def _embedded(text: str) -> list[str] | None:
     # The placeholders embedded in a string as _string() reads it; None where it reports one.
     names: list[str] = []
-    pos = 0
-    while True:
-        start = text.find("<<", pos)
-        if start < 0:
-            return names
-        if text.startswith("<<<<", start):
-            pos = start + 4
-            continue
-        end = text.find(">>", start + 2)
-        if end < 0 or not NAME.match(text[start + 2 : end]):
+    for token in tokens(text):
+        if token.error is not None:
             return None
-        names.append(text[start + 2 : end])
-        pos = end + 2
+        if token.name is not None:
+            names.append(token.name)
+    return names
 
 
 @dataclass(frozen=True, slots=True)

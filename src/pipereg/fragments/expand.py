@@ -21,6 +21,7 @@ from typing import Any
 from bson import Decimal128, Int64, ObjectId, json_util
 
 from pipereg import codes
+from pipereg.compile.placeholders import TOKEN, WHOLE
 from pipereg.errors import Finding, Severity
 from pipereg.fragments.fragment import INCLUDE, Fragment, Kind
 from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
@@ -30,9 +31,7 @@ from pipereg.params.coerce import coerce
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING, Invalid
 
-_WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 _KINDS = {"stages": "a list of stages", "document": "an object"}
-_TOKEN = re.compile(r"<<<<|<<([A-Za-z_][A-Za-z0-9_]*)>>")
 # Far more than any real reuse needs, and far less than would exhaust the stack: each level
 # costs the walks a few frames, and content inlined this deep is deep already.
 INCLUDE_DEPTH = 32
@@ -280,7 +279,7 @@ class Walk:
         return result
 
     def string(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
-        whole = _WHOLE.match(text)
+        whole = WHOLE.match(text)
         if whole:
             binding = env.get(whole.group(1))
             if isinstance(binding, Rename):
@@ -293,7 +292,7 @@ class Walk:
         return self.text(text, origin, env)
 
     def key(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
-        whole = _WHOLE.match(text)
+        whole = WHOLE.match(text)
         if whole and env.get(whole.group(1)) is _ABSENT:
             return _ABSENT
         return self.text(text, origin, env)
@@ -314,7 +313,7 @@ class Walk:
                 )
             return match.group(0)
 
-        return _TOKEN.sub(substitute, text)
+        return TOKEN.sub(substitute, text)
 
     def include(
         self,
@@ -441,7 +440,7 @@ class Walk:
                 f'{label} ({param.type_name}) is not bound in "with"',
             )
             return None
-        whole = _WHOLE.match(value) if type(value) is str else None
+        whole = WHOLE.match(value) if type(value) is str else None
         if whole:
             outer = self.params.get(whole.group(1))
             if outer is None:
