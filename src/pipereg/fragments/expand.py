@@ -26,8 +26,9 @@ from pipereg.errors import Finding, Severity
 from pipereg.fragments.fragment import INCLUDE, Fragment, Kind
 from pipereg.jsontext.extjson import RELAXED, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, format_json_path
-from pipereg.messages import did_you_mean, show
+from pipereg.messages import did_you_mean
 from pipereg.params.coerce import coerce
+from pipereg.params.compatibility import unmet
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING, Invalid
 
@@ -520,7 +521,7 @@ def mismatch(outer: Param, inner: Param) -> str:
         return "that is nullable and the fragment's is not"
     if not outer.always_present and inner.always_present:
         return "that is optional and the fragment's must be given"
-    looser = _looser(outer, inner)
+    looser = unmet(outer, inner)
     if looser:
         return f"that allows values the fragment refuses ({looser}); declare it too"
     if outer.items is not None and inner.items is not None:
@@ -534,44 +535,6 @@ def mismatch(outer: Param, inner: Param) -> str:
         if found:
             return f"property {name!r} differs: {found}"
     return ""
-
-
-def _looser(outer: Param, inner: Param) -> str:
-    # The first constraint of ``inner`` that ``outer`` does not declare at least as tightly: the
-    # fragment's constraints must hold for every value a caller passes through the binding.
-    if inner.minimum is not None and (
-        outer.minimum is None or _ordered(outer.minimum) < _ordered(inner.minimum)
-    ):
-        return f"minimum {show(inner.minimum)}"
-    if inner.maximum is not None and (
-        outer.maximum is None or _ordered(outer.maximum) > _ordered(inner.maximum)
-    ):
-        return f"maximum {show(inner.maximum)}"
-    if inner.enum is not None and (
-        outer.enum is None
-        or not all(any(type(v) is type(w) and v == w for w in inner.enum) for v in outer.enum)
-    ):
-        return "enum " + ", ".join(show(v) for v in inner.enum)
-    for label, least, most in (
-        ("minLength", outer.min_length, inner.min_length),
-        ("minItems", outer.min_items, inner.min_items),
-    ):
-        if most is not None and (least is None or least < most):
-            return f"{label} {most}"
-    for label, mine, theirs in (
-        ("maxLength", outer.max_length, inner.max_length),
-        ("maxItems", outer.max_items, inner.max_items),
-    ):
-        if theirs is not None and (mine is None or mine > theirs):
-            return f"{label} {theirs}"
-    if inner.pattern is not None and outer.pattern != inner.pattern:
-        return f"pattern {inner.pattern!r}"
-    return ""
-
-
-def _ordered(value: Any) -> Any:
-    # Decimal128 has no ordering of its own.
-    return value.to_decimal() if isinstance(value, Decimal128) else value
 
 
 def _from_json(value: Any) -> Any:
