@@ -80,7 +80,7 @@ class LoadedFile:
 def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFile:
     """Load, validate and compile every pipeline in one file, on its own.
 
-    Includes resolve among the file's own fragments only; :func:`pipereg.registry.load_sources`
+    Includes resolve among the file's own fragments only; :func:`pipereg.load.sources.load_sources`
     loads several files whose includes cross modules. A file larger than ``max_file_bytes``
     (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a PR004 problem, told from its size
     before any byte is read.
