@@ -14,8 +14,7 @@ from typing import Any, Literal, TypeAlias, TypedDict, overload
 import bson
 
 import pipereg
-from pipereg.adapters import AsyncDriver, SyncDriver
-from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
+from pipereg import AsyncDriver, AsyncPipelineCursor, PipelineCursor, SyncDriver
 
 # What parameters of these types accept besides the type itself (see pipereg's coercion).
 DateValue: TypeAlias = datetime.datetime | datetime.date | str  # str: ISO-8601

@@ -106,8 +106,7 @@ def _imports(body: str) -> str:
         "import bson",
         "",
         "import pipereg",
-        "from pipereg.adapters import AsyncDriver, SyncDriver",
-        "from pipereg.cursor import AsyncPipelineCursor, PipelineCursor",
+        "from pipereg import AsyncDriver, AsyncPipelineCursor, PipelineCursor, SyncDriver",
     ]
     return "\n".join(lines)
 
@@ -490,7 +489,7 @@ def _models(by_key: Mapping[str, Pipeline], names: _Names) -> str:
     head = [
         "if TYPE_CHECKING:",
         *([f"{INDENT}from pydantic import Field", ""] if aliased else []),
-        f"{INDENT}from pipereg.params.model import ParamsModel",
+        f"{INDENT}from pipereg import ParamsModel",
     ]
     runtime = [
         "else:",
