@@ -134,3 +134,30 @@ def test_the_plugin_runs_cases_on_the_server(
     monkeypatch.setenv("PIPEREG_TEST_MONGODB_URI", wire_uri)
     result = pytester.runpytest(*options)
     result.assert_outcomes(passed=1, failed=1)
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"$out": {"db": "TARGET", "coll": "copy"}},
+        {"$merge": {"into": {"db": "TARGET", "coll": "copy"}}},
+    ],
+)
+def test_a_case_never_writes_outside_its_database(
+    write_tree: WriteTree,
+    wire_uri: str,
+    client: MongoClient[dict[str, Any]],
+    stage: dict[str, Any],
+) -> None:
+    target = f"prodlike{uuid.uuid4().hex[:6]}"
+    written = json.loads(json.dumps(stage).replace("TARGET", target))
+    pipelines = pipeline_file({"copy": {"collection": "orders", "stages": [written]}})
+    case = {"pipeline": "copy", "data": {"orders": [{"no": 1}]}, "expect": []}
+    cases = {"cases": {"copies": case}}
+    root = write_tree({"shop.json": pipelines, "shop.test.json": cases})
+    args = ["--path", str(root), "test", "--uri", wire_uri]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].startswith("ERROR       ")
+    assert f"writes to database '{target}'; a case may write only to its own" in result.stdout
+    assert target not in client.list_database_names()

@@ -13,6 +13,7 @@ from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Registry
 from pipereg.errors import EngineError
 from pipereg.load.discovery import discover_cases
+from pipereg.testing import runner
 from pipereg.testing.cases import Case, load_cases
 from pipereg.testing.runner import EmbeddedEngine, Outcome, ServerEngine, Status, run_case
 
@@ -191,3 +192,37 @@ def test_a_server_engine_refuses_a_prefix_no_database_name_can_start_with() -> N
     # Refused before any connection: port 1 would otherwise be "cannot use the server".
     with pytest.raises(EngineError, match=r"database prefix 'a\$b': database names cannot hold"):
         ServerEngine("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200", "a$b")
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"$out": {"db": "prod", "coll": "x"}},
+        {"$merge": {"into": {"db": "prod", "coll": "x"}}},
+        {"$facet": {"f": [{"$out": {"db": "prod", "coll": "x"}}]}},
+        {"$lookup": {"from": "a", "as": "b", "pipeline": [{"$merge": {"into": {"db": "prod"}}}]}},
+    ],
+)
+def test_a_write_to_another_database_is_refused_before_running(stage: dict[str, Any]) -> None:
+    found = runner.foreign_write([{"$match": {}}, stage])
+    assert found is not None
+    assert "writes to database 'prod'" in found
+
+
+def test_writes_to_a_collection_of_the_case_database_are_allowed() -> None:
+    stages = [{"$out": "x"}, {"$merge": {"into": "y"}}, {"$merge": {"into": {"coll": "z"}}}]
+    assert runner.foreign_write(stages) is None
+
+
+def test_driver_errors_leave_the_raw_reply_out() -> None:
+    from pymongo.errors import OperationFailure
+
+    reply = {
+        "ok": 0,
+        "errmsg": "the limit must be positive",
+        "code": 15958,
+        "codeName": "Location15958",
+        "$clusterTime": {"clusterTime": 1, "signature": {"hash": b"secret", "keyId": 7}},
+    }
+    text = runner.error_text(OperationFailure("the limit must be positive", 15958, reply))
+    assert text == "OperationFailure: the limit must be positive (code 15958, Location15958)"
