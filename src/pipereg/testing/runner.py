@@ -61,11 +61,15 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """A case's status, and what to tell: the difference, the skip reason, the error."""
+    """A case's status, and what to tell: the difference, the skip reason, the error.
+
+    ``actual`` holds the results the pipeline returned, when it ran (``PASS`` and ``FAIL``).
+    """
 
     case: Case
     status: Status
     detail: str = ""
+    actual: tuple[Any, ...] | None = None
 
 
 class Engine(Protocol):
@@ -184,8 +188,8 @@ def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint:
         return Outcome(case, Status.ERROR, error_text(exc))
     difference = compare.difference(case.expect, results, case.order)
     if difference is None:
-        return Outcome(case, Status.PASS)
-    return Outcome(case, Status.FAIL, difference)
+        return Outcome(case, Status.PASS, actual=tuple(results))
+    return Outcome(case, Status.FAIL, difference, tuple(results))
 
 
 def foreign_write(stages: Any, at: str = "stages") -> str | None:
