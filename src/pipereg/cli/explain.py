@@ -10,14 +10,15 @@ import click
 
 from pipereg.cli.app import InputError, compact_json, input_errors, load_registry, table
 from pipereg.cli.arguments import param_options, parse_params
+from pipereg.cli.completion import PipelineCommand, complete_keys
 from pipereg.cli.database import connect
 from pipereg.explain.plans import Explanation, PlanNode, QueryPlan, Stage
 from pipereg.jsontext import extjson
 from pipereg.messages import plural
 
 
-@click.command()
-@click.argument("key")
+@click.command(cls=PipelineCommand)
+@click.argument("key", shell_complete=complete_keys)
 @param_options
 @click.option(
     "--uri",
