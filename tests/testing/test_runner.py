@@ -226,3 +226,60 @@ def test_driver_errors_leave_the_raw_reply_out() -> None:
     }
     text = runner.error_text(OperationFailure("the limit must be positive", 15958, reply))
     assert text == "OperationFailure: the limit must be positive (code 15958, Location15958)"
+
+
+LET_PIPELINES = pipeline_file(
+    {
+        "labelled": {
+            "collection": "orders",
+            "params": {"label": {"type": "string"}, "min": {"type": "int"}},
+            "stages": [
+                {"$match": {"label": "<<label>>", "$expr": {"$gte": ["$qty", "$$min"]}}},
+                {"$project": {"_id": 0, "no": 1, "min": "$$min", "kept": {"$literal": "$$min"}}},
+            ],
+            "options": {"let": {"min": "<<min>>"}},
+        },
+        "tagged": {
+            "collection": "orders",
+            "params": {"tag": {"type": "string"}},
+            "stages": [{"$project": {"_id": 0, "no": 1, "tag": "$$tag"}}],
+            "options": {"let": {"tag": "<<tag>>"}},
+        },
+        "from_field": {
+            "collection": "orders",
+            "stages": [{"$project": {"_id": 0, "v": "$$x"}}],
+            "options": {"let": {"x": "$qty"}},
+        },
+    }
+)
+
+
+def test_let_is_evaluated_as_mongodb_does_on_the_embedded_engine(write_tree: WriteTree) -> None:
+    data = {"orders": [{"no": 1, "label": "$$min", "qty": 5}, {"no": 2, "label": "x", "qty": 5}]}
+    cases = {
+        # A parameter equal to "$$min" is a value, in a filter as anywhere: never the variable.
+        "label": {
+            "pipeline": "labelled",
+            "params": {"label": "$$min", "min": 3},
+            "expect": [{"no": 1, "min": 3, "kept": "$$min"}],
+        },
+        # A parameter that looks like a field path stays a string through let.
+        "tag": {
+            "pipeline": "tagged",
+            "params": {"tag": "$qty"},
+            "expect": [{"no": 1, "tag": "$qty"}, {"no": 2, "tag": "$qty"}],
+        },
+        "field": {"pipeline": "from_field", "expect": []},
+    }
+    root = write_tree(
+        {"shop.json": LET_PIPELINES, "shop.test.json": {"data": data, "cases": cases}}
+    )
+    registry = Registry.from_paths(root)
+    files, _ = discover_cases([root])
+    loaded, problems = load_cases(files, registry)
+    assert problems == []
+    found = {case.name: run_case(case, registry, EmbeddedEngine()) for case in loaded}
+    assert found["label"].status is Status.PASS, found["label"].detail
+    assert found["tag"].status is Status.PASS, found["tag"].detail
+    assert found["field"].status is Status.UNSUPPORTED
+    assert "let variable 'x' defined by an expression that reads fields" in found["field"].detail
