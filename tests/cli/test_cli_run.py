@@ -136,6 +136,7 @@ def test_count_over_nothing_returns_nothing_as_on_mongodb(root: Path) -> None:
     empty.write_text("[]", encoding="utf-8")
     result = invoke(root, "run", "shop.counted", "--data", f"orders={empty}")
     assert result.stdout == "[]\n"
+    assert result.stderr == ""  # orders was given, empty: no hint about --data
 
 
 def test_driver_errors_leave_the_servers_reply_out(
