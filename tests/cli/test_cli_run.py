@@ -139,28 +139,42 @@ def test_count_over_nothing_returns_nothing_as_on_mongodb(root: Path) -> None:
     assert result.stderr == ""  # orders was given, empty: no hint about --data
 
 
+REPLY = {
+    "ok": 0.0,
+    "errmsg": "PlanExecutor error during aggregation",
+    "code": 292,
+    "codeName": "QueryExceededMemoryLimitNoDiskUseAllowed",
+    "$clusterTime": {"clusterTime": 7, "signature": {"hash": b"\x01" * 20, "keyId": 42}},
+    "operationTime": 7,
+}
+CLEAN = (
+    "pipereg: OperationFailure: PlanExecutor error during aggregation "
+    "(code 292, QueryExceededMemoryLimitNoDiskUseAllowed)"
+)
+
+
+def fail(*args: Any, **kwargs: Any) -> Any:
+    raise pymongo.errors.OperationFailure(str(REPLY["errmsg"]), 292, REPLY)
+
+
 def test_driver_errors_leave_the_servers_reply_out(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reply = {
-        "ok": 0.0,
-        "errmsg": "PlanExecutor error during aggregation",
-        "code": 292,
-        "codeName": "QueryExceededMemoryLimitNoDiskUseAllowed",
-        "$clusterTime": {"clusterTime": 7, "signature": {"hash": b"\x01" * 20, "keyId": 42}},
-        "operationTime": 7,
-    }
-
-    def fail(*args: Any, **kwargs: Any) -> Any:
-        raise pymongo.errors.OperationFailure(reply["errmsg"], 292, reply)
-
     monkeypatch.setattr(PipelineDAO, "fetch_all", fail)
     result = seeded(root)
     assert result.exit_code == 1
-    assert result.stderr == (
-        "pipereg: OperationFailure: PlanExecutor error during aggregation "
-        "(code 292, QueryExceededMemoryLimitNoDiskUseAllowed)\n"
-    )
+    assert result.stderr == CLEAN + "\n"
+
+
+def test_explain_driver_errors_leave_the_servers_reply_out(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipereg.explain.server
+
+    monkeypatch.setattr(pipereg.explain.server, "explain_call", fail)
+    result = invoke(root, "explain", "shop.paid", "--uri", "mongodb://db.example/shop")
+    assert result.exit_code == 1
+    assert result.stderr == CLEAN + "\n"
 
 
 def complete(root: Path, args: list[str], incomplete: str) -> list[tuple[str, str | None]]:

@@ -13,6 +13,7 @@ from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Registry
 from pipereg.errors import EngineError
 from pipereg.load.discovery import discover_cases
+from pipereg.messages import driver_error
 from pipereg.testing import runner
 from pipereg.testing.cases import Case, load_cases
 from pipereg.testing.runner import EmbeddedEngine, Outcome, ServerEngine, Status, run_case
@@ -224,7 +225,7 @@ def test_driver_errors_leave_the_raw_reply_out() -> None:
         "codeName": "Location15958",
         "$clusterTime": {"clusterTime": 1, "signature": {"hash": b"secret", "keyId": 7}},
     }
-    text = runner.error_text(OperationFailure("the limit must be positive", 15958, reply))
+    text = driver_error(OperationFailure("the limit must be positive", 15958, reply))
     assert text == "OperationFailure: the limit must be positive (code 15958, Location15958)"
 
 

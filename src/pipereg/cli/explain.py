@@ -14,7 +14,7 @@ from pipereg.cli.completion import PipelineCommand, complete_keys
 from pipereg.cli.database import connect
 from pipereg.explain.plans import Explanation, PlanNode, QueryPlan, Stage
 from pipereg.jsontext import extjson
-from pipereg.messages import plural
+from pipereg.messages import driver_error, plural
 
 
 @click.command(cls=PipelineCommand)
@@ -74,8 +74,7 @@ def explain(
     try:
         explanation = explain_call(database, call, verbosity)
     except Exception as exc:  # a driver error: one line, with the note naming the pipeline
-        notes = " ".join(getattr(exc, "__notes__", []))
-        click.echo(f"pipereg: {type(exc).__name__}: {exc} {notes}".rstrip(), err=True)
+        click.echo(f"pipereg: {driver_error(exc)}", err=True)
         ctx.exit(1)
     finally:
         database.client.close()

@@ -13,6 +13,7 @@ from pipereg.cli.database import connect, embedded
 from pipereg.cli.results import FORMATS, empty_hint, print_results
 from pipereg.jsontext import extjson
 from pipereg.load.discovery import size_limit
+from pipereg.messages import driver_error
 
 
 @click.command(cls=PipelineCommand)
@@ -99,7 +100,6 @@ def run(
     no --data for the pipeline's collection), a one-line hint goes to standard error.
     """
     from pipereg.dao import PipelineDAO  # noqa: PLC0415 - keeps the other commands' start fast
-    from pipereg.testing.runner import error_text  # noqa: PLC0415
 
     registry = load_registry(ctx)
     with input_errors():
@@ -126,7 +126,7 @@ def run(
                 seeded=None if uri else database.list_collection_names(),
             )
     except Exception as exc:  # a driver error: one line, with the note naming the pipeline
-        click.echo(f"pipereg: {error_text(exc)}", err=True)
+        click.echo(f"pipereg: {driver_error(exc)}", err=True)
         ctx.exit(1)
     finally:
         database.client.close()  # PyMongo warns about a client left open

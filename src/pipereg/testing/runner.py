@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from pipereg.dao import PipelineDAO
 from pipereg.errors import EngineError
 from pipereg.jsontext import extjson
+from pipereg.messages import driver_error
 from pipereg.registry import Registry
 from pipereg.testing import embedded
 from pipereg.testing import results as compare
@@ -171,7 +172,7 @@ def run_case(
         with engine.open() as database:
             return _run(case, registry, database, engine.embedded, hint)
     except Exception as exc:  # the engine's own database could not be made or dropped
-        return Outcome(case, Status.ERROR, f"database for the case: {error_text(exc)}")
+        return Outcome(case, Status.ERROR, f"database for the case: {driver_error(exc)}")
 
 
 def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint: str) -> Outcome:
@@ -185,7 +186,7 @@ def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint:
         feature = embedded.unsupported_error(exc) if on_embedded else None
         if feature is not None:
             return _unsupported(case, [feature], hint)
-        return Outcome(case, Status.ERROR, error_text(exc))
+        return Outcome(case, Status.ERROR, driver_error(exc))
     difference = compare.difference(case.expect, results, case.order)
     if difference is None:
         return Outcome(case, Status.PASS, actual=tuple(results))
@@ -226,27 +227,6 @@ def _target_database(key: str, value: Any) -> Any:
         if isinstance(into, dict) and "db" in into:
             return into["db"]
     return None
-
-
-def error_text(exc: BaseException) -> str:
-    """A driver or engine error in one line, with its notes, without the server's raw reply.
-
-    PyMongo's ``OperationFailure`` text ends with the whole reply (``full error: {...,
-    '$clusterTime': {'signature': ...}}``): cluster times and signatures mean nothing to the
-    reader and are not theirs to see, so only the server's message and code are kept.
-    """
-    details = getattr(exc, "details", None)
-    message = str(exc)
-    if isinstance(details, dict) and isinstance(details.get("errmsg"), str):
-        message = details["errmsg"]
-        code = details.get("code")
-        if code is not None:
-            name = details.get("codeName")
-            message += f" (code {code}{', ' + name if isinstance(name, str) else ''})"
-    else:
-        message = message.split(", full error: ", 1)[0]
-    notes = " ".join(getattr(exc, "__notes__", []))
-    return f"{type(exc).__name__}: {message} {notes}".rstrip()
 
 
 def _unsupported(case: Case, features: list[str], hint: str) -> Outcome:
