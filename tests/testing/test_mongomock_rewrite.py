@@ -115,3 +115,16 @@ def test_what_cannot_be_substituted_faithfully_is_not_implemented(
 ) -> None:
     with pytest.raises(NotImplementedError, match="embedded engine cannot"):
         run([{"$project": {"v": reference}}], [{"a": 1}], let=let)
+
+
+async def test_the_async_adapter_answers_as_mongodb_too() -> None:
+    import mongomock_motor
+
+    from pipereg.adapters.mongomock import MongomockMotorDriver
+
+    database = mongomock_motor.AsyncMongoMockClient()["shop"]
+    driver = MongomockMotorDriver()
+    cursor = await driver.aggregate(database, "c", [{"$count": "n"}], {})
+    assert await driver.fetch_all(cursor) == []
+    with pytest.raises(mongomock.OperationFailure, match="the limit must be positive"):
+        await driver.aggregate(database, "c", [{"$limit": 0}], {})

@@ -178,3 +178,18 @@ def test_a_conftest_fixture_chooses_the_server(project: pytest.Pytester) -> None
     result = run(project, "pipelines")
     result.assert_outcomes(failed=3, skipped=1)
     result.stdout.fnmatch_lines(["cannot use the server: *"])
+
+
+def test_a_case_writing_to_another_database_fails_without_running(
+    project: pytest.Pytester,
+) -> None:
+    pipelines = pipeline_file(
+        {"copy": {"collection": "orders", "stages": [{"$out": {"db": "prod", "coll": "x"}}]}}
+    )
+    write(project, "pipelines/shop.json", pipelines)
+    write(project, "pipelines/shop.test.json", {"cases": {"c": {"pipeline": "copy", "expect": []}}})
+    result = run(project, "pipelines")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["shop.copy: refused: $out at stages[[]0[]] writes to database 'prod'*"]
+    )
