@@ -108,8 +108,19 @@ def test_a_variable_bound_again_inside_is_not_substituted() -> None:
 
 @pytest.mark.parametrize(
     ("let", "reference"),
-    [({"x": "$a"}, "$$x"), ({"x": {"$add": ["$a", 1]}}, "$$x"), ({"x": {"k": [1]}}, "$$x.k.z")],
+    [
+        ({"x": "$a"}, "$$x"),
+        ({"x": {"$add": ["$a", 1]}}, "$$x"),
+        ({"x": {"k": [1]}}, "$$x.k.z"),
+        ({"x": {"$add": [1, 2]}}, "$$x.k"),
+        ({"x": "$$NOW"}, "$$x"),
+    ],
 )
+def test_an_operator_expression_over_constants_is_substituted_as_written() -> None:
+    stages: Stages = [{"$project": {"_id": 0, "v": "$$x"}}]
+    assert run(stages, [{"a": 1}], let={"x": {"$add": [1, 2]}}) == [{"v": 3}]
+
+
 def test_what_cannot_be_substituted_faithfully_is_not_implemented(
     let: dict[str, Any], reference: str
 ) -> None:

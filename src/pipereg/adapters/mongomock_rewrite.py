@@ -65,11 +65,21 @@ class _Variable:
         self.constant, self.value = _constant(expression)
 
     def reference(self, path: list[str]) -> Any:
+        """What stands for ``$$name`` (``path``: the sub-path after it, ``$$name.a.b``).
+
+        Raises:
+            NotImplementedError: the value cannot be given faithfully.
+        """
         if not self.constant:
-            if path or _mentions_fields(expression=self.expression):
+            if _mentions_fields(self.expression):
                 raise NotImplementedError(
                     f"let variable {self.name!r} defined by an expression that reads fields or "
                     "variables, which the embedded engine cannot evaluate ahead of the pipeline"
+                )
+            if path:
+                raise NotImplementedError(
+                    f"$${self.name}.{'.'.join(path)}: a sub-path of a let variable defined by "
+                    "an expression, which the embedded engine cannot evaluate"
                 )
             return self.expression  # operators over constants: the same value on every document
         value = self.value
