@@ -106,6 +106,11 @@ def test_a_variable_bound_again_inside_is_not_substituted() -> None:
     assert run(stages, [{"a": 1}], let={"x": {"k": "v"}}) == [{"m": [1, 2], "l": 7, "sub": "v"}]
 
 
+def test_an_operator_expression_over_constants_is_substituted_as_written() -> None:
+    stages: Stages = [{"$project": {"_id": 0, "v": "$$x"}}]
+    assert run(stages, [{"a": 1}], let={"x": {"$add": [1, 2]}}) == [{"v": 3}]
+
+
 @pytest.mark.parametrize(
     ("let", "reference"),
     [
@@ -116,11 +121,6 @@ def test_a_variable_bound_again_inside_is_not_substituted() -> None:
         ({"x": "$$NOW"}, "$$x"),
     ],
 )
-def test_an_operator_expression_over_constants_is_substituted_as_written() -> None:
-    stages: Stages = [{"$project": {"_id": 0, "v": "$$x"}}]
-    assert run(stages, [{"a": 1}], let={"x": {"$add": [1, 2]}}) == [{"v": 3}]
-
-
 def test_what_cannot_be_substituted_faithfully_is_not_implemented(
     let: dict[str, Any], reference: str
 ) -> None:
