@@ -4,7 +4,9 @@ RFC 3339 date-times and plain dates, on every Python version (``fromisoformat``'
 3.11): ``YYYY-MM-DD``, optionally ``THH:MM[:SS[.f{1,6}]]`` and ``Z`` or ``+HH:MM``. A time without
 an offset, and a plain date, are UTC. Years run from 0001 to 9999, as Python's ``datetime`` does.
 
-Used by :func:`pipereg.params.coerce.coerce` (``date`` parameters).
+Used by :func:`pipereg.params.coerce.coerce` (``date`` parameters) and
+:func:`pipereg.jsontext.extjson.literal` (``$date`` literals), so that a date a parameter takes
+is a date a literal takes, and the reverse.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import re
 
 _DATE = re.compile(
     r"(\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?([Zz]|[+-]\d{2}:\d{2})?)?\Z"
+    r"(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?([Zz]|[+-]\d{2}:\d{2})?)?\Z",
+    re.ASCII,  # \d would otherwise take any Unicode digit, which fromisoformat may refuse
 )
 
 # Python's datetime, and so every date pipereg renders, has years 1 to 9999 (BSON could hold more).
-_LONG_YEAR = re.compile(r"[+-]?\d{5,}-\d{2}-\d{2}")
+_LONG_YEAR = re.compile(r"[+-]?\d{5,}-\d{2}-\d{2}", re.ASCII)
 _YEARS = "years run from 0001 to 9999"
 
 UTC = datetime.timezone.utc
@@ -53,3 +56,18 @@ def parse_date_text(text: str) -> datetime.datetime:
         return datetime.datetime.fromisoformat(iso)
     except ValueError as exc:
         raise DateTextError(f"not an ISO-8601 date: {exc}") from None
+
+
+def date_in_utc(text: str) -> datetime.datetime:
+    """Read date text as an aware UTC datetime: what BSON stores (a literal's reading).
+
+    Raises:
+        DateTextError: as :func:`parse_date_text`, or the date leaves years 1-9999 in UTC.
+    """
+    moment = parse_date_text(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise DateTextError("out of range once converted to UTC") from None
