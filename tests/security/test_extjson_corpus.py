@@ -8,7 +8,8 @@ template builder that turns wrappers into BSON values (``pipereg.compile.templat
 - ``valid``: the canonical, relaxed and degenerate forms are accepted and give the BSON the
   corpus states (``canonical_bson``, unless the case is ``lossy``) and the BSON
   ``bson.json_util`` gives for the same text; except the types pipereg refuses (``REFUSED``),
-  which must be refused with a PR050 that names the type and says what to write instead.
+  which must be refused with a PR050 that names the type and says what to write instead, and the
+  cases in ``REFUSED_ON_PURPOSE``.
 - ``parseErrors``: refused with a located PR050 (or a JSON syntax error), except the one form
   pipereg reads on purpose (``ACCEPTED_ON_PURPOSE``).
 - ``decodeErrors`` are BSON bytes; pipereg reads no BSON, so they are reported as skipped.
@@ -24,7 +25,7 @@ from typing import Any
 import bson
 import pytest
 from bson import DBRef, json_util
-from bson.json_util import DatetimeConversion, JSONOptions
+from bson.json_util import JSONOptions
 
 from pipereg.compile.template import build
 from pipereg.jsontext.literals import REFUSED
@@ -32,16 +33,16 @@ from pipereg.jsontext.parse import ParseFailure, format_json_path, parse_json
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "bson-corpus"
 
-# The oracle: bson.json_util, with dates past year 9999 kept as milliseconds as pipereg does.
-ORACLE = JSONOptions(
-    tz_aware=True,
-    tzinfo=datetime.timezone.utc,
-    datetime_conversion=DatetimeConversion.DATETIME_AUTO,
-)
+# The oracle: bson.json_util, reading dates as pipereg does (aware, in UTC).
+ORACLE = JSONOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
 
 # BSON types pipereg refuses in pipeline files, by the corpus's bson_type: all deprecated.
 REFUSED_TYPES = {"0x06": "$undefined", "0x0C": "$dbPointer", "0x0D": "$code", "0x0E": "$symbol"}
 REFUSED_TYPES["0x0F"] = "$code"  # code with scope
+
+# Valid cases pipereg refuses on purpose, by (file, description): dates run from year 1 to 9999,
+# as date parameters' and everything that prints or compares a date hold them.
+REFUSED_ON_PURPOSE = {("datetime", "Y10K"): "years run from 0001 to 9999"}
 
 # parseErrors pipereg reads on purpose: mongoexport v1 and the shell write dates as integer
 # milliseconds, and that form has one meaning. Each maps to the value pipereg gives.
@@ -62,7 +63,7 @@ def _cases() -> list[Any]:
             for i, case in enumerate(suite.get(kind, [])):
                 params.append(
                     pytest.param(
-                        (suite, kind, case),
+                        (file.stem, suite, kind, case),
                         id=f"{file.stem}:{kind}:{i}:{case['description']}",
                     )
                 )
@@ -94,7 +95,7 @@ def refused_keys(text: str) -> set[str]:
 def test_corpus_case(case: Any) -> None:
     if case is None:
         pytest.skip(f"the BSON corpus is not at {CORPUS}")
-    suite, kind, data = case
+    stem, suite, kind, data = case
     if kind == "decodeErrors":
         pytest.skip("a decodeErrors case is BSON bytes: pipereg reads Extended JSON, never BSON")
     if kind == "parseErrors":
@@ -106,8 +107,14 @@ def test_corpus_case(case: Any) -> None:
         if name in data
     }
     refused = refused_keys(" ".join(forms.values()))
+    on_purpose = REFUSED_ON_PURPOSE.get((stem, data["description"]))
     for name, text in forms.items():
         value, found = read(text)
+        if on_purpose:
+            ((code, _, message),) = found
+            assert code == "PR050"
+            assert on_purpose in message
+            continue
         if refused:
             check_refused(text, found, refused)
             continue

@@ -7,10 +7,11 @@ write. ``bson.json_util`` is deliberately not the reader: it takes ``{"$numberIn
 ``{"$numberDouble": "1e400"}`` (infinity), ``"1_000"`` and non-ASCII digits as numbers, and
 drops unknown regular-expression options.
 
-Deliberate departures from the specification, each for a form MongoDB's own tools write:
-``{"$date": <integer milliseconds>}`` (``mongoexport`` v1 and the shell) and ``$date`` text in
-the grammar of ``date`` parameters (:mod:`pipereg.jsontext.dates`), which also takes a plain day
-(``"2024-03-01"``, midnight UTC) and a time without an offset (UTC).
+Deliberate departures from the specification: ``{"$date": <integer milliseconds>}`` is read
+(``mongoexport`` v1 and the shell write it); ``$date`` text is read in the grammar of ``date``
+parameters (:mod:`pipereg.jsontext.dates`), which also takes a plain day (``"2024-03-01"``,
+midnight UTC) and a time without an offset (UTC); and dates run from year 1 to 9999, as
+parameters' do, so a ``$date`` past 9999 (which BSON could hold) is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bson import Binary, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
-from bson.datetime_ms import DatetimeMS
 
 from pipereg.bson_limits import fits_int32, fits_int64
 from pipereg.jsontext.dates import DateTextError, date_in_utc
@@ -137,7 +137,7 @@ def _oid(value: Any) -> ObjectId:
     return ObjectId(text)
 
 
-def _date(value: Any) -> datetime.datetime | DatetimeMS:
+def _date(value: Any) -> datetime.datetime:
     """A ``$date``: text in the date grammar, ``{"$numberLong": ...}`` or integer milliseconds."""
     if type(value) is str:
         try:
@@ -159,11 +159,11 @@ def _date(value: Any) -> datetime.datetime | DatetimeMS:
     try:
         return _EPOCH + datetime.timedelta(milliseconds=millis)
     except OverflowError:
-        # Past Python's years 1-9999: BSON holds it, so it is kept as milliseconds.
-        return DatetimeMS(millis)
+        # BSON could hold it, but date parameters, rendering and printing all hold datetimes.
+        raise _fail("$date", value, "years run from 0001 to 9999, as in date parameters") from None
 
 
-def _binary(value: Any) -> bytes:
+def _binary(value: Any) -> Binary:
     if type(value) is str:
         raise _fail(
             "$binary",
@@ -179,9 +179,10 @@ def _binary(value: Any) -> bytes:
         raw = base64.b64decode(data, validate=True)
     except binascii.Error:
         raise _fail("$binary", value, "base64 is not valid base64 (with its = padding)") from None
-    number = int(subtype, 16)
-    # Subtype 0 reads back from BSON as bytes: the same value, and what json_util gives.
-    return raw if number == 0 else Binary(raw, number)
+    # Binary even for subtype 0 (json_util gives bytes): the same BSON, and printers that show
+    # a literal (render --format shell) know Binary.
+    binary: Binary = Binary(raw, int(subtype, 16))  # Binary.__new__ is typed as Any
+    return binary
 
 
 def _uuid(value: Any) -> Binary:
