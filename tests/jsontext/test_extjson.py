@@ -14,6 +14,8 @@ from typing import Any
 import bson
 import pytest
 from bson import Binary, Int64, Regex, Timestamp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
@@ -166,6 +168,16 @@ def test_every_literal_prints_as_render_prints_it(node: dict[str, Any]) -> None:
     assert statement("c", [{"$match": document}], {}).startswith('db.getCollection("c")')
 
 
+@pytest.mark.parametrize(
+    "node",
+    [{"$date": "<<since>>"}, {"$date": {"$numberLong": "<<ms>>"}}, {"$oid": "<<id>>"}],
+)
+def test_a_placeholder_inside_a_literal_is_told_what_to_write(node: dict[str, Any]) -> None:
+    (finding,) = refused({"$match": {"a": node}})
+    assert "a placeholder cannot stand inside a literal" in finding[2]
+    assert '"<<name>>" with a parameter' in finding[2]
+
+
 def test_regex_options_are_kept_and_unknown_ones_never_dropped() -> None:
     value = read({"$regularExpression": {"pattern": "^a", "options": "mix"}})
     assert isinstance(value, Regex)
@@ -210,6 +222,31 @@ DATE_TEXTS = [
     "9999-12-31T23:00:00-05:00",
     "",
 ]
+
+
+# Date-like text: the grammar's parts, each sometimes malformed, in any order of success.
+_PART = st.integers(0, 10000).map(str) | st.sampled_from(["", "00", "1", "٢", " "])
+DATE_LIKE = st.one_of(
+    st.text(alphabet="0123456789-:T Zz+.", max_size=32),
+    st.builds(
+        lambda y, mo, d, sep, h, mi, se, frac, off: f"{y}-{mo}-{d}{sep}{h}:{mi}:{se}{frac}{off}",
+        st.integers(0, 10001).map(lambda n: f"{n:04d}"),
+        st.integers(0, 13).map(lambda n: f"{n:02d}"),
+        st.integers(0, 32).map(lambda n: f"{n:02d}"),
+        st.sampled_from(["T", "t", " ", "_"]),
+        st.integers(0, 24).map(lambda n: f"{n:02d}"),
+        _PART,
+        st.integers(0, 60).map(lambda n: f"{n:02d}"),
+        st.sampled_from(["", ".5", ".123", ".1234567"]),
+        st.sampled_from(["", "Z", "z", "+02:00", "-23:59", "+0200", "+24:00"]),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATE_LIKE)
+def test_generated_date_text_is_a_literal_exactly_when_it_is_a_date_parameter(text: str) -> None:
+    test_a_date_text_is_a_literal_exactly_when_it_is_a_date_parameter(text)
 
 
 @pytest.mark.parametrize("text", DATE_TEXTS)

@@ -13,6 +13,7 @@ wrapper keys that share their object with other keys.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -71,7 +72,15 @@ def literal(node: dict[str, Any]) -> Any:
             message quotes the author's text and says what to write.
     """
     ((key, value),) = node.items()
-    return READERS[key](value)
+    try:
+        return READERS[key](value)
+    except ExtJsonError as exc:
+        if "<<" in json.dumps(value):  # only on the error path: a literal is a constant
+            raise ExtJsonError(
+                f"{exc}; a placeholder cannot stand inside a literal: write the whole value as "
+                f'"<<name>>" with a parameter of the type (such as "type": "date")'
+            ) from None
+        raise
 
 
 def document_problems(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
