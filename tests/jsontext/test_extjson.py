@@ -339,15 +339,35 @@ def test_a_nul_byte_in_a_plain_string_value_is_data() -> None:
     assert read("a\x00b") == "a\x00b"
 
 
-def test_a_nul_key_fails_the_load_with_a_located_error(write_tree: WriteTree) -> None:
-    document = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {"a\x00": 1}}]}})
+@pytest.mark.parametrize(
+    ("pipeline", "path"),
+    [
+        pytest.param(
+            {"stages": [{"$match": {"a\x00": 1}}]},
+            '$.pipelines.p.stages[0].$match["a\\u0000"]',
+            id="stage-key",
+        ),
+        pytest.param(
+            {"stages": [{"$match": {"a": 1}}], "options": {"let": {"v\x00": 1}}},
+            '$.pipelines.p.options.let["v\\u0000"]',
+            id="option-key",
+        ),
+        pytest.param(
+            {"stages": [{"$unionWith": {"coll": "c\x00", "pipeline": []}}]},
+            "$.pipelines.p.stages[0].$unionWith.coll",
+            id="namespace",
+        ),
+    ],
+)
+def test_a_nul_byte_fails_the_load_with_a_located_error(
+    write_tree: WriteTree, pipeline: dict[str, Any], path: str
+) -> None:
+    # Through the loader, whose text prefilter must send the pipeline to the full check.
+    document = pipeline_file({"p": {"collection": "c", **pipeline}})
     with pytest.raises(PipelineLoadError) as caught:
         Registry.from_paths(write_tree({"m.json": document}))
     (problem,) = caught.value.problems
-    assert (problem.code, problem.json_path) == (
-        "PR050",
-        '$.pipelines.p.stages[0].$match["a\\u0000"]',
-    )
+    assert (problem.code, problem.json_path) == ("PR050", path)
     assert problem.line > 0
     assert problem.column > 0
     assert Path(problem.path).name == "m.json"
