@@ -104,6 +104,8 @@ def test_invalid_wrappers_are_refused_quoting_the_author(
             'write a DBRef, {"$ref"',
         ),
         ({"$undefined": True}, "write null"),
+        ({"$symbol": "abc", "x": 1}, "write the string itself"),
+        ({"$code": "", "unrelated": True}, "take their body as a string"),
         ({"$binary": "AQ==", "$type": "00"}, '{"$binary": {"base64"'),
         ({"$binary": "AQ=="}, '{"$binary": {"base64"'),
     ],

@@ -113,6 +113,9 @@ def document_problems(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], s
 def _mixed(node: dict[str, Any], wrappers: frozenset[str]) -> str:
     if "$code" in node and set(node) == {"$code", "$scope"}:
         return REFUSED["$code"].replace("$code (", "$code with $scope (", 1)
+    refused = sorted(wrappers.intersection(REFUSED))
+    if refused:  # {"$symbol": "a", "x": 1}: what to write matters more than the other key
+        return REFUSED[refused[0]]
     if set(node) == {"$binary", "$type"}:
         return (
             'legacy {"$binary": ..., "$type": ...} is not read; write '
