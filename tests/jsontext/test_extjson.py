@@ -80,6 +80,9 @@ def refused(node: Any, *, options: bool = False) -> list[tuple[str, str, str]]:
         ({"$date": {"$numberLong": "253402300800000"}}, "years run from 0001 to 9999"),
         ({"$date": -62135596800001}, "years run from 0001 to 9999"),
         ({"$date": "2024-03-01x"}, "not an ISO-8601 date"),
+        ({"$date": {"$numberLong": " 1"}}, "ASCII digits only"),
+        ({"$binary": {"base64": 0, "subType": "00"}}, "expected base64 as a string"),
+        ({"$regularExpression": {"pattern": 1, "options": ""}}, "expected pattern as a string"),
     ],
 )
 def test_invalid_wrappers_are_refused_quoting_the_author(

@@ -74,35 +74,36 @@ def _members(key: str, value: Any, names: frozenset[str]) -> dict[str, Any]:
     return value
 
 
-def _string(key: str, value: Any, what: str) -> str:
+def _string(key: str, content: Any, value: Any, what: str) -> str:
+    """``value`` (a wrapper's ``content``, or a member of it) as a string; errors quote content."""
     if type(value) is not str:
-        raise _fail(key, value, f"expected {what} as a string")
+        raise _fail(key, content, f"expected {what} as a string")
     if "\x00" in value:
-        raise _fail(key, value, "holds a NUL byte, which BSON cannot carry here")
+        raise _fail(key, content, f"{what} holds a NUL byte, which BSON cannot carry here")
     return value
 
 
-def _integer(key: str, value: Any, bits: int) -> int:
-    text = _string(key, value, f"a {bits}-bit integer")
+def _integer(key: str, content: Any, value: Any, bits: int) -> int:
+    text = _string(key, content, value, f"a {bits}-bit integer")
     if not _INTEGER.match(text):
-        raise _fail(key, value, 'expected an integer written with ASCII digits only, like "42"')
+        raise _fail(key, content, 'expected an integer written with ASCII digits only, like "42"')
     # Past 20 digits it fits nothing, and past 4300 Python refuses to read it at all.
     number = int(text) if len(text.lstrip("-0")) <= 20 else 1 << 64
     if not (fits_int32(number) if bits == 32 else fits_int64(number)):
-        raise _fail(key, value, f"does not fit a {bits}-bit integer")
+        raise _fail(key, content, f"does not fit a {bits}-bit integer")
     return number
 
 
 def _number_int(value: Any) -> int:
-    return _integer("$numberInt", value, 32)
+    return _integer("$numberInt", value, value, 32)
 
 
 def _number_long(value: Any) -> Int64:
-    return Int64(_integer("$numberLong", value, 64))
+    return Int64(_integer("$numberLong", value, value, 64))
 
 
 def _number_double(value: Any) -> float:
-    text = _string("$numberDouble", value, "a double")
+    text = _string("$numberDouble", value, value, "a double")
     if text in _DOUBLE_SPECIALS:
         return _DOUBLE_SPECIALS[text]
     if not _DOUBLE.match(text):
@@ -119,7 +120,7 @@ def _number_double(value: Any) -> float:
 
 
 def _number_decimal(value: Any) -> Decimal128:
-    text = _string("$numberDecimal", value, "a decimal number")
+    text = _string("$numberDecimal", value, value, "a decimal number")
     if not _DECIMAL.match(text):
         raise _fail("$numberDecimal", value, 'not a number in Decimal128\'s syntax, like "12.50"')
     try:
@@ -131,7 +132,7 @@ def _number_decimal(value: Any) -> Decimal128:
 
 
 def _oid(value: Any) -> ObjectId:
-    text = _string("$oid", value, "an ObjectId")
+    text = _string("$oid", value, value, "an ObjectId")
     if not _HEX_ID.match(text):
         raise _fail("$oid", value, "expected 24 hexadecimal digits")
     return ObjectId(text)
@@ -149,7 +150,7 @@ def _date(value: Any) -> datetime.datetime:
             raise _fail(
                 "$date", value, 'expected text, integer milliseconds or {"$numberLong": "..."}'
             )
-        millis = _integer("$numberLong", value["$numberLong"], 64)
+        millis = _integer("$date", value, value["$numberLong"], 64)
     elif type(value) is int:  # mongoexport v1 and the shell: milliseconds since 1970
         if not fits_int64(value):
             raise _fail("$date", value, "milliseconds do not fit a 64-bit integer")
@@ -171,8 +172,8 @@ def _binary(value: Any) -> Binary:
             'the legacy form is not read; write {"$binary": {"base64": "...", "subType": "00"}}',
         )
     members = _members("$binary", value, frozenset({"base64", "subType"}))
-    data = _string("$binary", members["base64"], "base64")
-    subtype = _string("$binary", members["subType"], "subType")
+    data = _string("$binary", value, members["base64"], "base64")
+    subtype = _string("$binary", value, members["subType"], "subType")
     if not _SUBTYPE.match(subtype):
         raise _fail("$binary", value, 'subType is one or two hexadecimal digits, like "04"')
     try:
@@ -186,7 +187,7 @@ def _binary(value: Any) -> Binary:
 
 
 def _uuid(value: Any) -> Binary:
-    text = _string("$uuid", value, "a UUID")
+    text = _string("$uuid", value, value, "a UUID")
     if not _UUID.match(text):
         raise _fail("$uuid", value, "expected a UUID: 32 hexadecimal digits grouped 8-4-4-4-12")
     binary: Binary = Binary(uuid.UUID(text).bytes, 4)  # Binary.__new__ is typed as Any
@@ -195,8 +196,8 @@ def _uuid(value: Any) -> Binary:
 
 def _regular_expression(value: Any) -> Regex[Any]:
     members = _members("$regularExpression", value, frozenset({"pattern", "options"}))
-    pattern = _string("$regularExpression", members["pattern"], "pattern")
-    options = _string("$regularExpression", members["options"], "options")
+    pattern = _string("$regularExpression", value, members["pattern"], "pattern")
+    options = _string("$regularExpression", value, members["options"], "options")
     unknown = sorted(set(options) - _REGEX_OPTIONS)
     if unknown:
         raise _fail(
