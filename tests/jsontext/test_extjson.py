@@ -339,6 +339,12 @@ def test_nul_bytes_in_option_keys_are_refused() -> None:
     assert finding[:2] == ("PR050", '$.pipelines.p.options.collation["locale\\u0000"]')
 
 
+def test_a_wrapper_holding_an_integer_too_long_to_print_is_refused_plainly() -> None:
+    # Defaults and seed data reach the readers too; their message must not fail in turn.
+    with pytest.raises(extjson.ExtJsonError, match="integer of"):
+        extjson.literal({"$date": 10**5000})
+
+
 def test_a_nul_byte_in_a_plain_string_value_is_data() -> None:
     # A string value is length-prefixed in BSON: a NUL inside it is data, and matches data.
     assert read("a\x00b") == "a\x00b"

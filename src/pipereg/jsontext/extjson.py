@@ -13,7 +13,6 @@ wrapper keys that share their object with other keys.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,12 +74,20 @@ def literal(node: dict[str, Any]) -> Any:
     try:
         return READERS[key](value)
     except ExtJsonError as exc:
-        if "<<" in json.dumps(value):  # only on the error path: a literal is a constant
+        if _mentions_placeholder(value):  # only on the error path: a literal is a constant
             raise ExtJsonError(
                 f"{exc}; a placeholder cannot stand inside a literal: write the whole value as "
                 f'"<<name>>" with a parameter of the type (such as "type": "date")'
             ) from None
         raise
+
+
+def _mentions_placeholder(value: Any) -> bool:
+    if type(value) is str:
+        return "<<" in value
+    if type(value) is dict:
+        return any("<<" in key or _mentions_placeholder(item) for key, item in value.items())
+    return type(value) is list and any(_mentions_placeholder(item) for item in value)
 
 
 def document_problems(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:

@@ -31,7 +31,7 @@ from bson import Binary, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Tim
 
 from pipereg.bson_limits import fits_int32, fits_int64
 from pipereg.jsontext.dates import DateTextError, date_in_utc
-from pipereg.messages import clip
+from pipereg.messages import clip, show
 
 
 class ExtJsonError(ValueError):
@@ -59,7 +59,21 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 def quote(value: Any) -> str:
     """A JSON value as the author wrote it (compact, clipped), for messages."""
-    return clip(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")), 80)
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    except ValueError:  # an integer past Python's 4300 digits has no text: describe it
+        return quote(_printable(value))
+    return clip(text, 80)
+
+
+def _printable(value: Any) -> Any:
+    if type(value) is int:
+        return show(value)
+    if type(value) is dict:
+        return {key: _printable(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_printable(item) for item in value]
+    return value
 
 
 def _fail(key: str, value: Any, why: str) -> ExtJsonError:
