@@ -152,7 +152,11 @@ def _namespace(
 
 
 def loads(text: str) -> Any:
-    """Parse JSON text that may hold Extended JSON (relaxed or canonical): data and CLI input."""
+    """Parse JSON text that may hold Extended JSON (relaxed or canonical): data and CLI input.
+
+    Read by ``bson.json_util``, more leniently than :func:`literal` reads a pipeline file's
+    literals: parameter values read here are then checked by their declarations.
+    """
     return json_util.loads(text, json_options=_INPUT_OPTIONS)
 
 
