@@ -256,6 +256,8 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
         and named.isdisjoint(WRAPPER_KEYS)
         and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
+        and "\\u0000" not in items  # a NUL byte: build() decides (see literal_free)
+        and "\\u0000" not in outline
         and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
         and not nests_deeper(outline, NESTING_LIMIT)
     )
@@ -263,11 +265,15 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
 
 
 def literal_free(text: str) -> bool:
-    """Whether compact JSON text holds no Extended JSON literal and no number BSON cannot hold.
+    """Whether compact JSON text holds no Extended JSON literal, NUL or number BSON cannot hold.
 
     Those are what :func:`build` converts or reports besides placeholders. False when unsure.
     """
-    return _numbers_fit(text) and not ('"$' in text and WRAPPER_KEY.search(text) is not None)
+    return (
+        _numbers_fit(text)
+        and not ('"$' in text and WRAPPER_KEY.search(text) is not None)
+        and "\\u0000" not in text  # a NUL byte, which build() refuses in keys and regexes
+    )
 
 
 def _numbers_fit(text: str) -> bool:
