@@ -258,6 +258,10 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
 
 # Other ways an operator is written than its YAML encoding says: (forms, the single value an
 # object-form stage also takes, or None).
+_DATE_PARTS = (
+    "$dayOfMonth", "$dayOfWeek", "$dayOfYear", "$hour", "$isoDayOfWeek", "$isoWeek",
+    "$isoWeekYear", "$millisecond", "$minute", "$month", "$second", "$week", "$year",
+)  # fmt: skip
 FORMS: dict[tuple[Kind, str], tuple[tuple[Form, ...], Argument | None]] = {
     # aggregation/cond/: {if, then, else} or [<if>, <then>, <else>].
     (Kind.EXPRESSION, "$cond"): ((Form.OBJECT, Form.LIST), None),
@@ -272,6 +276,12 @@ FORMS: dict[tuple[Kind, str], tuple[tuple[Form, ...], Argument | None]] = {
     (Kind.STAGE, "$sort"): ((Form.VALUE,), None),
     # aggregation/unset/: {$unset: "<field>"} or {$unset: ["<field>", ...]}.
     (Kind.STAGE, "$unset"): ((Form.LIST, Form.VALUE), None),
+    # aggregation/year/ (and each date part's page): {$year: <dateExpression>} or
+    # {$year: {date, timezone}}.
+    **{
+        (Kind.EXPRESSION, name): ((Form.OBJECT,), _arg("date", P.EXPRESSION))
+        for name in _DATE_PARTS
+    },
 }
 
 # Arguments the YAML marks required that the manual does not: aggregation/unionWith/ (coll may
