@@ -45,6 +45,12 @@ _FITS: dict[Position, frozenset[str]] = {
     Position.NAMESPACE: frozenset({"string", "object"}),
     Position.PIPELINE: frozenset({"array"}),
 }
+_INTEGER_TYPES = frozenset({"int", "long"})
+_WANTED = {
+    _NUMBERS: "a number (int, long, double or decimal)",
+    _INTEGER_TYPES: "an integer (int or long)",
+    frozenset({"string", "field"}): "a string (a string or field parameter)",
+}
 # Stage arguments whose placeholder must be an integer, not any number.
 _INTEGERS = {("$limit", "limit"), ("$skip", "skip"), ("$sample", "size")}
 
@@ -146,7 +152,8 @@ class Walk:
 
     def _arguments(self, op: Operator, body: Any, at: JsonPath) -> None:
         if placeholder(body) is not None:
-            self._slot(body, at, op, op.arguments[0] if len(op.arguments) == 1 else None)
+            whole = op.shorthand or (op.arguments[0] if len(op.arguments) == 1 else None)
+            self._slot(body, at, op, whole)
             return
         if (
             op.shorthand is not None
@@ -222,14 +229,13 @@ class Walk:
             return
         fits = _FITS.get(argument.position)
         if (op.name, argument.name) in _INTEGERS:
-            fits = frozenset({"int", "long"})
+            fits = _INTEGER_TYPES
         if fits is not None and param.type not in fits:
-            wanted = " or ".join(sorted(fits))
             self._add(
                 at,
                 codes.PLACEHOLDER_MISFIT,
-                f"<<{name}>> is a {param.type_name} parameter, but {op.name}'s "
-                f"{argument.name} takes {_article(wanted)}",
+                f"<<{name}>> is {_article(param.type_name)} parameter, but {op.name}'s "
+                f"{argument.name} takes {_WANTED.get(fits) or _article(' or '.join(sorted(fits)))}",
             )
 
     def expression(self, value: Any, at: JsonPath) -> None:

@@ -284,6 +284,10 @@ FORMS: dict[tuple[Kind, str], tuple[tuple[Form, ...], Argument | None]] = {
     },
 }
 
+# Fewest positional arguments, where the YAML states none: aggregation/ifNull/ ("$ifNull:
+# [<input-expression-1>, ... <input-expression-n>, <replacement-expression-if-null>]").
+MIN_ARGS: dict[tuple[Kind, str], int] = {(Kind.EXPRESSION, "$ifNull"): 2}
+
 # Arguments the YAML marks required that the manual does not: aggregation/unionWith/ (coll may
 # be left out when the pipeline starts with $documents, 6.0).
 OPTIONAL: frozenset[tuple[Kind, str, str]] = frozenset({(Kind.STAGE, "$unionWith", "coll")})
