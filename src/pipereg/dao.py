@@ -26,7 +26,7 @@ class Call:
     """One aggregation ready to send: the pipeline, its collection, stages and merged options."""
 
     pipeline: Pipeline
-    collection: str
+    collection: str | None  # None: a database-level pipeline, run as db.aggregate
     stages: list[dict[str, Any]]
     options: dict[str, Any]
 
@@ -38,7 +38,8 @@ def prepare_call(
 
     Raises:
         UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`.
-        TypeError: a call-time ``comment`` that is not a string.
+    A ``comment`` that is not a string (MongoDB takes any BSON value) is sent as
+    ``{"pipereg": <tag>, "comment": <value>}``, so the tag still names the pipeline.
     """
     pipeline = registry.get(key)
     stages, merged = pipeline.prepare(params)
@@ -51,8 +52,9 @@ def prepare_call(
             merged[name] = value
     comment = merged.get("comment")
     if comment is not None and not isinstance(comment, str):
-        raise TypeError(f"comment must be a string, got {type(comment).__name__}")
-    merged["comment"] = f"{pipeline.tag} {comment}" if comment else pipeline.tag
+        merged["comment"] = {"pipereg": pipeline.tag, "comment": comment}
+    else:
+        merged["comment"] = f"{pipeline.tag} {comment}" if comment else pipeline.tag
     return Call(pipeline, pipeline.collection, stages, merged)
 
 

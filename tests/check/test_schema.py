@@ -140,8 +140,8 @@ VIOLATIONS: list[tuple[Any, tuple[str, str]]] = [
         ),
     ),
     (
-        minimal(options={"allowDiskUse": True, "readConcern": {}}),
-        ("$.pipelines.p.options.readConcern", "unknown key 'readConcern'"),
+        minimal(options={"allowDiskUse": True, "explain": True}),
+        ("$.pipelines.p.options.explain", "unknown key 'explain'"),
     ),
 ]
 
@@ -316,3 +316,25 @@ def test_a_param_definition_of_another_shape_is_checked_as_it_is() -> None:
     assert schema._fast_schema(schema.schema(schema.CASES_SCHEMA_FILE)) is schema.schema(
         schema.CASES_SCHEMA_FILE
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"readConcern": {"level": "majority"}},
+        {"writeConcern": {"w": "majority", "j": True, "wtimeout": 100}},
+        {"bypassDocumentValidation": True},
+        {"comment": 42},
+        {"comment": {"team": "billing"}},
+        {"hint": "<<index>>"},
+        {"maxAwaitTimeMS": 500},
+        {"let": {"x": 1}, "collation": {"locale": "fr"}, "maxTimeMS": 10, "batchSize": 5},
+    ],
+)
+def test_every_aggregate_option_mongodb_takes_is_accepted(options: dict[str, Any]) -> None:
+    assert messages(minimal(options=options)) == []
+
+
+def test_a_database_level_pipeline_has_a_null_collection() -> None:
+    assert messages(minimal(collection=None)) == []
+    assert messages(minimal(collection="")) != []

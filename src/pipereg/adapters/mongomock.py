@@ -14,6 +14,7 @@ from typing import Any
 from pipereg.adapters import Stages
 from pipereg.adapters.motor import MotorDriver
 from pipereg.adapters.pymongo import PyMongoDriver
+from pipereg.errors import EngineError
 
 
 def inline_let(stages: Stages, options: dict[str, Any]) -> tuple[Stages, dict[str, Any]]:
@@ -36,13 +37,22 @@ def _substitute(node: Any, references: dict[str, Any]) -> Any:
     return node
 
 
+def _on_collection(collection: str | None) -> str:
+    if collection is None:
+        raise EngineError(
+            "mongomock cannot run a database-level pipeline (db.aggregate): run it on a server"
+        )
+    return collection
+
+
 class MongomockDriver(PyMongoDriver):
     """mongomock's synchronous API, with ``let`` inlined."""
 
     def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
         """Start the aggregation and return mongomock's cursor."""
+        _on_collection(collection)
         return super().aggregate(database, collection, *inline_let(stages, options))
 
 
@@ -50,8 +60,8 @@ class MongomockMotorDriver(MotorDriver):
     """mongomock-motor's Motor-like API, with ``let`` inlined."""
 
     async def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
         """Return mongomock-motor's cursor (it runs the pipeline at once; nothing to start)."""
         stages, options = inline_let(stages, options)
-        return database[collection].aggregate(stages, **options)
+        return database[_on_collection(collection)].aggregate(stages, **options)

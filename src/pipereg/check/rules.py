@@ -77,7 +77,12 @@ def check_pipeline(
 
 
 def clean(
-    params: Mapping[str, Param], sketch: Sketch, stages: Any, *, javascript_free: bool = False
+    params: Mapping[str, Param],
+    sketch: Sketch,
+    stages: Any,
+    *,
+    javascript_free: bool = False,
+    database: bool = False,
 ) -> bool:
     """Whether :func:`check_pipeline` would find nothing, told from the text alone.
 
@@ -92,6 +97,7 @@ def clean(
         javascript_free: Whether a text that holds the stages' text is known to name no
             JavaScript operator (see :func:`pipereg.check.prefilter.sketch_file`); else the stages'
             own text is tested.
+        database: The pipeline runs on the database (``"collection": null``).
     """
     text = sketch.text
     if any(map(_REGEX, params.values())):
@@ -111,7 +117,9 @@ def clean(
             return False
     if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
         return False
-    if grammar.check(stages, params, ("stages",)):  # PR030, PR031, PR036-PR039, PR090
+    if grammar.check(
+        stages, params, ("stages",), database=database
+    ):  # PR030, PR031, PR036-PR039, PR090
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
@@ -302,6 +310,10 @@ _OPTION_TYPES = {
     "batchSize": {"int", "long"},
     "collation": {"object"},
     "hint": {"string", "object"},
+    "readConcern": {"object"},
+    "writeConcern": {"object"},
+    "bypassDocumentValidation": {"bool"},
+    "maxAwaitTimeMS": {"int", "long"},
 }
 
 

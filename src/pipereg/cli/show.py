@@ -19,7 +19,8 @@ def list_(ctx: click.Context) -> None:
     rows = [("KEY", "COLLECTION", "VERSION", "PARAMS")]
     for pipeline in load_registry(ctx):
         signature = ", ".join(_signature(name, p) for name, p in pipeline.params.items())
-        rows.append((pipeline.key, pipeline.collection, str(pipeline.version), signature))
+        on = "(database)" if pipeline.collection is None else pipeline.collection
+        rows.append((pipeline.key, on, str(pipeline.version), signature))
     table(rows)
 
 

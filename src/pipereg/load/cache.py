@@ -166,10 +166,11 @@ def _problem(raw: Any) -> Problem:
 def _pipeline(raw: Any, declared: Sequence[Param]) -> Pipeline:
     if not isinstance(raw, dict):
         raise TypeError("not a pipeline")
-    strings = ("key", "module", "name", "collection", "description", "path", "module_description")
+    strings = ("key", "module", "name", "description", "path", "module_description")
     version, definition, includes = raw["version"], raw["definition"], _list(raw["includes"])
     if not (
         all(isinstance(raw[name], str) for name in strings)
+        and (raw["collection"] is None or isinstance(raw["collection"], str))
         and raw["key"] == f"{raw['module']}.{raw['name']}"
         and isinstance(version, int)
         and not isinstance(version, bool)

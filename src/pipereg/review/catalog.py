@@ -162,7 +162,10 @@ def locate_pipelines(pipelines: Iterable[Pipeline]) -> dict[str, int]:
 def _facts(pipeline: Pipeline, catalog: Catalog) -> list[str]:
     out = [_one_line(pipeline.description), ""] if pipeline.description else []
     facts = [
-        ("collection", code(pipeline.collection)),
+        (
+            "collection",
+            "none (database-level)" if pipeline.collection is None else code(pipeline.collection),
+        ),
         ("version", str(pipeline.version)),
         ("fingerprint", code(pipeline.fingerprint[:FINGERPRINT_SHOWN])),
         ("file", catalog.link(pipeline.path, catalog.lines.get(pipeline.key, 0))),
