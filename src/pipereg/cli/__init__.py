@@ -1,10 +1,11 @@
-"""The ``pipereg`` command: lint, format, inspect, render, run, test, diff, explain, document, type.
+"""The ``pipereg`` command: lint, format, inspect, render, run, test, diff, explain, document, type,
+schema.
 
 Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line
 each on stderr, never a traceback. One module per command family; ``app`` holds the group.
 """
 
-from pipereg.cli import diff, docs, explain, fmt, lint, run, show, stubs, test
+from pipereg.cli import diff, docs, explain, fmt, lint, run, schema, show, stubs, test
 from pipereg.cli.app import main
 
 main.add_command(lint.lint)
@@ -18,5 +19,6 @@ main.add_command(docs.docs)
 main.add_command(fmt.fmt)
 main.add_command(stubs.stubs)
 main.add_command(test.test)
+main.add_command(schema.schema)
 
 __all__ = ["main"]
