@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 from bson import json_util
@@ -43,6 +44,9 @@ CANONICAL = JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True)
 CODEC_OPTIONS: CodecOptions[Any] = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
 
 
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 class ExtJsonError(ValueError):
     """A document looks like an Extended JSON literal but is not a valid one."""
 
@@ -58,10 +62,24 @@ def literal(node: dict[str, Any]) -> Any:
     Raises:
         ExtJsonError: the wrapper's content is not valid, e.g. ``{"$oid": "xyz"}``.
     """
+    date = node.get("$date")
+    if isinstance(date, str) and _DATE_ONLY.match(date):
+        # mongosh reads ISODate("2024-03-01") as midnight UTC; so does pipereg.
+        try:
+            return datetime.datetime.fromisoformat(date).replace(tzinfo=datetime.timezone.utc)
+        except ValueError as exc:
+            raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
     try:
         # Through loads, so nested wrappers decode first: {"$date": {"$numberLong": "..."}}.
         value = json_util.loads(json.dumps(node), json_options=_INPUT_OPTIONS)
     except Exception as exc:  # bson raises TypeError, ValueError, InvalidId, ...
+        if isinstance(date, str):
+            raise ExtJsonError(
+                f"{_brief(node)} is not a date Extended JSON reads: write an ISO 8601 date and "
+                'time with a zone, {"$date": "2024-03-01T10:00:00Z"}, a date alone, '
+                '{"$date": "2024-03-01"} (midnight UTC), or milliseconds since 1970, '
+                '{"$date": 1709287200000}'
+            ) from exc
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
     if isinstance(value, dict):
         raise ExtJsonError(f"invalid Extended JSON {_brief(node)}")
