@@ -11,8 +11,9 @@ Some servers plan an explain without parsing the stages (SecantusDB, the in-proc
 server the tests use, echoes them back). So a pipeline the explain accepts is also sent as an
 ``aggregate`` on a collection that does not exist, where there is nothing to read: the
 server parses it and returns nothing. Only pipelines that read nothing but their input get
-that run; never one that writes (``$out``, ``$merge``), runs on the database, or reads other
-collections or server state of its own (``$unionWith``, ``$documents``, ``$currentOp``...).
+that run; never one that writes (``$out``, ``$merge``), runs on the database, reads other
+collections or server state of its own (``$unionWith``, ``$documents``, ``$currentOp``...), or
+needs an index of its collection (``$geoNear``, ``$search``, ``$text``...).
 """
 
 from __future__ import annotations
@@ -32,8 +33,15 @@ from pipereg.load.file import LoadedFile, locate
 from pipereg.pipeline import Pipeline
 from pipereg.review.example_params import NoExample, example_params
 
-# Stages that read something other than the pipeline's input, or write: never run, only explained.
-_NOT_RUN = frozenset({"$out", "$merge", "$unionWith", "$documents", "$changeStream"})
+# Never run, only explained: stages that write, that read something other than the pipeline's
+# input, or that need an index of the real collection (on the scratch one they would fail).
+_NOT_RUN = frozenset(
+    {
+        "$out", "$merge", "$unionWith", "$documents", "$changeStream", "$geoNear", "$search",
+        "$searchMeta", "$vectorSearch", "$text", "$near", "$nearSphere", "$listSearchIndexes",
+        "$indexStats", "$collStats", "$planCacheStats",
+    }
+)  # fmt: skip
 _NAMED = re.compile(r"\$[A-Za-z][A-Za-z0-9]*")
 
 
@@ -77,8 +85,11 @@ def _pipeline(database: Any, pipeline: Pipeline) -> Iterator[Finding]:
         database.command(explain_command(call, "queryPlanner"))
         if _may_run(pipeline, stages):
             scratch = f"pipereg_lint_{uuid.uuid4().hex}"
-            command = {"aggregate": scratch, "pipeline": stages, "cursor": {}, **options}
-            command.pop("batchSize", None)
+            # Only let: the stages read it; a hint names an index the scratch collection lacks,
+            # and a read or write concern says nothing about the stages.
+            command: dict[str, Any] = {"aggregate": scratch, "pipeline": stages, "cursor": {}}
+            if "let" in options:
+                command["let"] = options["let"]
             database.command(command)
     except ConnectionFailure:
         raise
