@@ -67,3 +67,12 @@ def test_the_suite_covers_every_class_and_lint_catches_95_percent_statically() -
     assert {"values", "placeholder_misfit", "server"} <= classes
     static = sum(code != "server" for code in EXPECTED.values())
     assert static / len(EXPECTED) >= 0.95
+
+
+def test_valid_pipelines_at_the_edges_of_the_checks_get_no_finding() -> None:
+    # tests/fixtures/accepted/: what MongoDB accepts near each check (a list for $merge's on, a
+    # string whenMatched, $year of a date alone, an exclusion projection without _id...).
+    files, missing = discover_paths([str(REJECTED.parent / "accepted")])
+    loaded, problems = load_sources(files, missing)
+    assert problems == []
+    assert sum(len(result.pipelines) for result in loaded) >= 18

@@ -40,16 +40,21 @@ _FITS: dict[Position, frozenset[str]] = {
     Position.NUMBER: _NUMBERS,
     Position.BOOL: frozenset({"bool"}),
     Position.STRING: frozenset({"string", "field"}),
-    Position.FIELD_NAME: frozenset({"string", "field"}),
+    # $merge's on and $unset take a list of names too; $count's one is special-cased below.
+    Position.FIELD_NAME: frozenset({"string", "field", "array"}),
     Position.FIELD_PATH: frozenset({"string", "field"}),
     Position.NAMESPACE: frozenset({"string", "object"}),
-    Position.PIPELINE: frozenset({"array"}),
 }
+# The positions where a scalar value (not an object or a list) can be wrong.
+_SCALAR_CHECKED = frozenset(
+    {Position.NUMBER, Position.SORT, Position.ACCUMULATOR, Position.WINDOW, Position.PROJECTION}
+)
 _INTEGER_TYPES = frozenset({"int", "long"})
+_NAME_TYPES = frozenset({"string", "field"})
 _WANTED = {
     _NUMBERS: "a number (int, long, double or decimal)",
     _INTEGER_TYPES: "an integer (int or long)",
-    frozenset({"string", "field"}): "a string (a string or field parameter)",
+    _NAME_TYPES: "a string (a string or field parameter)",
 }
 # Stage arguments whose placeholder must be an integer, not any number.
 _INTEGERS = {("$limit", "limit"), ("$skip", "skip"), ("$sample", "size")}
@@ -191,9 +196,14 @@ class Walk:
 
     def value(self, argument: Argument, value: Any, at: JsonPath, op: Operator) -> None:
         """Check ``value`` as what ``argument`` of ``op`` reads it as."""
-        if placeholder(value) is not None:
-            self._slot(value, at, op, argument)
-            return
+        kind = type(value)
+        if kind is not dict and kind is not list:
+            # Most values are scalars ("$field", 1): only a few positions say anything of them.
+            if placeholder(value) is not None:
+                self._slot(value, at, op, argument)
+                return
+            if argument.position not in _SCALAR_CHECKED:
+                return
         position = argument.position
         if position is Position.EXPRESSION:
             self.expression(value, at)
@@ -230,6 +240,8 @@ class Walk:
         fits = _FITS.get(argument.position)
         if (op.name, argument.name) in _INTEGERS:
             fits = _INTEGER_TYPES
+        elif op.name == "$count" and Kind.STAGE in op.kinds:
+            fits = _NAME_TYPES
         if fits is not None and param.type not in fits:
             self._add(
                 at,

@@ -75,7 +75,7 @@ def literal(node: dict[str, Any]) -> Any:
     except Exception as exc:  # bson raises TypeError, ValueError, InvalidId, ...
         if isinstance(date, str):
             raise ExtJsonError(
-                f"{_brief(node)} is not a date Extended JSON reads: write an ISO 8601 date and "
+                f"invalid Extended JSON {_brief(node)}: not a date; write an ISO 8601 date and "
                 'time with a zone, {"$date": "2024-03-01T10:00:00Z"}, a date alone, '
                 '{"$date": "2024-03-01"} (midnight UTC), or milliseconds since 1970, '
                 '{"$date": 1709287200000}'

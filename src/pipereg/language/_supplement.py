@@ -188,6 +188,8 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
     (Kind.STAGE, "$bucketAuto", "output"): _opt("output", P.OPTIONS, fields=(_ACCUMULATORS,)),
     (Kind.STAGE, "$bucketAuto", "granularity"): _opt("granularity", P.STRING),
     (Kind.STAGE, "$count", "field"): _arg("field", P.FIELD_NAME),
+    # aggregation/changeStream/: resumeAfter is a resume token, a document (the YAML says int).
+    (Kind.STAGE, "$changeStream", "resumeAfter"): _opt("resumeAfter", P.ANY),
     (Kind.STAGE, "$densify", "field"): _arg("field", P.FIELD_NAME),
     (Kind.STAGE, "$densify", "range"): _arg(
         "range",
@@ -231,7 +233,7 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
         "output", P.OPTIONS, fields=(_each(P.WINDOW),)
     ),
     (Kind.STAGE, "$sort", "sort"): _arg("sort", P.SORT),
-    (Kind.STAGE, "$unionWith", "coll"): _arg("coll", P.NAMESPACE),
+    (Kind.STAGE, "$unionWith", "coll"): _opt("coll", P.NAMESPACE),
     (Kind.STAGE, "$unset", "field"): _arg("field", P.FIELD_NAME, variadic=True),
     (Kind.STAGE, "$unwind", "path"): _arg("path", P.FIELD_PATH),
     (Kind.STAGE, "$unwind", "includeArrayIndex"): _opt("includeArrayIndex", P.FIELD_NAME),
