@@ -52,9 +52,21 @@ _SCALAR_CHECKED = frozenset(
 _INTEGER_TYPES = frozenset({"int", "long"})
 _NAME_TYPES = frozenset({"string", "field"})
 _WANTED = {
+    frozenset({"array"}): "an array",
     _NUMBERS: "a number (int, long, double or decimal)",
     _INTEGER_TYPES: "an integer (int or long)",
     _NAME_TYPES: "a string (a string or field parameter)",
+}
+# Query operators whose whole value, when a placeholder, must be of these types.
+_QUERY_FITS: dict[str, frozenset[str]] = {
+    "$in": frozenset({"array"}),
+    "$nin": frozenset({"array"}),
+    "$all": frozenset({"array"}),
+    "$and": frozenset({"array"}),
+    "$or": frozenset({"array"}),
+    "$nor": frozenset({"array"}),
+    "$size": _INTEGER_TYPES,
+    "$elemMatch": frozenset({"object"}),
 }
 # Stage arguments whose placeholder must be an integer, not any number.
 _INTEGERS = {("$limit", "limit"), ("$skip", "skip"), ("$sample", "size")}
@@ -303,7 +315,16 @@ class Walk:
             self._unknown(name, at, Kind.QUERY)
             return
         self._meet(at, op)
-        if placeholder(value) is not None:
+        name_of = placeholder(value)
+        if name_of is not None:
+            param, fits = self.params.get(name_of), _QUERY_FITS.get(name)
+            if param is not None and fits is not None and param.type not in fits:
+                self._add(
+                    at,
+                    codes.PLACEHOLDER_MISFIT,
+                    f"<<{name_of}>> is {_article(param.type_name)} parameter, but {name} takes "
+                    f"{_WANTED.get(fits) or _article(' or '.join(sorted(fits)))}",
+                )
             return
         if name in ("$and", "$or", "$nor"):
             if not isinstance(value, list) or not value:
