@@ -61,6 +61,11 @@ def test_valid_pipelines_pass_and_write_stages_are_never_run(uri: str, tmp_path:
                 "params": {"status": {"type": "string", "enum": ["paid", "open"]}},
                 "stages": [{"$match": {"status": "<<status>>"}}, {"$out": "archived"}],
             },
+            "literal": {
+                "collection": None,
+                "options": {"readConcern": {"level": "local"}, "comment": 7},
+                "stages": [{"$documents": [{"x": 1}]}, {"$project": {"y": {"$add": ["$x", 1]}}}],
+            },
             "top": {
                 "collection": "orders",
                 "params": {"n": {"type": "int", "minimum": 1}},

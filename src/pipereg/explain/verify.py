@@ -79,7 +79,10 @@ def _pipeline(database: Any, pipeline: Pipeline) -> Iterator[Finding]:
             "warning",
         )
         return
-    options.pop("comment", None)
+    # What concerns the stages only: a server may refuse a read or write concern inside an
+    # explain, which would say nothing about the pipeline.
+    for name in ("comment", "readConcern", "writeConcern"):
+        options.pop(name, None)
     call = Call(pipeline, pipeline.collection, stages, options)
     try:
         database.command(explain_command(call, "queryPlanner"))
