@@ -46,3 +46,14 @@ def test_the_embedded_engine_says_it_cannot_run_one(registry: Registry) -> None:
     dao = PipelineDAO(mongomock.MongoClient()["shop"], registry)
     with pytest.raises(EngineError, match="cannot run a database-level pipeline"):
         dao.fetch_all("db.numbers", {"n": 1})
+
+
+def test_list_and_show_say_it_runs_on_the_database(registry: Registry, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipereg.cli import main
+
+    listed = CliRunner().invoke(main, ["--path", str(tmp_path), "list"])
+    assert "db.numbers  (database)" in listed.stdout
+    shown = CliRunner().invoke(main, ["--path", str(tmp_path), "show", "db.numbers"])
+    assert "collection: none (database-level: db.aggregate)" in shown.stdout

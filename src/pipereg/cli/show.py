@@ -43,7 +43,12 @@ def show(ctx: click.Context, key: str) -> None:
     )
     if pipeline.description:
         click.echo(pipeline.description)
-    click.echo(f"file: {pipeline.path}\ncollection: {pipeline.collection}")
+    on = (
+        "none (database-level: db.aggregate)"
+        if pipeline.collection is None
+        else pipeline.collection
+    )
+    click.echo(f"file: {pipeline.path}\ncollection: {on}")
     if pipeline.includes:
         click.echo(f"fragments: {', '.join(pipeline.includes)}")
     if pipeline.params:
