@@ -81,8 +81,8 @@ def _pipeline(database: Any, pipeline: Pipeline) -> Iterator[Finding]:
         return
     # What concerns the stages only: a server may refuse a read or write concern inside an
     # explain, which would say nothing about the pipeline.
-    for name in ("comment", "readConcern", "writeConcern"):
-        options.pop(name, None)
+    for option in ("comment", "readConcern", "writeConcern"):
+        options.pop(option, None)
     call = Call(pipeline, pipeline.collection, stages, options)
     try:
         database.command(explain_command(call, "queryPlanner"))
@@ -99,8 +99,8 @@ def _pipeline(database: Any, pipeline: Pipeline) -> Iterator[Finding]:
     except OperationFailure as error:
         details = error.details or {}
         message = str(details.get("errmsg") or error)
-        name = details.get("codeName")
-        code = f"code {error.code}" + (f", {name}" if name else "")
+        code_name = details.get("codeName")
+        code = f"code {error.code}" + (f", {code_name}" if code_name else "")
         yield Finding(
             _where(base, pipeline.definition["stages"], message),
             codes.SERVER_REFUSED,
