@@ -234,6 +234,12 @@ class Walk:
             stage_values.projection(value, at, self)
         elif position is Position.SORT:
             stage_values.sort(value, at, self, scalar=op.name == "$sortArray")
+        elif op.name == "$switch" and argument.name == "branches" and isinstance(value, list):
+            # A list of {case, then}: the catalog's fields describe objects, not lists of them.
+            for i, branch in enumerate(value):
+                if isinstance(branch, dict):
+                    for key, item in branch.items():
+                        self.expression(item, (*at, i, step(key)))
         elif argument.fields and isinstance(value, dict):
             inner = {field.name: field for field in argument.fields}
             for key, item in value.items():
