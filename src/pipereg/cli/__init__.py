@@ -1,10 +1,24 @@
-"""The ``pipereg`` command: lint, format, inspect, render, run, test, diff, explain, profile, ...
+"""The ``pipereg`` command: lint, format, inspect, render, run, test, diff, explain, profile,
+import, document, type, schema.
 
 Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line
 each on stderr, never a traceback. One module per command family; ``app`` holds the group.
 """
 
-from pipereg.cli import diff, docs, explain, fmt, import_, lint, profile, run, show, stubs, test
+from pipereg.cli import (
+    diff,
+    docs,
+    explain,
+    fmt,
+    import_,
+    lint,
+    profile,
+    run,
+    schema,
+    show,
+    stubs,
+    test,
+)
 from pipereg.cli.app import main
 
 main.add_command(lint.lint)
@@ -20,5 +34,6 @@ main.add_command(fmt.fmt)
 main.add_command(stubs.stubs)
 main.add_command(test.test)
 main.add_command(import_.import_)
+main.add_command(schema.schema)
 
 __all__ = ["main"]
