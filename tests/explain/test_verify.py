@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from pipereg.cli import main
 
-REJECTED = Path(__file__).resolve().parents[1] / "fixtures" / "rejected"
+REJECTED = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 pytestmark = pytest.mark.wire
 
 
