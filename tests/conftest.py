@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-import pipereg
-from helpers import WriteTree
+# Before the import below: helpers.golden's asserts then show a diff of what changed.
+pytest.register_assert_rewrite("helpers")
+
+import pipereg  # noqa: E402
+from helpers import WriteTree  # noqa: E402
 
 
 @pytest.fixture

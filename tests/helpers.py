@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,36 @@ FIXTURES = REPO / "tests" / "fixtures"
 """Data the tests read: golden files, pipelines, schemas; one folder per kind."""
 
 WriteTree = Callable[[dict[str, Any]], Path]
+
+REGENERATE = "PIPEREG_REGEN_GOLDEN"
+"""Set this environment variable to 1 to rewrite golden files from what the code produces."""
+
+
+def golden(files: dict[Path, str | bytes]) -> None:
+    """Assert that each golden file holds exactly what the code produced (``path: actual``).
+
+    With ``PIPEREG_REGEN_GOLDEN=1`` every file is rewritten from what the code produced instead,
+    and the test fails all the same, so a regeneration run is never mistaken for a passing one:
+    review each rewritten file by hand (``git diff``), then run the tests without the variable.
+    """
+    encoded = {path: a.encode("utf-8") if isinstance(a, str) else a for path, a in files.items()}
+    if os.environ.get(REGENERATE) == "1":
+        rewritten = []
+        for path, data in encoded.items():
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+                rewritten.append(path.name)
+        state = f"rewrote {', '.join(rewritten)}" if rewritten else "nothing changed"
+        raise AssertionError(f"{REGENERATE}=1: {state}; review, then run without {REGENERATE}")
+    for path, actual in files.items():
+        if not path.is_file():
+            raise AssertionError(f"no golden file {path}: write it with {REGENERATE}=1, review it")
+        expected = path.read_bytes()
+        hint = f"{path} differs (review the change; {REGENERATE}=1 rewrites the file)"
+        if isinstance(actual, str):
+            # As text first, so that pytest shows a line diff; then as bytes (line ends count).
+            assert actual == expected.decode("utf-8"), hint
+        assert encoded[path] == expected, hint
 
 
 def pipeline_file(pipelines: dict[str, Any], **top: Any) -> dict[str, Any]:
