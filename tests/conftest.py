@@ -13,7 +13,7 @@ import pytest
 pytest.register_assert_rewrite("helpers")
 
 import pipereg  # noqa: E402
-from helpers import WriteTree  # noqa: E402
+from helpers import WriteTree, world_readable_dir  # noqa: E402
 
 
 @pytest.fixture
@@ -35,6 +35,13 @@ def write_tree(tmp_path: Path) -> WriteTree:
         return root
 
     return write
+
+
+@pytest.fixture
+def world_tmp() -> Iterator[Path]:
+    """A fresh folder that user nobody can reach, for tests run through as_unprivileged."""
+    with world_readable_dir() as path:
+        yield path
 
 
 @pytest.fixture(autouse=True)
