@@ -97,11 +97,17 @@ def test_pipereg_schema_to_an_unwritable_place_is_one_line_exit_2(tmp_path: Path
 
 
 def test_vs_codes_json_language_service_completes_describes_and_flags() -> None:
-    node = shutil.which("node")
-    if node is None or not (EDITOR_CHECK / "node_modules").is_dir():
-        pytest.skip(
-            "run `npm ci` in tools/editor_check (needs node) to check with VS Code's service"
-        )
+    # The service comes from the npm registry (tools/editor_check/package-lock.json pins it):
+    # installed here when node and npm are on the machine, as they are on CI's.
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed to run VS Code's JSON language service")
+    if not (EDITOR_CHECK / "node_modules").is_dir():
+        installed = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=EDITOR_CHECK, capture_output=True, text=True, check=False, timeout=300,
+        )  # fmt: skip
+        assert installed.returncode == 0, installed.stdout + installed.stderr
     done = subprocess.run(
         [node, str(EDITOR_CHECK / "check.mjs")], capture_output=True, text=True, check=False
     )
