@@ -160,6 +160,8 @@ class _Generator:
                 escape = self.escapes[node.name] = self._name("_rx")
                 self.namespace[escape] = param.in_regex
             var = f"{escape}({var})"
+        if node.value:  # as the reference walk: the whole value in $literal
+            return f"{{'$literal': {self._copy(node.name, var)}}}"
         if node.expr and param.may_read_as_path:
             return f"_lit({var})"  # copies containers, as _copy would
         return self._copy(node.name, var)
