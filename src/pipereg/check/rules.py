@@ -13,6 +13,7 @@ from typing import Any
 
 from pipereg import codes
 from pipereg.check.prefilter import JAVASCRIPT, Sketch
+from pipereg.compile import positions
 from pipereg.compile.template import (
     FieldKey,
     Site,
@@ -69,6 +70,7 @@ def check_pipeline(
     """
     at = (*base, "stages")
     yield from _placeholders(params, sites, base)
+    yield from positions.check(params, [s for s in sites if s.path[: len(at)] == at], stages, at)
     if any(param.regex for param in params.values()):
         yield from _patterns(params, sites, base)
     yield from _stages(stages, at, top_level=True)
@@ -122,11 +124,13 @@ def clean(
             return False
     if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
         return False
+    absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
+    if not positions.plain_positions(sketch.texts, absent):  # PR036-PR039
+        return False
     if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
-    absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
     for stage_text in sketch.texts:
         for placeholder in absent:
             if placeholder in stage_text:

@@ -40,6 +40,7 @@ SEARCH = "search"  # an Atlas Search specification: text as written, "path" name
 PLAIN = "plain"  # numbers, strings, literal documents: taken as written
 OPTIONS = "options"  # a pipeline's aggregate options
 UNKNOWN = "unknown"  # not in the catalog: nothing can be said of a value here
+UNKNOWN_STAGE = "unknown-stage"  # under a stage name the catalog lacks (the rules report it)
 REGEXES = frozenset({REGEX, REGEX_EXPR})
 EXPRESSIONS = frozenset({EXPR, REGEX_EXPR})
 """Kinds where a string starting with ``$`` would be read as a path or a variable."""
@@ -114,7 +115,9 @@ def of_argument(argument: Argument | None, body: Body) -> Context:
 
 def _operator_body(name: str, kind: Kind) -> Context:
     op = language.operator(name, kind)
-    return UNKNOWN if op is None else Body(op, None, kind)
+    if op is None:
+        return UNKNOWN_STAGE if kind is Kind.STAGE else UNKNOWN
+    return Body(op, None, kind)
 
 
 def member_context(context: Context, key: str) -> Context:
@@ -143,7 +146,7 @@ def member_context(context: Context, key: str) -> Context:
         return _OPTIONS_MEMBERS.get(key, PLAIN)
     if context == STAGES:
         return UNKNOWN
-    return context  # NAME, NAMESPACE, SORT, JAVASCRIPT, PLAIN, UNKNOWN hold their own kind
+    return context  # NAME, NAMESPACE, SORT, JAVASCRIPT, PLAIN, UNKNOWN(_STAGE) hold their own
 
 
 def _member_of_body(body: Body, key: str) -> Context:
@@ -176,8 +179,10 @@ def value_context(context: Context, node: Any) -> Context:
         return of_argument(op.shorthand, context)
     if Form.VALUE in op.forms and op.arguments:
         return of_argument(op.arguments[0], context)
-    if Form.LIST in op.forms and op.arguments and context.kind is Kind.EXPRESSION:
-        return of_argument(op.arguments[0], context)  # a lone value as a list of one
+    if Form.LIST in op.forms and op.arguments:
+        # An expression's lone value is a list of one; a placeholder there an array parameter
+        # standing for the whole list ({"$or": "<<conditions>>"}): its items' position.
+        return of_argument(op.arguments[0], context)
     return UNKNOWN
 
 

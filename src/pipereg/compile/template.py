@@ -325,7 +325,7 @@ def _string(
         literal_text = []
         # "$<<f>>" and "$$<<v>>" name a field or a variable with the value.
         field_path = expr and not parts and text_before in ("$", "$$")
-        prefix = "".join(p if type(p) is str else f"<<{p.name}>>" for p in parts) + text_before
+        prefix = "".join(p if isinstance(p, str) else f"<<{p.name}>>" for p in parts) + text_before
         if text_before:
             parts.append(text_before)
         parts.append(Slot(token.name))
