@@ -68,13 +68,9 @@ def test_a_project_value_is_a_value_never_an_inclusion(write_tree: WriteTree, va
 
 
 SUB_PIPELINES = [
+    pytest.param(lambda p: {"$rankFusion": {"input": {"pipelines": {"a": p}}}}, id="rankFusion"),
     pytest.param(
-        lambda p: {"$rankFusion": {"input": {"pipelines": {"a": p}}}}, id="rankFusion"
-    ),
-    pytest.param(
-        lambda p: {
-            "$scoreFusion": {"input": {"pipelines": {"a": p}, "normalization": "none"}}
-        },
+        lambda p: {"$scoreFusion": {"input": {"pipelines": {"a": p}, "normalization": "none"}}},
         id="scoreFusion",
     ),
     pytest.param(lambda p: {"$facet": {"a": p}}, id="facet"),
@@ -184,10 +180,16 @@ NAMES = [
     pytest.param({"$set": {"a": "$$<<s>>"}}, S, id="variable"),
     pytest.param({"$set": {"a": "$$<<s>>"}}, {"type": "field"}, id="variable-field"),
     pytest.param({"$set": {"a": "$<<t>>.<<s>>"}}, S, id="after-another-placeholder"),
-    pytest.param({"$lookup": {"from": "x", "localField": "<<s>>", "foreignField": "_id",
-                              "as": "y"}}, S, id="localField"),  # fmt: skip
-    pytest.param({"$lookup": {"from": "x", "localField": "a", "foreignField": "<<s>>",
-                              "as": "y"}}, S, id="foreignField"),  # fmt: skip
+    pytest.param(
+        {"$lookup": {"from": "x", "localField": "<<s>>", "foreignField": "_id", "as": "y"}},
+        S,
+        id="localField",
+    ),
+    pytest.param(
+        {"$lookup": {"from": "x", "localField": "a", "foreignField": "<<s>>", "as": "y"}},
+        S,
+        id="foreignField",
+    ),
     pytest.param({"$unset": "<<s>>"}, S, id="unset"),
     pytest.param({"$unset": ["a", "<<s>>"]}, S, id="unset-list"),
     pytest.param({"$count": "<<s>>"}, S, id="count"),
@@ -201,8 +203,11 @@ NAMES = [
         {"type": "field"},
         id="let-key",
     ),
-    pytest.param({"$vectorSearch": {"index": "i", "path": "<<s>>", "queryVector": [1],
-                                    "limit": 1}}, S, id="vectorSearch-path"),  # fmt: skip
+    pytest.param(
+        {"$vectorSearch": {"index": "i", "path": "<<s>>", "queryVector": [1], "limit": 1}},
+        S,
+        id="vectorSearch-path",
+    ),
     pytest.param({"$search": {"text": {"query": "q", "path": "<<s>>"}}}, S, id="search-path"),
 ]
 
@@ -218,17 +223,29 @@ def test_a_value_that_names_something_needs_a_restricting_declaration(
 
 
 RESTRICTED = [
-    pytest.param({"$set": {"a": "$profile.<<s>>"}},
-                 {"type": "field", "enum": ["city", "zip"]}, id="sub-field-enum"),  # fmt: skip
-    pytest.param({"$set": {"a": "$profile.<<s>>"}},
-                 {"type": "field", "pattern": "^(city|zip)$"}, id="sub-field-pattern"),  # fmt: skip
+    pytest.param(
+        {"$set": {"a": "$profile.<<s>>"}},
+        {"type": "field", "enum": ["city", "zip"]},
+        id="sub-field-enum",
+    ),
+    pytest.param(
+        {"$set": {"a": "$profile.<<s>>"}},
+        {"type": "field", "pattern": "^(city|zip)$"},
+        id="sub-field-pattern",
+    ),
     pytest.param({"$set": {"a": "$$<<s>>"}}, {"type": "string", "enum": ["NOW"]}, id="variable"),
     pytest.param({"$set": {"a": "$<<s>>"}}, {"type": "field"}, id="a-field"),
     pytest.param({"$unset": "<<s>>"}, {"type": "field"}, id="unset"),
-    pytest.param({"$lookup": {"from": "<<s>>", "as": "y", "pipeline": []}},
-                 {"type": "string", "enum": ["a", "b"]}, id="lookup-from-enum"),  # fmt: skip
-    pytest.param({"$merge": {"into": "t", "whenMatched": "<<s>>"}},
-                 {"type": "string", "enum": ["merge", "keepExisting"]}, id="merge-mode"),  # fmt: skip
+    pytest.param(
+        {"$lookup": {"from": "<<s>>", "as": "y", "pipeline": []}},
+        {"type": "string", "enum": ["a", "b"]},
+        id="lookup-from-enum",
+    ),
+    pytest.param(
+        {"$merge": {"into": "t", "whenMatched": "<<s>>"}},
+        {"type": "string", "enum": ["merge", "keepExisting"]},
+        id="merge-mode",
+    ),
 ]
 
 
@@ -258,8 +275,10 @@ DELETES = [
         id="lookup-let",
     ),
     pytest.param([{"$replaceWith": {"a": "<<x>>"}}], id="replaceWith"),
-    pytest.param([{"$set": {"a": {"$toUpper": "<<x>>"}, "b": {"$concat": ["<<y>>"]}}},
-                  {"$count": "<<f>>"}], id="count"),  # fmt: skip
+    pytest.param(
+        [{"$set": {"a": {"$toUpper": "<<x>>"}, "b": {"$concat": ["<<y>>"]}}}, {"$count": "<<f>>"}],
+        id="count",
+    ),
     pytest.param(
         [{"$setWindowFields": {"sortBy": {"a": 1}, "output": {"r": {"$rank": "<<o>>"}}}}],
         id="window-operator",
@@ -295,10 +314,19 @@ ALLOWED = [
         id="lookup-pipeline-empties",
     ),
     pytest.param(
-        [{"$vectorSearch": {"index": "i", "path": "v", "queryVector": [1], "limit": 1,
-                            "filter": {"g": "<<x>>"}}}],
+        [
+            {
+                "$vectorSearch": {
+                    "index": "i",
+                    "path": "v",
+                    "queryVector": [1],
+                    "limit": 1,
+                    "filter": {"g": "<<x>>"},
+                }
+            }
+        ],
         id="optional-filter",
-    ),  # fmt: skip
+    ),
     pytest.param(
         [{"$bucketAuto": {"groupBy": "$a", "buckets": 4, "granularity": "<<x>>"}}],
         id="optional-argument-itself",
@@ -351,5 +379,6 @@ def test_fragments_that_double_at_every_level_are_refused_naming_the_chain(
     with pytest.raises(PipelineLoadError) as caught:
         Registry.from_paths(write_tree({"m.json": document}))
     (problem,) = [p for p in caught.value.problems if p.code == TOO_MUCH_WORK]
-    assert "(includes m.f" in problem.message and " 2 times) -> m.f" in problem.message
+    assert "(includes m.f" in problem.message
+    assert " 2 times) -> m.f" in problem.message
     assert problem.json_path.startswith("$.fragments.f")
