@@ -382,3 +382,19 @@ def test_fragments_that_double_at_every_level_are_refused_naming_the_chain(
     assert "(includes m.f" in problem.message
     assert " 2 times) -> m.f" in problem.message
     assert problem.json_path.startswith("$.fragments.f")
+
+
+def test_a_large_constant_stage_is_bound_once_not_compiled_key_by_key() -> None:
+    # A million literal keys written out as source took seconds and gigabytes to compile on
+    # first render; bound by name, the generated source stays small whatever the stage holds.
+    from pipereg.compile.codegen import compile_stages
+
+    stage = {"$set": {f"k{i}": [i, {"v": str(i)}] for i in range(5000)}}
+    render = compile_stages([stage, {"$limit": 1}], {}, "m.p")
+    assert render.__doc__ is not None
+    assert len(render.__doc__) < 500
+    first, second = render({}), render({})
+    assert first == [stage, {"$limit": 1}]
+    first[0]["$set"]["k1"][1]["v"] = "changed"  # each render is its own copy
+    assert second[0]["$set"]["k1"][1]["v"] == "1"
+    assert stage["$set"]["k1"][1]["v"] == "1"
