@@ -209,6 +209,17 @@ NAMES = [
         id="vectorSearch-path",
     ),
     pytest.param({"$search": {"text": {"query": "q", "path": "<<s>>"}}}, S, id="search-path"),
+    pytest.param(
+        {
+            "$densify": {
+                "field": "t",
+                "partitionByFields": ["<<s>>"],
+                "range": {"step": 1, "bounds": "full"},
+            }
+        },
+        S,
+        id="densify-partitionByFields",
+    ),
 ]
 
 
@@ -223,6 +234,11 @@ def test_a_value_that_names_something_needs_a_restricting_declaration(
 
 
 RESTRICTED = [
+    pytest.param(
+        {"$fill": {"partitionByFields": "<<s>>", "output": {"a": {"method": "locf"}}}},
+        {"type": "array", "items": {"type": "field"}},
+        id="fill-partitionByFields-array-of-fields",
+    ),
     pytest.param(
         {"$set": {"a": "$profile.<<s>>"}},
         {"type": "field", "enum": ["city", "zip"]},

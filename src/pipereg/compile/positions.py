@@ -158,7 +158,7 @@ def _site(site: Site, param: Param) -> Iterator[Finding]:
     elif position == contexts.NAMESPACE and param.enum is None:
         yield _names(site, "a collection", "declare an enum of the collections it may name")
     elif position == contexts.NAME and site.kind != "key":
-        if param.type != "field":
+        if not _names_fields(param):
             yield _names(site, "a field", "declare it type field, which checks the path")
         elif site.prefix not in ("", "$") and not _restricted(param):
             yield _subfield(site)
@@ -171,6 +171,12 @@ def _site(site: Site, param: Param) -> Iterator[Finding]:
             )
         elif site.prefix not in ("$", "$$") and not (param.type == "field" and _restricted(param)):
             yield _subfield(site)
+
+
+def _names_fields(param: Param) -> bool:
+    # A field parameter, or an array of them where a list of names stands (partitionByFields).
+    items = param.items
+    return param.type == "field" or (items is not None and items.type == "field")
 
 
 def _restricted(param: Param) -> bool:

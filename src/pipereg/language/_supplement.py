@@ -189,6 +189,9 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
     (Kind.STAGE, "$bucketAuto", "granularity"): _opt("granularity", P.STRING),
     (Kind.STAGE, "$count", "field"): _arg("field", P.FIELD_NAME),
     (Kind.STAGE, "$densify", "field"): _arg("field", P.FIELD_NAME),
+    # aggregation/densify/, aggregation/fill/: "an array of field names".
+    (Kind.STAGE, "$densify", "partitionByFields"): _opt("partitionByFields", P.FIELD_NAME),
+    (Kind.STAGE, "$fill", "partitionByFields"): _opt("partitionByFields", P.FIELD_NAME),
     (Kind.STAGE, "$densify", "range"): _arg(
         "range",
         P.OPTIONS,
