@@ -222,7 +222,7 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule(
         DOLLAR_PLACEHOLDER_NOT_FIELD,
-        "warning",
+        "error",
         "a placeholder after $ in an expression is not a field parameter",
         (
             '`"$<<x>>"` (or `"$$<<x>>"`) in an expression with `x` not a `field` parameter: a '
@@ -269,8 +269,8 @@ RULES: Final[tuple[Rule, ...]] = (
         (
             "placeholder whose value names something: a field name or path (`localField`, "
             "`$unset`, `as`, `path`) needs a `field` parameter; a collection (`from`, `into`, "
-            '`coll`) an `enum`; a variable (`"$$<<v>>"`, a `let` key) an `enum`; a sub-field '
-            '(`"$profile.<<s>>"`) a `field` parameter with an `enum` or `pattern`'
+            '`coll`) an `enum`; a variable (`"$$<<v>>"`) a `field` parameter with an `enum`; a '
+            'sub-field (`"$profile.<<s>>"`) a `field` parameter with an `enum` or `pattern`'
         ),
     ),
     Rule(

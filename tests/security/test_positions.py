@@ -19,6 +19,7 @@ from helpers import WriteTree, pipeline_file
 from pipereg import PipelineLoadError, Registry
 from pipereg.codes import (
     ABSENCE_DELETES_STRUCTURE,
+    DOLLAR_PLACEHOLDER_NOT_FIELD,
     PLACEHOLDER_IN_JAVASCRIPT,
     PLACEHOLDER_IN_UNKNOWN_POSITION,
     PLACEHOLDER_NAMES_THING,
@@ -233,6 +234,20 @@ def test_a_value_that_names_something_needs_a_restricting_declaration(
     assert PLACEHOLDER_NAMES_THING in codes_of(write_tree, [stage], params)
 
 
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"$group": {"_id": "$<<s>>"}},
+        {"$set": {"a": "$<<s>>.total"}},
+        {"$project": {"a": "$<<s>>"}},
+        {"$match": {"$expr": {"$eq": ["$<<s>>", 1]}}},
+    ],
+)
+def test_a_string_after_dollar_is_refused(write_tree: WriteTree, stage: Any) -> None:
+    # s = "$ROOT" would make "$$ROOT", the whole document; a field value never starts with $.
+    assert DOLLAR_PLACEHOLDER_NOT_FIELD in codes_of(write_tree, [stage], {"s": S})
+
+
 RESTRICTED = [
     pytest.param(
         {"$fill": {"partitionByFields": "<<s>>", "output": {"a": {"method": "locf"}}}},
@@ -249,7 +264,7 @@ RESTRICTED = [
         {"type": "field", "pattern": "^(city|zip)$"},
         id="sub-field-pattern",
     ),
-    pytest.param({"$set": {"a": "$$<<s>>"}}, {"type": "string", "enum": ["NOW"]}, id="variable"),
+    pytest.param({"$set": {"a": "$$<<s>>"}}, {"type": "field", "enum": ["NOW"]}, id="variable"),
     pytest.param({"$set": {"a": "$<<s>>"}}, {"type": "field"}, id="a-field"),
     pytest.param({"$unset": "<<s>>"}, {"type": "field"}, id="unset"),
     pytest.param(

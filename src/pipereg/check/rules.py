@@ -172,7 +172,6 @@ def _placeholders(
                 f"<<{site.name}>> follows '$', so its value names a field (or, starting with '$', "
                 "a variable such as $$ROOT); declare it type field, which checks the path, "
                 f"not {param.type}",
-                "warning",
             )
         elif site.kind == "key" and param.type != "field":
             yield Finding(

@@ -159,18 +159,24 @@ def _site(site: Site, param: Param) -> Iterator[Finding]:
         yield _names(site, "a collection", "declare an enum of the collections it may name")
     elif position == contexts.NAME and site.kind != "key":
         if not _names_fields(param):
-            yield _names(site, "a field", "declare it type field, which checks the path")
+            yield _names(site, "a field", _FIELD_HINT)
         elif site.prefix not in ("", "$") and not _restricted(param):
             yield _subfield(site)
-    elif site.kind == "text" and site.prefix.startswith("$") and position != contexts.QUERY:
+    elif site.kind == "text" and site.prefix.startswith("$") and position in _READS_PATHS:
+        # "$<<s>>" with s not a field: the rules' DOLLAR_PLACEHOLDER_NOT_FIELD, an error.
         if site.prefix.startswith("$$") and param.enum is None:
             yield _names(
                 site,
                 "a variable (such as $$ROOT or $$CURRENT)",
-                "declare an enum of the variable names it may take, or write the variable",
+                "declare it type field with an enum of the variable names it may take, or write "
+                "the variable",
             )
         elif site.prefix not in ("$", "$$") and not (param.type == "field" and _restricted(param)):
             yield _subfield(site)
+
+
+_READS_PATHS = frozenset({*contexts.EXPRESSIONS, contexts.PROJECTION})
+_FIELD_HINT = "declare it type field, which checks the path"
 
 
 def _names_fields(param: Param) -> bool:
