@@ -260,7 +260,7 @@ def _stage_list(
     if key is not None and stages and all(can_vanish(stage, present) for stage in stages):
         owner = _owner(path)
         if owner != "$facet" and (owner, key) not in _EMPTY_PIPELINES:
-            yield _deletes(stages, path, params, f"every stage of {key}, leaving it empty")
+            yield _deletes(stages, path, params, f"every stage of {key}")
 
 
 def _owner(path: JsonPath) -> str:
