@@ -56,12 +56,12 @@ JAVASCRIPT: Final = "PR032"
 REGEX_WITHOUT_MAX_LENGTH: Final = "PR033"
 REGEX_OUTSIDE_REGEX: Final = "PR034"
 DOLLAR_PLACEHOLDER_NOT_FIELD: Final = "PR035"
-ABSENCE_DELETES_STRUCTURE: Final = "PR036"
-PLACEHOLDER_IN_JAVASCRIPT: Final = "PR037"
-PLACEHOLDER_IN_UNKNOWN_POSITION: Final = "PR038"
-PLACEHOLDER_NAMES_THING: Final = "PR039"
 DUPLICATE_PIPELINE: Final = "PR040"
 INVALID_MODULE_NAME: Final = "PR041"
+ABSENCE_DELETES_STRUCTURE: Final = "PR042"
+PLACEHOLDER_IN_JAVASCRIPT: Final = "PR043"
+PLACEHOLDER_IN_UNKNOWN_POSITION: Final = "PR044"
+PLACEHOLDER_NAMES_THING: Final = "PR045"
 INVALID_LITERAL: Final = "PR050"
 TOO_DEEP: Final = "PR051"
 TOO_MUCH_WORK: Final = "PR052"
@@ -230,6 +230,18 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     Rule(
+        DUPLICATE_PIPELINE,
+        "error",
+        "two definitions of one pipeline key",
+        "two definitions of one pipeline key",
+    ),
+    Rule(
+        INVALID_MODULE_NAME,
+        "error",
+        "invalid module name",
+        "a file name that cannot be a module name",
+    ),
+    Rule(
         ABSENCE_DELETES_STRUCTURE,
         "error",
         "leaving an optional parameter out would delete an argument or stage that carries meaning",
@@ -272,18 +284,6 @@ RULES: Final[tuple[Rule, ...]] = (
             '`coll`) an `enum`; a variable (`"$$<<v>>"`) a `field` parameter with an `enum`; a '
             'sub-field (`"$profile.<<s>>"`) a `field` parameter with an `enum` or `pattern`'
         ),
-    ),
-    Rule(
-        DUPLICATE_PIPELINE,
-        "error",
-        "two definitions of one pipeline key",
-        "two definitions of one pipeline key",
-    ),
-    Rule(
-        INVALID_MODULE_NAME,
-        "error",
-        "invalid module name",
-        "a file name that cannot be a module name",
     ),
     Rule(
         INVALID_LITERAL,

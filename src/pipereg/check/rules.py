@@ -125,7 +125,7 @@ def clean(
     if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
         return False
     absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
-    if not positions.plain_positions(sketch.texts, absent):  # PR036-PR039
+    if not positions.plain_positions(sketch.texts, absent):  # PR042-PR045
         return False
     if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
         return False
