@@ -62,8 +62,13 @@ STAGE_PLACEMENT: Final = "PR038"
 INVALID_STAGE_VALUE: Final = "PR039"
 DUPLICATE_PIPELINE: Final = "PR040"
 INVALID_MODULE_NAME: Final = "PR041"
+ABSENCE_DELETES_STRUCTURE: Final = "PR042"
+PLACEHOLDER_IN_JAVASCRIPT: Final = "PR043"
+PLACEHOLDER_IN_UNKNOWN_POSITION: Final = "PR044"
+PLACEHOLDER_NAMES_THING: Final = "PR045"
 INVALID_LITERAL: Final = "PR050"
 TOO_DEEP: Final = "PR051"
+TOO_MUCH_WORK: Final = "PR052"
 UNKNOWN_FRAGMENT: Final = "PR060"
 FRAGMENT_CYCLE: Final = "PR061"
 UNBOUND_FRAGMENT_PARAMETER: Final = "PR062"
@@ -225,7 +230,7 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule(
         DOLLAR_PLACEHOLDER_NOT_FIELD,
-        "warning",
+        "error",
         "a placeholder after $ in an expression is not a field parameter",
         (
             '`"$<<x>>"` (or `"$$<<x>>"`) in an expression with `x` not a `field` parameter: a '
@@ -289,6 +294,50 @@ RULES: Final[tuple[Rule, ...]] = (
         "a file name that cannot be a module name",
     ),
     Rule(
+        ABSENCE_DELETES_STRUCTURE,
+        "error",
+        "leaving an optional parameter out would delete an argument or stage that carries meaning",
+        (
+            "leaving an optional parameter out would delete more than a filter member, a value "
+            "of `$in`/`$nin`/`$all`/`$and`/`$or`/`$nor`, an optional argument written as the "
+            "placeholder itself, or a `$match`/`$set`/`$addFields`/`$unset`/`$sort`/`$limit`/"
+            "`$skip` stage: e.g. `whenMatched` of `$merge` (the server would fall back to its "
+            "default merge), a `$project` stage, a required argument, an element of a literal "
+            "array; see the absence table in file-format.md"
+        ),
+    ),
+    Rule(
+        PLACEHOLDER_IN_JAVASCRIPT,
+        "error",
+        "placeholder inside server-side JavaScript",
+        (
+            "placeholder inside JavaScript code (`$where`, `$function` `body`, `$accumulator` "
+            "`init`/`accumulate`/`merge`/`finalize`): it would be spliced in as code; pass values "
+            "through `args`, `initArgs` or `accumulateArgs`"
+        ),
+    ),
+    Rule(
+        PLACEHOLDER_IN_UNKNOWN_POSITION,
+        "error",
+        "placeholder where the position table does not know how the server reads a value",
+        (
+            "placeholder under a stage, operator or argument the catalog of MongoDB's language "
+            "does not know, as a key choosing an operator's argument, or standing for a whole "
+            "pipeline or stage: nothing can say whether its value stays a value there"
+        ),
+    ),
+    Rule(
+        PLACEHOLDER_NAMES_THING,
+        "error",
+        "placeholder names a field, variable or collection without a declaration that restricts it",
+        (
+            "placeholder whose value names something: a field name or path (`localField`, "
+            "`$unset`, `as`, `path`) needs a `field` parameter; a collection (`from`, `into`, "
+            '`coll`) an `enum`; a variable (`"$$<<v>>"`) a `field` parameter with an `enum`; a '
+            'sub-field (`"$profile.<<s>>"`) a `field` parameter with an `enum` or `pattern`'
+        ),
+    ),
+    Rule(
         INVALID_LITERAL,
         "error",
         "invalid Extended JSON literal, or a value BSON cannot hold",
@@ -305,6 +354,16 @@ RULES: Final[tuple[Rule, ...]] = (
         (
             "nested more than 100 levels deep (MongoDB's BSON document limit); includes nested "
             "more than 32 deep (at the include that passes it, naming the chain)"
+        ),
+    ),
+    Rule(
+        TOO_MUCH_WORK,
+        "error",
+        "expanding fragments or compiling a pipeline would take more work than the limit",
+        (
+            "fragments expand past the size limit (each include of the previous one twice: "
+            "exponential growth), or a pipeline holds more values than a first render compiles "
+            "at a bounded cost"
         ),
     ),
     Rule(

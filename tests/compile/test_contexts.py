@@ -153,3 +153,41 @@ def test_placeholders_in_an_expression_are_marked(
 def test_let_options_are_expressions() -> None:
     template = build({"let": {"v": "<<s>>"}, "comment": "<<t>>", "hint": "<<u>>"}, BASE)
     assert expr_flags(template.tree) == [("s", True), ("t", False), ("u", False)]
+
+
+@pytest.mark.parametrize(
+    ("stage", "position"),
+    [
+        pytest.param({"$project": {"a": "<<s>>"}}, "projection", id="project"),
+        pytest.param({"$project": {"a": {"$add": ["<<s>>", 1]}}}, "expr", id="project-expr"),
+        pytest.param({"$match": {"a": "<<s>>"}}, "query", id="match"),
+        pytest.param({"$match": {"$where": "<<s>>"}}, "javascript", id="where"),
+        pytest.param({"$set": {"a": {"$function": {"body": "<<s>>"}}}}, "javascript", id="fn"),
+        pytest.param({"$lookup": {"localField": "<<s>>"}}, "name", id="localField"),
+        pytest.param({"$lookup": {"from": "<<s>>"}}, "namespace", id="from"),
+        pytest.param({"$out": "<<s>>"}, "namespace", id="out"),
+        pytest.param({"$unwind": "<<s>>"}, "name", id="unwind-shorthand"),
+        pytest.param({"$sort": {"a": "<<s>>"}}, "sort", id="sort"),
+        pytest.param({"$search": {"text": {"query": "<<s>>"}}}, "search", id="search"),
+        pytest.param({"$search": {"text": {"path": "<<s>>"}}}, "name", id="search-path"),
+        pytest.param(
+            {"$rankFusion": {"input": {"pipelines": {"p": [{"$set": {"a": "<<s>>"}}]}}}},
+            "expr",
+            id="rankFusion",
+        ),
+        pytest.param(
+            {"$merge": {"into": "t", "whenMatched": [{"$project": {"a": "<<s>>"}}]}},
+            "projection",
+            id="whenMatched",
+        ),
+        pytest.param({"$merge": {"into": "t", "whenMatched": "<<s>>"}}, "stages", id="mode"),
+        pytest.param({"$group": {"_id": 1, "n": {"$madeUp": "<<s>>"}}}, "unknown", id="unknown"),
+        pytest.param({"$mtach": {"a": "<<s>>"}}, "unknown-stage", id="unknown-stage"),
+        pytest.param({"$bucketAuto": {"granularity": "<<s>>"}}, "plain", id="stage-option"),
+        pytest.param({"$set": {"a": {"$dateToString": {"format": "<<s>>"}}}}, "expr", id="arg"),
+        pytest.param({"$set": {"a": {"$literal": "<<s>>"}}}, "plain", id="literal"),
+    ],
+)
+def test_each_site_knows_its_position(stage: dict[str, Any], position: str) -> None:
+    (site,) = build([stage], BASE, stages=True).sites
+    assert site.position == position

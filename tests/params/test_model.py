@@ -51,7 +51,7 @@ STAGES = [
     {"$match": {"n": "<<n>>", "big": "<<big>>", "x": "<<x>>", "d": "<<d>>", "f": "<<flag>>"}},
     {"$match": {"when": "<<when>>", "oid": "<<oid>>", "name": "<<name>>", "c": "<<color>>"}},
     {"$match": {"t": {"$in": "<<tags>>"}, "filt": "<<filt>>", "m": "<<maybe>>", "j": "<<json>>"}},
-    {"$project": {"v": "<<path>>"}},
+    {"$set": {"v": "<<path>>"}},  # a $project that could empty would be refused
 ]
 
 

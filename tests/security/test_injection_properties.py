@@ -307,3 +307,161 @@ def test_no_value_adds_an_operator_or_a_field_reference(
 
     # Nothing a driver would refuse.
     bson.encode(rendered)
+
+
+# --- every position of the position table --------------------------------------------------------
+
+# One pipeline per position kind, each using the string parameter s where that kind stands, and
+# whether the server evaluates it there (an expression) or takes it as written. Written by hand
+# from the manual, not from pipereg.compile.contexts, so the table is checked, not restated.
+POSITIONS: dict[str, tuple[bool, dict[str, Any]]] = {
+    "filter": (False, {"$match": {"a": "<<s>>", "b": {"$in": ["<<s>>", "k"]}}}),
+    "filter-expr": (True, {"$match": {"$expr": {"$eq": ["$a", "<<s>>"]}}}),
+    "set": (True, {"$set": {"a": "<<s>>", "b": {"c": "<<s>>"}, "d": ["<<s>>"]}}),
+    "operator-string-argument": (
+        True,
+        {"$set": {"a": {"$dateToString": {"date": "$d", "format": "<<s>>"}}}},
+    ),
+    "regex-options": (
+        True,
+        {"$set": {"a": {"$regexMatch": {"input": "$n", "regex": "^a", "options": "<<s>>"}}}},
+    ),
+    "let-vars": (True, {"$set": {"a": {"$let": {"vars": {"v": "<<s>>"}, "in": "$$v"}}}}),
+    "function-args": (
+        True,
+        {"$set": {"a": {"$function": {"body": "function(x) {}", "args": ["<<s>>"], "lang": "js"}}}},
+    ),
+    "accumulators": (
+        True,
+        {"$group": {"_id": "<<s>>", "n": {"$sum": "<<s>>"}, "m": {"$max": ["<<s>>"]}}},
+    ),
+    "window": (
+        True,
+        {
+            "$setWindowFields": {
+                "sortBy": {"a": 1},
+                "output": {"r": {"$shift": {"output": "<<s>>", "by": 1, "default": "<<s>>"}}},
+            }
+        },
+    ),
+    "projection": (True, {"$project": {"a": "<<s>>", "b": 1}}),
+    "replaceWith": (True, {"$replaceWith": {"a": "<<s>>"}}),
+    "documents": (True, {"$documents": [{"a": "<<s>>"}]}),
+    "bucket-groupBy": (
+        True,
+        {"$bucket": {"groupBy": "<<s>>", "boundaries": [0, 10], "default": "other"}},
+    ),
+    "graphLookup-startWith": (
+        True,
+        {"$graphLookup": {"from": "x", "startWith": "<<s>>", "connectFromField": "a",
+                          "connectToField": "b", "as": "c"}},
+    ),
+    "graphLookup-filter": (
+        False,
+        {"$graphLookup": {"from": "x", "startWith": "$a", "connectFromField": "a",
+                          "connectToField": "b", "as": "c",
+                          "restrictSearchWithMatch": {"k": "<<s>>"}}},
+    ),
+    "lookup": (
+        True,
+        {"$lookup": {"from": "x", "as": "y", "let": {"v": "<<s>>"},
+                     "pipeline": [{"$set": {"a": "<<s>>"}}]}},
+    ),
+    "unionWith": (True, {"$unionWith": {"coll": "x", "pipeline": [{"$set": {"a": "<<s>>"}}]}}),
+    "facet": (True, {"$facet": {"f": [{"$set": {"a": "<<s>>"}}]}}),
+    "rankFusion": (
+        True,
+        {"$rankFusion": {"input": {"pipelines": {
+            "p": [{"$match": {"$expr": {"$eq": ["$o", "<<s>>"]}}}]}}}},
+    ),
+    "scoreFusion": (
+        True,
+        {"$scoreFusion": {"input": {"pipelines": {"p": [{"$set": {"a": "<<s>>"}}]},
+                                    "normalization": "none"}}},
+    ),
+    "merge-whenMatched": (
+        True,
+        {"$merge": {"into": "t", "whenMatched": [{"$set": {"a": "<<s>>"}}]}},
+    ),
+    "search-text": (False, {"$search": {"text": {"query": "<<s>>", "path": "title"}}}),
+    "stage-option": (
+        False,
+        {"$bucketAuto": {"groupBy": "$a", "buckets": 3, "granularity": "<<s>>"}},
+    ),
+}  # fmt: skip
+
+
+def file_paths(node: Any) -> set[str]:
+    """The strings starting with ``$`` that the file itself writes."""
+    if isinstance(node, dict):
+        return set().union(*(file_paths(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(file_paths(item) for item in node))
+    return {node} if isinstance(node, str) and node.startswith("$") else set()
+
+
+def leaves(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return [leaf for value in node.values() for leaf in leaves(value)]
+    if isinstance(node, list):
+        return [leaf for item in node for leaf in leaves(item)]
+    return [node]
+
+
+@pytest.fixture(scope="module")
+def positions(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    root: Path = tmp_path_factory.mktemp("positions")
+    pipelines = {
+        name.replace("-", "_"): {
+            "collection": "c",
+            "params": {"s": {"type": "string"}},
+            "stages": [stage],
+        }
+        for name, (_, stage) in POSITIONS.items()
+    }
+    (root / "positions.json").write_text(json.dumps(pipeline_file(pipelines)), encoding="utf-8")
+    return Registry.from_paths(root)
+
+
+hostile_strings = st.one_of(
+    st.sampled_from(["$secret", "$$ROOT", "$$CURRENT.password", "$x.y", "$", "$$", "$a"]),
+    st.text(max_size=8).map(lambda text: "$" + text),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.sampled_from(sorted(POSITIONS)), hostile_strings)
+def test_in_every_position_a_dollar_string_stays_a_value(
+    positions: Registry, name: str, value: str
+) -> None:
+    evaluated, stage = POSITIONS[name]
+    stages = positions.render(f"positions.{name.replace('-', '_')}", {"s": value})
+    rendered = {"stages": stages}
+    assert dollar_keys(rendered) <= dollar_keys(stage) | {"$literal"}
+    for wrapper in literals(rendered):
+        assert list(wrapper) == ["$literal"]
+    if evaluated:
+        # Not one string the server would read as a path or a variable but the file's own.
+        assert set(evaluated_paths(stages, evaluated=True)) <= file_paths(stage)
+        assert value in [wrapper["$literal"] for wrapper in literals(rendered)]
+    else:
+        assert value in leaves(stages)
+        assert literals(rendered) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.booleans(), st.integers(-(2**31), 2**31 - 1), st.just(1), st.just(True)))
+def test_a_projected_value_never_means_include(value: Any) -> None:
+    from pipereg.compile.codegen import compile_stages
+    from pipereg.compile.reference import render_stages
+    from pipereg.compile.template import build
+    from pipereg.params.declare import from_json
+
+    kind = "bool" if isinstance(value, bool) else "int"
+    params = {"v": from_json("v", {"type": kind})}
+    tree = build([{"$project": {"flag": "<<v>>", "a": 1}}], ("s",), stages=True).tree
+    expected = [{"$project": {"flag": {"$literal": value}, "a": 1}}]
+    assert render_stages(tree, {"v": value}, params, "k") == expected
+    assert compile_stages(tree, params, "k")({"v": value}) == expected

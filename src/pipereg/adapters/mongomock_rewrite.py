@@ -130,19 +130,27 @@ def _mentions_fields(expression: Any) -> bool:
     return False
 
 
-def _walk(node: Any, context: str, bound: Mapping[str, _Variable]) -> Any:
+def _reads_expressions(context: contexts.Context) -> bool:
+    # A $project value other than 0, 1 or a bool is an expression too.
+    return context in contexts.EXPRESSIONS or context == contexts.PROJECTION
+
+
+def _walk(node: Any, context: contexts.Context, bound: Mapping[str, _Variable]) -> Any:
+    context = contexts.value_context(context, node)  # as the template compiler reads it
     if isinstance(node, str):
-        if context in contexts.EXPRESSIONS and node.startswith("$$"):
+        if _reads_expressions(context) and node.startswith("$$"):
             name, *path = node[2:].split(".")
             if name in bound:
                 return bound[name].reference(path)
         return node
     if isinstance(node, list):
-        inner = contexts.item_context(context)
-        return [_walk(item, inner, bound) for item in node]
+        return [
+            _walk(item, contexts.item_context(context, index), bound)
+            for index, item in enumerate(node)
+        ]
     if not isinstance(node, dict):
         return node
-    if context in contexts.EXPRESSIONS and len(node) == 1:
+    if _reads_expressions(context) and len(node) == 1:
         ((operator, body),) = node.items()
         scoped = _scoped(operator, body, bound)
         if scoped is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from pipereg import codes, language
 from pipereg.check import grammar
 from pipereg.check.prefilter import JAVASCRIPT, Sketch
+from pipereg.compile import positions
 from pipereg.compile.template import (
     FieldKey,
     Site,
@@ -62,6 +63,7 @@ def check_pipeline(
     """
     at = (*base, "stages")
     yield from _placeholders(params, sites, base)
+    yield from positions.check(params, [s for s in sites if s.path[: len(at)] == at], stages, at)
     if any(param.regex for param in params.values()):
         yield from _patterns(params, sites, base)
     yield from grammar.check(stages, params, at, database=database)
@@ -121,13 +123,15 @@ def clean(
             return False
     if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
         return False
+    absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
+    if not positions.plain_positions(sketch.texts, absent):  # PR042-PR045
+        return False
     if grammar.check(
         stages, params, ("stages",), database=database
     ):  # PR030, PR031, PR036-PR039, PR090
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
-    absent = [f"<<{n}>>" for n, p in params.items() if not p.always_present]
     for stage_text in sketch.texts:
         for placeholder in absent:
             if placeholder in stage_text:
@@ -169,7 +173,6 @@ def _placeholders(
                 f"<<{site.name}>> follows '$', so its value names a field (or, starting with '$', "
                 "a variable such as $$ROOT); declare it type field, which checks the path, "
                 f"not {param.type}",
-                "warning",
             )
         elif site.kind == "key" and param.type != "field":
             yield Finding(

@@ -32,6 +32,10 @@ StagesFunction = Callable[[dict[str, Any]], list[dict[str, Any]]]
 OptionsFunction = Callable[[dict[str, Any]], dict[str, Any]]
 
 _PLAIN = (str, int, bool, type(None))
+# A constant subtree holding this many values or more is bound by name and copied per render,
+# not written out: a stage of a million literal keys would otherwise cost seconds and gigabytes
+# to generate and compile on first render (tests/security/test_positions.py).
+_BIND_AT = 256
 
 
 def compile_stages(stages: list[Any], params: Mapping[str, Param], key: str) -> StagesFunction:
@@ -75,6 +79,7 @@ class _Generator:
         # (param name, in a regex) -> local variable holding its text form
         self.texts: dict[tuple[str, bool], str] = {}
         self.escapes: dict[str, str] = {}  # param name -> its bound Param.in_regex
+        self.sizes: dict[int, int] = {}  # id of a container -> its values if constant, else -1
 
     def build(self, root: Any, *, top_list: bool) -> Any:
         body: list[str] = []
@@ -138,8 +143,33 @@ class _Generator:
 
     # --- expressions (nodes that never disappear) ----------------------------------------------
 
+    def _size(self, node: Any) -> int:
+        """How many values a constant of plain JSON types holds, -1 if it is not one."""
+        kind = type(node)
+        if kind is not dict and kind is not list:
+            return 1 if kind in _PLAIN or (kind is float and math.isfinite(node)) else -1
+        known = self.sizes.get(id(node))
+        if known is None:
+            known = self.sizes[id(node)] = self._container_size(node)
+        return known
+
+    def _container_size(self, node: dict[Any, Any] | list[Any]) -> int:
+        if type(node) is dict and not all(type(key) is str for key in node):
+            return -1  # a field parameter's key
+        total = 1
+        for item in node.values() if type(node) is dict else node:
+            size = self._size(item)
+            if size < 0:
+                return -1
+            total += size
+        return total
+
     def _expr(self, node: Any, indent: int) -> str:
         kind = type(node)
+        if (kind is dict or kind is list) and self._size(node) >= _BIND_AT:
+            name = self._name("_c")
+            self.namespace[name] = node
+            return f"_fresh({name})"
         if kind is dict:
             return self._dict(node, top=False, indent=indent)
         if kind is StageList:
@@ -161,6 +191,8 @@ class _Generator:
                 escape = self.escapes[node.name] = self._name("_rx")
                 self.namespace[escape] = param.in_regex
             var = f"{escape}({var})"
+        if node.value:  # as the reference walk: the whole value in $literal
+            return f"{{'$literal': {self._copy(node.name, var)}}}"
         if node.expr and param.may_read_as_path:
             return f"_lit({var})"  # copies containers, as _copy would
         return self._copy(node.name, var)

@@ -9,7 +9,8 @@ removals disappears from its parent in turn. Containers written empty in the fil
 
 Where a value stands (see :mod:`pipereg.compile.template`): in a regular expression, a string value
 is escaped (:meth:`Param.in_regex`); in an aggregation expression, every string starting with ``$``
-in a value becomes ``{"$literal": ...}`` (:func:`literal_strings`).
+in a value becomes ``{"$literal": ...}`` (:func:`literal_strings`); in a ``$project``
+specification, the whole value becomes ``{"$literal": value}``.
 
 The reference path: :mod:`pipereg.compile.codegen` generates a function per pipeline that must
 render exactly what this walk renders (``tests/compile/test_codegen_properties.py``).
@@ -75,6 +76,8 @@ def render_tree(node: Any, values: dict[str, Any], params: Mapping[str, Param], 
         value = values[node.name]
         if node.regex:
             value = params[node.name].in_regex(value)
+        if node.value:  # true, 1 would mean "include the stored field": a value stays one
+            return {"$literal": fresh(value)}
         return literal_strings(value) if node.expr else fresh(value)
     if kind is Text:
         text_of = Param.to_regex_text if node.regex else Param.to_text

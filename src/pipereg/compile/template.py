@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pipereg import codes
 from pipereg.bson_limits import NESTING_LIMIT, fits_int64
 from pipereg.compile import contexts
+from pipereg.compile.contexts import STAGE
 from pipereg.compile.placeholders import WHOLE, tokens
 from pipereg.errors import Finding
 from pipereg.jsontext.extjson import (
@@ -40,7 +41,6 @@ from pipereg.jsontext.extjson import (
 )
 from pipereg.jsontext.parse import JsonPath, compact
 
-_SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
 # Text that means stages need the full walk (see _special): an Extended JSON wrapper key, or an
 # integer long enough to overflow 64 bits.
 WRAPPER_KEY = re.compile(r"\"\$(?:" + "|".join(sorted(k[1:] for k in WRAPPER_KEYS)) + r")\"")
@@ -59,11 +59,15 @@ class Slot:
         regex: It stands where a regular expression is expected: a string value is escaped.
         expr: It stands in an aggregation expression: strings starting with ``$`` in the value
             are wrapped in ``$literal``.
+        value: It stands where a literal means something else than itself (a ``$project``
+            specification, where ``true`` and ``1`` mean "include the stored field"): the
+            whole value is wrapped in ``$literal``.
     """
 
     name: str
     regex: bool = False
     expr: bool = False
+    value: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,11 @@ class Site:
         regex: It stands in a regular expression.
         field_path: It follows the ``$`` or ``$$`` that starts a text in an aggregation
             expression (``"$<<f>>"``), so its value names a field or a variable.
+        position: The kind of position it stands in (see :mod:`pipereg.compile.contexts`);
+            for a key, the kind of the object that holds it, ``"arguments"`` for an
+            operator's named arguments.
+        prefix: For text, the literal text before it (``"$profile."`` in
+            ``"$profile.<<s>>"``).
     """
 
     name: str
@@ -107,6 +116,9 @@ class Site:
     path: JsonPath
     regex: bool = False
     field_path: bool = False
+    # Derived from the path and the text: left out of equality, so sites compare by place.
+    position: str = field(default=contexts.PLAIN, compare=False)
+    prefix: str = field(default="", compare=False)
 
 
 @dataclass
@@ -137,8 +149,8 @@ def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
     """
     template = Template(tree=None)
     if not stages or type(node) is not list:
-        context = contexts.STAGE if stages else contexts.OPTIONS
-        template.tree = _node(node, path, template, len(path), context, stages=stages)
+        context = contexts.STAGES if stages else contexts.OPTIONS
+        template.tree = _node(node, path, template, len(path), context)
         return template
     # The C encoder's text tells, at a fraction of a walk's cost, whether stages hold anything
     # to compile: stages without placeholders, Extended JSON literals, numbers BSON cannot hold
@@ -147,7 +159,8 @@ def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:
     for i, stage in enumerate(node):
         text = compact(stage)
         template.texts.append(text)
-        tree.append(_stage(stage, (*path, i), template, len(path)) if _special(text) else stage)
+        base = len(path)
+        tree.append(_node(stage, (*path, i), template, base, STAGE) if _special(text) else stage)
     template.text = "[" + ",".join(template.texts) + "]"
     template.tree = tree
     return template
@@ -168,7 +181,8 @@ def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
     """Whether ``node`` disappears when every parameter for which ``present`` is false is absent.
 
     This is the removal rule both renderers implement: a placeholder of an absent parameter
-    vanishes, and so does a non-empty object or array all of whose members vanish.
+    vanishes, and so does a non-empty object or array all of whose members vanish. A list of
+    stages never vanishes (its stages may).
     """
     kind = type(node)
     if kind is Slot:
@@ -183,21 +197,27 @@ def can_vanish(node: Any, present: Callable[[str], bool]) -> bool:
     return False
 
 
-def _node(
-    node: Any,
-    path: JsonPath,
-    out: Template,
-    base: int,
-    context: str,
-    *,
-    stages: bool = False,
-    regex: bool = False,
-) -> Any:
-    # context: how the server reads node (see pipereg.contexts); regex: node is a regex.
+def _position(context: contexts.Context) -> str:
+    return context if isinstance(context, str) else contexts.UNKNOWN
+
+
+def _key_position(context: contexts.Context) -> str:
+    if isinstance(context, str):
+        return context
+    if context.argument is not None:
+        names = {field.name for field in context.argument.fields}
+    else:
+        names = {argument.name for argument in context.operator.arguments}
+    return "fields" if "*" in names else "arguments"
+
+
+def _node(node: Any, path: JsonPath, out: Template, base: int, context: contexts.Context) -> Any:
+    # context: how the server reads node, before its own shape is seen (see contexts).
+    context = contexts.value_context(context, node)
     if isinstance(node, str):
         if "<<" not in node:
             return node
-        return _string(node, path, out, regex=regex, expr=context in contexts.EXPRESSIONS)
+        return _string(node, path, out, context=context)
     if len(path) - base > NESTING_LIMIT:
         out.findings.append(
             Finding(
@@ -208,13 +228,11 @@ def _node(
         )
         return None
     if isinstance(node, list):
-        if stages:
-            return StageList(_stage(item, (*path, i), out, base) for i, item in enumerate(node))
-        inner = contexts.item_context(context)
-        return [
-            item if _plain(item) else _node(item, (*path, i), out, base, inner)
+        items = [
+            item if _plain(item) else _node(item, (*path, i), out, base, _item(context, i))
             for i, item in enumerate(node)
         ]
+        return StageList(items) if context == contexts.STAGES else items
     if isinstance(node, dict):
         if is_wrapper(node):
             try:
@@ -229,13 +247,8 @@ def _node(
                 result[key] = value  # the common case: no path built, no call made
                 continue
             member = (*path, key)
-            result[_key(key, member, out)] = _node(
-                value,
-                member,
-                out,
-                base,
-                contexts.member_context(context, key),
-                regex=contexts.is_regex(context, key),
+            result[_key(key, member, out, context)] = _node(
+                value, member, out, base, contexts.member_context(context, key)
             )
         return result
     if type(node) is int and not fits_int64(node):
@@ -245,6 +258,10 @@ def _node(
     elif type(node) is float and not math.isfinite(node):
         out.findings.append(Finding(path, codes.INVALID_LITERAL, "a number too large for a double"))
     return node
+
+
+def _item(context: contexts.Context, index: int) -> contexts.Context:
+    return contexts.item_context(context, index)
 
 
 def _plain(value: Any) -> bool:
@@ -259,40 +276,20 @@ def _plain(value: Any) -> bool:
     return kind is bool or value is None
 
 
-def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
-    # A stage document: the pipelines inside $facet, $lookup and $unionWith are stage lists too.
-    if type(stage) is dict and len(stage) == 1:
-        ((name, body),) = stage.items()
-        if name in _SUB_PIPELINES and type(body) is dict:
-            at = (*path, name)
-            _problems(stage, path, out)
-            _problems(body, at, out)
-            context = contexts.member_context(contexts.STAGE, name)
-            built: dict[Any, Any] = {}
-            for key, value in body.items():
-                nested = type(value) is list and (name == "$facet" or key == "pipeline")
-                inner = contexts.member_context(context, key)
-                built[_key(key, (*at, key), out)] = _node(
-                    value, (*at, key), out, base, inner, stages=nested
-                )
-            return {name: built}
-    return _node(stage, path, out, base, contexts.STAGE)
-
-
 def _problems(node: dict[str, Any], path: JsonPath, out: Template) -> None:
     # What BSON cannot carry in a plain document: NUL bytes, wrapper keys beside others.
     for where, problem in document_problems(node):
         out.findings.append(Finding((*path, *where), codes.INVALID_LITERAL, problem))
 
 
-def _key(key: str, member: JsonPath, out: Template) -> Any:
+def _key(key: str, member: JsonPath, out: Template, context: contexts.Context) -> Any:
     if "<<" not in key:
         return key
     whole = WHOLE.match(key)
     if whole:
-        out.sites.append(Site(whole.group(1), "key", member))
+        out.sites.append(Site(whole.group(1), "key", member, position=_key_position(context)))
         return FieldKey(whole.group(1))
-    parsed = _string(key, member, out, in_key=True)
+    parsed = _string(key, member, out, in_key=True, context=context)
     return parsed if isinstance(parsed, str) else key
 
 
@@ -302,13 +299,15 @@ def _string(
     out: Template,
     *,
     in_key: bool = False,
-    regex: bool = False,
-    expr: bool = False,
+    context: contexts.Context = contexts.PLAIN,
 ) -> Any:
+    position = _position(context)
+    regex = position in contexts.REGEXES
+    expr = position in contexts.EXPRESSIONS or position == contexts.PROJECTION
     whole = WHOLE.match(text)
     if whole:
-        out.sites.append(Site(whole.group(1), "value", path, regex))
-        return Slot(whole.group(1), regex=regex, expr=expr)
+        out.sites.append(Site(whole.group(1), "value", path, regex, position=position))
+        return Slot(whole.group(1), regex=regex, expr=expr, value=position == contexts.PROJECTION)
     parts: list[str | Slot] = []
     literal_text: list[str] = []
     for token in tokens(text):
@@ -331,10 +330,13 @@ def _string(
         literal_text = []
         # "$<<f>>" and "$$<<v>>" name a field or a variable with the value.
         field_path = expr and not parts and text_before in ("$", "$$")
+        prefix = "".join(p if isinstance(p, str) else f"<<{p.name}>>" for p in parts) + text_before
         if text_before:
             parts.append(text_before)
         parts.append(Slot(token.name))
-        out.sites.append(Site(token.name, "text", path, regex, field_path))
+        out.sites.append(
+            Site(token.name, "text", path, regex, field_path, position=position, prefix=prefix)
+        )
     rest = "".join(literal_text)
     if not parts:
         return rest

@@ -36,6 +36,10 @@ _KINDS = {"stages": "a list of stages", "document": "an object"}
 # Far more than any real reuse needs, and far less than would exhaust the stack: each level
 # costs the walks a few frames, and content inlined this deep is deep already.
 INCLUDE_DEPTH = 32
+# The most JSON values (objects, arrays, scalars) one pipeline's expansion may hold. Fragments
+# that each include the previous one twice double at every level: 30 levels of a few bytes
+# each would be a billion values. Real pipelines hold hundreds.
+EXPANDED_VALUES = 250_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,48 @@ class Library:
         self.chain: list[str] = []
         self.too_deep = False
         self._findings: dict[str, list[Finding]] = {}
+        # fragment key -> (values its body expands to, the includes it holds: key -> count)
+        self._sizes: dict[str, tuple[int, dict[str, int]]] = {}
+
+    def expanded_size(self, key: str) -> int:
+        """How many JSON values fragment ``key`` expands to, its includes inlined (memoized).
+
+        Counted from the bodies without inlining anything, so an exponential chain costs one
+        pass over each fragment; a cycle counts once (it is reported as a cycle).
+        """
+        return self._size(key, set())[0]
+
+    def _size(self, key: str, visiting: set[str]) -> tuple[int, dict[str, int]]:
+        if key in self._sizes:
+            return self._sizes[key]
+        fragment = self.fragments.get(key)
+        if fragment is None or key in visiting:
+            return 1, {}
+        visiting.add(key)
+        own, included = _count(fragment.body, fragment.module)
+        total = own
+        for inner, times in included.items():
+            total += times * self._size(inner, visiting)[0]
+        visiting.discard(key)
+        self._sizes[key] = (total, included)
+        return self._sizes[key]
+
+    def heaviest_chain(self, key: str) -> str:
+        """The include chain from ``key`` through each fragment's largest include, as text."""
+        steps = [key]
+        seen = {key}
+        while True:
+            _, included = self._size(steps[-1], set())
+            if not included:
+                break
+            inner = max(included, key=lambda k: included[k] * self._size(k, set())[0])
+            times = included[inner]
+            steps[-1] += f" (includes {inner} {times} time{'s' if times != 1 else ''})"
+            if inner in seen or len(steps) > 8:
+                break
+            seen.add(inner)
+            steps.append(inner)
+        return " -> ".join(steps)
 
     def check_fragment(self, fragment: Fragment) -> list[Finding]:
         """The problems of the includes inside one fragment, located in its file (memoized)."""
@@ -150,6 +196,8 @@ class Walk:
         self.includes: dict[str, None] = {}
         self.origins: dict[tuple[int, str | int], Origin] = {}
         self.skipped = False
+        self.expanded = 0  # JSON values inlined so far, bounded by EXPANDED_VALUES
+        self.too_large = False
 
     def fail(self, origin: Origin, code: str, message: str, severity: Severity = "error") -> None:
         self.findings.append(Finding(origin.path, code, message + origin.note(), severity))
@@ -376,6 +424,21 @@ class Walk:
         if not self.library.can_inline(key):
             self.skipped = True
             return None
+        size = self.library.expanded_size(key)
+        if not site.hops:  # written in the walked file: nested includes are counted in size
+            self.expanded += size
+        if size > EXPANDED_VALUES or self.expanded > EXPANDED_VALUES:
+            self.skipped = True
+            if not self.too_large:
+                self.too_large = True
+                self.fail(
+                    site,
+                    codes.TOO_MUCH_WORK,
+                    f"includes expand to more than {EXPANDED_VALUES:,} JSON values "
+                    f"({self.expanded:,} so far): {self.library.heaviest_chain(key)}; include "
+                    "fragments fewer times, or write the repeated content once",
+                )
+            return None
         if expected is not None and fragment.kind != expected:
             self.fail(
                 site,
@@ -571,3 +634,26 @@ def _as_json(value: Any) -> Any:
 def _escape(text: str) -> str:
     # Inlined text must not read as a placeholder.
     return text.replace("<<", "<<<<")
+
+
+def _count(body: Any, module: str) -> tuple[int, dict[str, int]]:
+    """The JSON values in ``body`` outside includes, and how often it includes each fragment."""
+    own = 0
+    included: dict[str, int] = {}
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        own += 1
+        if type(node) is dict:
+            reference = node.get(INCLUDE)
+            if type(reference) is str:
+                key = reference if "." in reference else f"{module}.{reference}"
+                included[key] = included.get(key, 0) + 1
+                stack.extend(
+                    node.get("with", {}).values() if type(node.get("with")) is dict else ()
+                )
+                continue
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+    return own, included

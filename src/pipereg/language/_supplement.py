@@ -191,6 +191,9 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
     # aggregation/changeStream/: resumeAfter is a resume token, a document (the YAML says int).
     (Kind.STAGE, "$changeStream", "resumeAfter"): _opt("resumeAfter", P.ANY),
     (Kind.STAGE, "$densify", "field"): _arg("field", P.FIELD_NAME),
+    # aggregation/densify/, aggregation/fill/: "an array of field names".
+    (Kind.STAGE, "$densify", "partitionByFields"): _opt("partitionByFields", P.FIELD_NAME),
+    (Kind.STAGE, "$fill", "partitionByFields"): _opt("partitionByFields", P.FIELD_NAME),
     (Kind.STAGE, "$densify", "range"): _arg(
         "range",
         P.OPTIONS,
