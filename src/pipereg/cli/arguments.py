@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
+from bson.errors import BSONError
 
 from pipereg.cli.app import InputError
 from pipereg.jsontext import extjson
+from pipereg.messages import clip, show
 from pipereg.params.declaration import Param
 from pipereg.pipeline import Pipeline
 
@@ -41,10 +43,7 @@ def parse_params(
     """Parameters from the command line: ``--params`` JSON, then ``-p NAME=VALUE`` pairs on top."""
     params: dict[str, Any] = {}
     if params_json:
-        try:
-            loaded = extjson.loads(params_json)
-        except ValueError as exc:
-            raise InputError(f"--params is not valid JSON: {exc}") from exc
+        loaded = read_json(params_json, "--params")
         if not isinstance(loaded, dict):
             raise InputError("--params must be a JSON object")
         params.update(loaded)
@@ -52,14 +51,29 @@ def parse_params(
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep:
-            raise InputError(f"-p {pair!r}: expected NAME=VALUE")
+            raise InputError(f"-p {show(pair)}: expected NAME=VALUE")
         if name in seen:
-            raise InputError(f"-p {name}: given twice")
+            raise InputError(f"-p {clip(name)}: given twice")
         seen.add(name)
         param = pipeline.params.get(name)
         # Unknown names pass through so the ParameterError names them with a did-you-mean.
         params[name] = text if param is None else parse_text(pipeline.key, param, text)
     return params
+
+
+# What bson's Extended JSON reader raises besides ValueError: InvalidId for {"$oid": "zz"},
+# decimal's InvalidOperation (an ArithmeticError) for {"$numberDecimal": "abc"}, TypeError for
+# {"$code": 5}, RecursionError for nesting deeper than the interpreter's stack.
+_JSON_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError, BSONError)
+
+
+def read_json(text: str, what: str) -> Any:
+    """Command-line JSON (Extended JSON allowed), or one :class:`InputError` naming ``what``."""
+    try:
+        return extjson.loads(text)
+    except _JSON_ERRORS as exc:
+        reason = clip(str(exc) or type(exc).__name__, 200)
+        raise InputError(f"{what} is not valid JSON: {reason}") from exc
 
 
 _INTEGER = re.compile(r"-?[0-9]+\Z")
@@ -86,8 +100,9 @@ def parse_text(key: str, param: Param, text: str) -> Any:
             raise ValueError("expected true or false")
         if param.type in ("array", "object"):
             return extjson.loads(text)
-    except ValueError as exc:
+    except _JSON_ERRORS as exc:
         raise InputError(
-            f"{key}: parameter {param.name!r}: cannot read {text!r} as {param.type_name}: {exc}"
+            f"{key}: parameter {param.name!r}: cannot read {show(text)} as {param.type_name}: "
+            f"{clip(str(exc) or type(exc).__name__, 200)}"
         ) from exc
     return text

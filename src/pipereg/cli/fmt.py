@@ -20,7 +20,7 @@ from pipereg.cli.output import ChangedMeanwhile, replace_file
 from pipereg.errors import PipelineLoadError
 from pipereg.jsontext.read import FileTooLarge, read_problem
 from pipereg.load.discovery import SourceFile, discover_paths, size_limit
-from pipereg.messages import plural
+from pipereg.messages import plural, printable
 from pipereg.review.fmt import BOM, format_bytes
 
 ERRORS = 2
@@ -67,7 +67,7 @@ def fmt(ctx: click.Context, targets: tuple[str, ...], check: bool, show_diff: bo
         except _NotWritten as exc:
             errors.append(f"{source.path}: {exc}")
     for error in errors:
-        click.echo(error, err=True)
+        click.echo(printable(error), err=True)
     outcome = "reformatted" if write else "would be reformatted"
     summary = f"{plural(len(files), 'file')}, {changed} {outcome}"
     if errors:
@@ -92,7 +92,7 @@ def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> boo
         return False
     if data.startswith(BOM):
         verb = "removed" if write else "would be removed"
-        click.echo(f"{source.path}: UTF-8 byte-order mark {verb}", err=True)
+        click.echo(f"{printable(source.path)}: UTF-8 byte-order mark {verb}", err=True)
     if show_diff:
         click.echo(_unified_diff(source.path, data, formatted), nl=False)
     elif write:
@@ -102,9 +102,9 @@ def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> boo
             raise _NotWritten(f"{exc}, run fmt again") from exc
         except OSError as exc:
             raise _NotWritten(f"cannot write: {exc.strerror or exc}") from exc
-        click.echo(source.path)
+        click.echo(printable(source.path))
     else:
-        click.echo(source.path)
+        click.echo(printable(source.path))
     return True
 
 
@@ -112,8 +112,8 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
     lines = difflib.unified_diff(
         old.removeprefix(BOM).decode("utf-8").splitlines(keepends=True),
         new.decode("utf-8").splitlines(keepends=True),
-        f"a/{path}",
-        f"b/{path}",
+        f"a/{printable(path)}",
+        f"b/{printable(path)}",
     )
     # Like diff and git: a last line without a line ending is marked as such.
     return "".join(

@@ -22,6 +22,7 @@ from pipereg import codes
 from pipereg.errors import PipelineLoadError, Problem, RevisionError
 from pipereg.fragments.collect import Fragment
 from pipereg.load.discovery import SUFFIX, TEST_SUFFIX, SourceFile, discover_paths, size_limit
+from pipereg.messages import show
 from pipereg.pipeline import Pipeline
 from pipereg.registry import load_sources
 from pipereg.review.git_tree import revision_sources
@@ -74,13 +75,13 @@ def resolve(repo: Path, revision: str) -> str:
         RevisionError: no such commit.
     """
     if revision.startswith("-"):  # never let a revision be read as an option
-        raise RevisionError(f"{revision!r} is not a revision (it starts with -)")
+        raise RevisionError(f"{show(revision)} is not a revision (it starts with -)")
     try:
         return git(
             repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"
         )
     except RevisionError as exc:
-        raise RevisionError(f"{revision!r} is neither a folder nor a commit in {repo}") from exc
+        raise RevisionError(f"{show(revision)} is neither a folder nor a commit in {repo}") from exc
 
 
 def default_base(repo: Path) -> tuple[str, str]:
