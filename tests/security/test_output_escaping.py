@@ -100,7 +100,7 @@ def test_printable_leaves_plain_text_and_backslashes_alone() -> None:
 
 def test_fmt_prints_a_changed_file_name_escaped(tree: Path) -> None:
     name = NAMES["newline"]
-    doc = pipeline_file({"q": {"collection": "c", "stages": []}})
+    doc = pipeline_file({"q": {"collection": "c", "stages": [{"$match": {"a": 1}}]}})
     (tree / name).write_text(json.dumps(doc))
     result = invoke("fmt", "--check", "p")
     assert result.exit_code == 1
@@ -109,7 +109,7 @@ def test_fmt_prints_a_changed_file_name_escaped(tree: Path) -> None:
 
 def test_fmt_leaves_a_read_only_file_alone(tree: Path) -> None:
     path = tree / "q.json"
-    text = json.dumps(pipeline_file({"q": {"collection": "c", "stages": []}}))
+    text = json.dumps(pipeline_file({"q": {"collection": "c", "stages": [{"$match": {"a": 1}}]}}))
     path.write_text(text)
     path.chmod(stat.S_IRUSR | stat.S_IRGRP)
     result = invoke("fmt", "p")
@@ -129,7 +129,7 @@ def test_a_named_pipe_is_never_replaced(tmp_path: Path) -> None:
 
 def test_docs_output_to_a_named_pipe_is_one_line(tree: Path) -> None:
     (tree / "q.json").write_text(
-        json.dumps(pipeline_file({"q": {"collection": "c", "stages": []}}))
+        json.dumps(pipeline_file({"q": {"collection": "c", "stages": [{"$match": {"a": 1}}]}}))
     )
     os.mkfifo("out.md")
     result = invoke("--path", "p", "docs", "-o", "out.md")
