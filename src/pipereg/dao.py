@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipereg.adapters import AsyncDriver, SyncDriver, async_driver_for, sync_driver_for
+from pipereg.aggregate_options import check_options
 from pipereg.cursor import AsyncPipelineCursor, PipelineCursor, annotate
 from pipereg.pipeline import Pipeline
 from pipereg.registry import Registry, default_registry
@@ -37,11 +38,14 @@ def prepare_call(
     """Render ``key`` and merge its file options with the call's; tag the comment.
 
     Raises:
-        UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`.
+        UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`;
+            ParameterError also for an option of the file that renders to a type the driver
+            refuses (see :func:`~pipereg.aggregate_options.check_options`).
         TypeError: a call-time ``comment`` that is not a string.
     """
     pipeline = registry.get(key)
     stages, merged = pipeline.prepare(params)
+    check_options(pipeline, merged)  # the file's options, before the call's are merged in
     for name, value in options.items():
         if value is None:
             continue  # None means "not given", as in the drivers
