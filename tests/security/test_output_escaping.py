@@ -135,3 +135,15 @@ def test_docs_output_to_a_named_pipe_is_one_line(tree: Path) -> None:
     result = invoke("--path", "p", "docs", "-o", "out.md")
     assert result.exit_code == 2
     assert result.stderr == "pipereg: out.md: cannot read: not a regular file (a named pipe)\n"
+
+
+def test_fmt_never_writes_through_a_link_out_of_its_root(tree: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "home.json"
+    outside.write_text('{"version":1,"pipelines":{}}')  # valid JSON that fmt would lay out
+    (tree / "link.json").symlink_to(outside)
+    result = invoke("fmt", "p")
+    assert result.exit_code == 2
+    assert f"p/link.json: links to a file outside {tree.resolve()}; left as it is" in (
+        result.stderr
+    )
+    assert outside.read_text() == '{"version":1,"pipelines":{}}'

@@ -54,13 +54,14 @@ def fmt(ctx: click.Context, targets: tuple[str, ...], check: bool, show_diff: bo
     """
     with input_errors():
         limit = size_limit(ctx.meta[MAX_FILE_BYTES])
-    files, problems = discover_paths(list(targets) or roots(ctx))
+    given = list(targets) or roots(ctx)
+    files, problems = discover_paths(given)
     errors = [str(problem) for problem in problems]
     write = not (check or show_diff)
     changed = 0
     for source in files:
         try:
-            if _format(source, limit, write, show_diff):
+            if _format(source, limit, write, show_diff, _confine(source, given)):
                 changed += 1
         except PipelineLoadError as exc:
             errors.extend(str(problem) for problem in exc.problems)
@@ -78,7 +79,19 @@ def fmt(ctx: click.Context, targets: tuple[str, ...], check: bool, show_diff: bo
     ctx.exit(CHANGES if changed and not write else 0)
 
 
-def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> bool:
+def _confine(source: SourceFile, given: list[str]) -> str:
+    # The real folder a file found under one of the given roots must stay in to be rewritten:
+    # the root itself, or a file root's folder. A link out of it (committed to a repository,
+    # say, pointing at ~/.config) is formatted only on request, never written through.
+    for root in given:
+        if source.path == root:
+            return os.path.realpath(os.path.dirname(os.path.abspath(root)))
+        if source.path.startswith(os.path.join(root, "")):
+            return os.path.realpath(root)
+    return os.path.realpath(os.curdir)
+
+
+def _format(source: SourceFile, limit: int, write: bool, show_diff: bool, confine: str) -> bool:
     # Formats one file; returns whether it changes. A file that cannot be read or parsed is a
     # PipelineLoadError with lint's problems; one that cannot be replaced is _NotWritten.
     path = cast(Path, source.resource)  # discover_paths finds files on disk, not in packages
@@ -96,6 +109,8 @@ def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> boo
     if show_diff:
         click.echo(_unified_diff(source.path, data, formatted), nl=False)
     elif write:
+        if not os.path.realpath(path).startswith(os.path.join(confine, "")):
+            raise _NotWritten(f"links to a file outside {confine}; left as it is")
         try:
             replace_file(path, formatted, read_as=before)
         except ChangedMeanwhile as exc:
