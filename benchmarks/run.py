@@ -25,7 +25,7 @@ from typing import Any
 
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
-from benchmarks import approaches
+from benchmarks import approaches, instrumentation
 from benchmarks.workloads import (
     FRAGMENTED,
     FRAGMENTS,
@@ -419,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(2):  # a miss that writes the cache, then a hit
                 with_cache = Registry.from_paths(small, cache_dir=base / "cache-small")
                 assert len(with_cache) == 6
+            # Instrumentation overhead: the instrumented call returns the same rows, with a span.
+            instrumentation.overhead(registry, "bench.report", TYPED_PARAMS, 1, 2, measure)
             print("quick mode: outputs checked, no timings taken")
             return 0
 
@@ -437,6 +439,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{direct * 1e3:.2f} ms per call (medians): {dao / direct:.3f}x; per paired "
                   f"round, median {statistics.median(ratios):.3f}x, from {min(ratios):.3f}x "
                   f"to {max(ratios):.3f}x")  # fmt: skip
+
+        print("\n## Instrumentation overhead (instant fake driver)\n")
+        observed = instrumentation.overhead(
+            registry, "bench.report", TYPED_PARAMS, args.rounds, args.number // 4, measure
+        )
+        if observed is None:
+            print("- skipped: the otel extra and opentelemetry-sdk are not installed")
+        else:
+            print("\n".join(instrumentation.table(observed)))
 
         print("\n## Memory (tracemalloc)\n")
         loaded, compiled = memory(base / "tree-1000", 1000)

@@ -4,7 +4,10 @@
 >>> stages = get_pipeline("orders.daily_revenue", {"since": "2024-03-01"})
 """
 
+from typing import TYPE_CHECKING, Any
+
 from pipereg import _moved
+from pipereg.adapters import AsyncDriver, SyncDriver
 from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
 from pipereg.dao import AsyncPipelineDAO, PipelineDAO
 from pipereg.errors import (
@@ -27,11 +30,27 @@ from pipereg.watch import Watch
 
 _moved.install()
 
+if TYPE_CHECKING:
+    from pipereg.params.model import ParamsModel
+
+
+def __getattr__(name: str) -> Any:
+    # ParamsModel needs pydantic (the pydantic extra): imported when first asked for, so that
+    # generated stubs name it from pipereg itself and `import pipereg` never imports pydantic.
+    if name == "ParamsModel":
+        from pipereg.params.model import ParamsModel  # noqa: PLC0415
+
+        return ParamsModel
+    raise AttributeError(f"module 'pipereg' has no attribute {name!r}")
+
+
 __all__ = [
+    "AsyncDriver",
     "AsyncPipelineCursor",
     "AsyncPipelineDAO",
     "Param",
     "ParameterError",
+    "ParamsModel",
     "PipeRegError",
     "Pipeline",
     "PipelineCursor",
@@ -40,6 +59,7 @@ __all__ = [
     "Problem",
     "Registry",
     "ReloadReport",
+    "SyncDriver",
     "UnknownPipelineError",
     "Watch",
     "default_registry",

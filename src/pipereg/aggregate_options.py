@@ -1,11 +1,11 @@
 """The rendered aggregate options of a pipeline file, checked before they reach a driver.
 
-Lint checks the type of a placeholder that is a whole option (PR028), but a rendered option can
-still be of a type the driver refuses: an ``int`` parameter as the ``comment``, a text option that
-the driver checks, a value inside ``collation``. The driver would raise a ``TypeError`` naming no
-pipeline and no parameter, on every call. :func:`check_options` turns that into a
-:class:`~pipereg.errors.ParameterError` naming the pipeline, the option and the parameters it
-holds, before anything is sent.
+Lint checks the type of every aggregate option (PR028), but a rendered option can still be of a
+type the driver refuses where lint cannot tell: a ``maxTimeMS`` of ``-1`` from an ``int``
+parameter, say. (A ``comment`` may be any BSON value: the DAO wraps one that is not a string.)
+The driver would raise a ``TypeError`` or ``ValueError`` naming no pipeline and no parameter,
+on every call. :func:`check_options` turns that into a :class:`~pipereg.errors.ParameterError`
+naming the pipeline, the option and the parameters it holds, before anything is sent.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ def _count(value: Any) -> bool:
 
 # What the drivers accept for each option they check, and how a message names it.
 _ACCEPTS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "comment": (lambda value: isinstance(value, str), "a string"),
     "maxTimeMS": (_count, "a non-negative integer"),
     "batchSize": (_count, "a non-negative integer"),
     "allowDiskUse": (lambda value: type(value) is bool, "true or false"),

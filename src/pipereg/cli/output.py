@@ -37,9 +37,10 @@ def replace_file(path: Path, data: bytes, *, read_as: os.stat_result | None = No
         read_as: The file's stat when it was read; if it differs now, an editor saved meanwhile
             and :class:`ChangedMeanwhile` is raised instead of replacing that edit.
 
-    A file that exists must be a regular file that its mode lets someone write: a named pipe or
-    a device (``-o /dev/zero``) is never replaced by a regular file, and a read-only file stays
-    as it is (the rename would otherwise succeed, as it needs only the folder to be writable).
+    A file that exists must be a regular file that this process may write: a named pipe or a
+    device (``-o /dev/zero``) is never replaced by a regular file, and a file the user may not
+    write stays as it is (the rename would otherwise succeed, as it needs only the folder to be
+    writable). As for any write, root may write a file whatever its mode.
 
     Raises:
         OSError: the file cannot be written, is read-only, or is not a regular file.
@@ -54,9 +55,7 @@ def replace_file(path: Path, data: bytes, *, read_as: os.stat_result | None = No
         mode = stat.S_IMODE(info.st_mode)
         if not stat.S_ISREG(info.st_mode):
             raise NotRegularFile(errno.EINVAL, "not a regular file; left as it is")
-        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
-            target, os.W_OK
-        ):
+        if not os.access(target, os.W_OK):  # as writing in place would be refused
             raise PermissionError(errno.EACCES, "the file is read-only; left as it is")
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -7,6 +7,7 @@ import json
 import click
 
 from pipereg.cli.app import compact_json, input_errors, load_registry, table
+from pipereg.cli.completion import PipelineCommand, complete_keys
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING
 from pipereg.review.param_table import summarize
@@ -19,7 +20,8 @@ def list_(ctx: click.Context) -> None:
     rows = [("KEY", "COLLECTION", "VERSION", "PARAMS")]
     for pipeline in load_registry(ctx):
         signature = ", ".join(_signature(name, p) for name, p in pipeline.params.items())
-        rows.append((pipeline.key, pipeline.collection, str(pipeline.version), signature))
+        on = "(database)" if pipeline.collection is None else pipeline.collection
+        rows.append((pipeline.key, on, str(pipeline.version), signature))
     table(rows)
 
 
@@ -29,8 +31,8 @@ def _signature(name: str, param: Param) -> str:
     return f"{name}?" if param.optional else name
 
 
-@click.command()
-@click.argument("key")
+@click.command(cls=PipelineCommand)
+@click.argument("key", shell_complete=complete_keys)
 @click.pass_context
 def show(ctx: click.Context, key: str) -> None:
     """Show a pipeline's definition and parameter table."""
@@ -42,7 +44,12 @@ def show(ctx: click.Context, key: str) -> None:
     )
     if pipeline.description:
         click.echo(pipeline.description)
-    click.echo(f"file: {pipeline.path}\ncollection: {pipeline.collection}")
+    on = (
+        "none (database-level: db.aggregate)"
+        if pipeline.collection is None
+        else pipeline.collection
+    )
+    click.echo(f"file: {pipeline.path}\ncollection: {on}")
     if pipeline.includes:
         click.echo(f"fragments: {', '.join(pipeline.includes)}")
     if pipeline.params:

@@ -29,8 +29,15 @@ from typing import Any, Literal
 from pipereg import codes
 from pipereg.bson_limits import NESTING_LIMIT, fits_int64
 from pipereg.compile import contexts
+from pipereg.compile.placeholders import WHOLE, tokens
 from pipereg.errors import Finding
-from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
+from pipereg.jsontext.extjson import (
+    WRAPPER_KEYS,
+    ExtJsonError,
+    document_problems,
+    is_wrapper,
+    literal,
+)
 from pipereg.jsontext.parse import JsonPath, compact
 
 _SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
@@ -39,8 +46,6 @@ _SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
 WRAPPER_KEY = re.compile(r"\"\$(?:" + "|".join(sorted(k[1:] for k in WRAPPER_KEYS)) + r")\"")
 _LONG_INTEGER = re.compile(r"[0-9]{19}")
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 
 SiteKind = Literal["value", "text", "key"]
 
@@ -155,6 +160,7 @@ def _special(text: str) -> bool:
         or text.count("{") + text.count("[") > NESTING_LIMIT
         or ('"$' in text and WRAPPER_KEY.search(text) is not None)
         or _LONG_INTEGER.search(text) is not None
+        or "\\u0000" in text  # a NUL byte, which keys and regular expressions cannot hold
     )
 
 
@@ -216,15 +222,7 @@ def _node(
             except ExtJsonError as exc:
                 out.findings.append(Finding(path, codes.INVALID_LITERAL, str(exc)))
                 return None
-        if not WRAPPER_KEYS.isdisjoint(node):
-            keys = ", ".join(sorted(WRAPPER_KEYS.intersection(node)))
-            out.findings.append(
-                Finding(
-                    path,
-                    codes.INVALID_LITERAL,
-                    f"Extended JSON {keys} must be the only key of its object",
-                )
-            )
+        _problems(node, path, out)
         result: dict[Any, Any] = {}
         for key, value in node.items():
             if "<<" not in key and _plain(value):
@@ -267,6 +265,8 @@ def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
         ((name, body),) = stage.items()
         if name in _SUB_PIPELINES and type(body) is dict:
             at = (*path, name)
+            _problems(stage, path, out)
+            _problems(body, at, out)
             context = contexts.member_context(contexts.STAGE, name)
             built: dict[Any, Any] = {}
             for key, value in body.items():
@@ -277,6 +277,12 @@ def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
                 )
             return {name: built}
     return _node(stage, path, out, base, contexts.STAGE)
+
+
+def _problems(node: dict[str, Any], path: JsonPath, out: Template) -> None:
+    # What BSON cannot carry in a plain document: NUL bytes, wrapper keys beside others.
+    for where, problem in document_problems(node):
+        out.findings.append(Finding((*path, *where), codes.INVALID_LITERAL, problem))
 
 
 def _key(key: str, member: JsonPath, out: Template) -> Any:
@@ -305,38 +311,13 @@ def _string(
         return Slot(whole.group(1), regex=regex, expr=expr)
     parts: list[str | Slot] = []
     literal_text: list[str] = []
-    pos = 0
-    while True:
-        start = text.find("<<", pos)
-        if start < 0:
-            literal_text.append(text[pos:])
-            break
-        literal_text.append(text[pos:start])
-        if text.startswith("<<<<", start):
-            literal_text.append("<<")
-            pos = start + 4
+    for token in tokens(text):
+        if token.error is not None:
+            out.findings.append(Finding(path, codes.MALFORMED_PLACEHOLDER, token.error))
+            return text
+        if token.name is None:
+            literal_text.append(token.text)
             continue
-        end = text.find(">>", start + 2)
-        if end < 0:
-            out.findings.append(
-                Finding(
-                    path,
-                    codes.MALFORMED_PLACEHOLDER,
-                    f"unclosed placeholder in {text!r} (write <<<< for a literal <<)",
-                )
-            )
-            return text
-        name = text[start + 2 : end]
-        if not NAME.match(name):
-            out.findings.append(
-                Finding(
-                    path,
-                    codes.MALFORMED_PLACEHOLDER,
-                    f"invalid placeholder <<{name}>>: a name is letters, digits and _, "
-                    "not starting with a digit (write <<<< for a literal <<)",
-                )
-            )
-            return text
         if in_key:
             out.findings.append(
                 Finding(
@@ -352,9 +333,8 @@ def _string(
         field_path = expr and not parts and text_before in ("$", "$$")
         if text_before:
             parts.append(text_before)
-        parts.append(Slot(name))
-        out.sites.append(Site(name, "text", path, regex, field_path))
-        pos = end + 2
+        parts.append(Slot(token.name))
+        out.sites.append(Site(token.name, "text", path, regex, field_path))
     rest = "".join(literal_text)
     if not parts:
         return rest

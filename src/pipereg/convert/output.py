@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from pipereg.convert.model import SourceResult
 from pipereg.errors import Problem
 from pipereg.load.discovery import SourceFile
-from pipereg.registry import load_sources
+from pipereg.load.sources import load_sources
 from pipereg.review.fmt import format_text
 
 FORMAT_VERSION = 1

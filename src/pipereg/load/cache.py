@@ -33,7 +33,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import stat
 import tempfile
 import warnings
@@ -43,6 +42,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
+from pipereg.compile.placeholders import TOKEN
 from pipereg.errors import Problem, Severity
 from pipereg.jsontext.read import FileTooLarge
 from pipereg.load.discovery import SourceFile
@@ -62,7 +62,6 @@ _SEVERITIES = ("error", "warning")
 # this many times their bytes (plus a margin) it is no entry this cache wrote.
 _ENTRY_GROWTH = 64
 _ENTRY_MARGIN = 16 * 2**20
-_TOKEN = re.compile(r"<<<<|<<([A-Za-z_][A-Za-z0-9_]*)>>")  # as fragments.expand reads them
 _OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
 _OPEN_ENTRY = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 
@@ -232,7 +231,7 @@ def _restore(document: Any, key: str) -> tuple[list[Pipeline], list[Problem]] | 
     ):
         return None
     problems = [_problem(raw) for raw in _list(document["problems"])]
-    # Each distinct declaration once, as the load built it (Param.from_json shares equal ones).
+    # Each distinct declaration once, as the load built it (from_json shares equal ones).
     declared = [_declaration(raw) for raw in _list(document["declarations"])]
     pipelines = [_pipeline(raw, declared) for raw in _list(document["pipelines"])]
     for pipeline in pipelines:
@@ -246,7 +245,7 @@ def _validate(pipeline: Pipeline) -> None:
     # by building the templates, which would double the cost of a warm start: a token is
     # <<name>>, and <<<< a literal <<, as in the file.
     text = json.dumps([pipeline.definition["stages"], pipeline.definition.get("options", {})])
-    for name in _TOKEN.findall(text):
+    for name in TOKEN.findall(text):
         if name and name not in pipeline.params:
             raise ValueError(f"<<{name}>> is not declared")
 
@@ -272,10 +271,11 @@ def _problem(raw: Any) -> Problem:
 def _pipeline(raw: Any, declared: Sequence[Param]) -> Pipeline:
     if not isinstance(raw, dict):
         raise TypeError("not a pipeline")
-    strings = ("key", "module", "name", "collection", "description", "path", "module_description")
+    strings = ("key", "module", "name", "description", "path", "module_description")
     version, definition, includes = raw["version"], raw["definition"], _list(raw["includes"])
     if not (
         all(isinstance(raw[name], str) for name in strings)
+        and (raw["collection"] is None or isinstance(raw["collection"], str))
         and raw["key"] == f"{raw['module']}.{raw['name']}"
         and isinstance(version, int)
         and not isinstance(version, bool)
@@ -320,7 +320,7 @@ def _list(value: Any) -> list[Any]:
 def _store(
     directory: Path, entry: Path, key: str, pipelines: Sequence[Pipeline], problems: list[Problem]
 ) -> None:
-    # Equal declarations are one Param object (Param.from_json shares them): written once.
+    # Equal declarations are one Param object (from_json shares them): written once.
     indexes: dict[int, int] = {}
     declarations: list[tuple[str, Mapping[str, Any]]] = []
     for pipeline in pipelines:

@@ -2,7 +2,7 @@
 
 A revision's pipeline files are read from git's object store into memory
 (:mod:`~pipereg.review.git_tree`), never checked out nor written anywhere, and then loaded by the
-normal loader (:func:`~pipereg.registry.load_sources`), so a revision loads as the files on disk
+normal loader (:func:`~pipereg.load.sources.load_sources`), so a revision loads as the files on disk
 would, except that no link is followed out of the repository. The work tree is discovered on
 disk, and there too a file whose real path lies outside the repository is refused (PR003): a
 pull request that commits a link to ``~/.ssh/id_rsa`` must not get it quoted in the CI log.
@@ -20,11 +20,11 @@ from typing import cast
 
 from pipereg import codes
 from pipereg.errors import PipelineLoadError, Problem, RevisionError
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.load.discovery import SUFFIX, TEST_SUFFIX, SourceFile, discover_paths, size_limit
+from pipereg.load.sources import load_sources
 from pipereg.messages import show
 from pipereg.pipeline import Pipeline
-from pipereg.registry import load_sources
 from pipereg.review.git_tree import revision_sources
 
 # Where the default base comes from, first found wins.
