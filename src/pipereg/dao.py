@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from pipereg.adapters import AsyncDriver, SyncDriver, async_driver_for, sync_driver_for
+from pipereg.aggregate_options import check_options
 from pipereg.cursor import AsyncPipelineCursor, PipelineCursor, annotate
 from pipereg.pipeline import Pipeline
 from pipereg.registry import Registry, default_registry
@@ -47,7 +48,9 @@ def prepare_call(
     """Render ``key`` and merge its file options with the call's; tag the comment.
 
     Raises:
-        UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`.
+        UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`;
+            ParameterError also for an option of the file that renders to a type the driver
+            refuses (see :func:`~pipereg.aggregate_options.check_options`).
     A ``comment`` that is not a string (MongoDB takes any BSON value) is sent as
     ``{"pipereg": <tag>, "comment": <value>}``, so the tag still names the pipeline.
     """
@@ -58,6 +61,7 @@ def _prepare(
     pipeline: Pipeline, params: Mapping[str, Any] | None, options: Mapping[str, Any]
 ) -> Call:
     stages, merged = pipeline.prepare(params)
+    check_options(pipeline, merged)  # the file's options, before the call's are merged in
     for name, value in options.items():
         if value is None:
             continue  # None means "not given", as in the drivers

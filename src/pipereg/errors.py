@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipereg.messages import suggestions
+from pipereg.messages import printable, show, suggestions
 
 Severity = Literal["error", "warning"]
 
@@ -39,12 +39,13 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = self.path
+        # One line, whatever the path or message holds (see messages.printable).
+        where = printable(self.path)
         if self.line:
             where += f":{self.line}:{self.column}"
         message = f"warning: {self.message}" if self.severity == "warning" else self.message
         detail = f"{self.json_path}: {message}" if self.json_path else message
-        return f"{where}: {self.code} {detail}"
+        return f"{where}: {self.code} {printable(detail)}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class UnknownPipelineError(PipeRegError, KeyError):
     def __init__(self, key: str, known: Iterable[str]) -> None:
         self.key = key
         self.suggestions = suggestions(key, known)
-        message = f"unknown pipeline {key!r}"
+        message = f"unknown pipeline {show(key)}"
         if self.suggestions:
             message += f" (did you mean {' or '.join(repr(s) for s in self.suggestions)}?)"
         super().__init__(message)

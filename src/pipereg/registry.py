@@ -229,6 +229,7 @@ class Registry:
             interval,
             on_reload=on_reload or _log_reload,
             on_error=on_error or _log_failed_reload,
+            max_bytes=self._max_file_bytes,
         )
 
     def _require_source(self, action: str) -> Discover:

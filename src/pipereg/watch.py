@@ -31,7 +31,8 @@ from types import TracebackType
 from typing import Generic, TypeVar
 
 from pipereg.errors import Problem
-from pipereg.load.discovery import SourceFile
+from pipereg.jsontext.read import FileTooLarge
+from pipereg.load.discovery import SourceFile, size_limit
 
 logger = logging.getLogger("pipereg")
 
@@ -50,24 +51,31 @@ class _Stamp:
     digest: str | None = None  # the bytes' hash, kept while the mtime is too recent to trust
 
 
-def _digest(source: SourceFile) -> str:
-    return hashlib.sha256(source.read()).hexdigest()
+def _digest(source: SourceFile, max_bytes: int) -> str:
+    # The loader's own limit: a file over it is never read whole, here either; the load that
+    # follows reports it (PR004).
+    try:
+        return hashlib.sha256(source.read(max_bytes)).hexdigest()
+    except FileTooLarge as exc:
+        return f"over the size limit: {exc.size}"
 
 
-def _look(source: SourceFile, now: int, before: _Stamp | None) -> tuple[_Stamp, bool]:
+def _look(
+    source: SourceFile, now: int, before: _Stamp | None, max_bytes: int
+) -> tuple[_Stamp, bool]:
     """The file's stamp now, and whether the file is unchanged since ``before``."""
     try:
         if not isinstance(source.resource, os.PathLike):
-            stamp = _Stamp((_digest(source),))
+            stamp = _Stamp((_digest(source, max_bytes),))
             return stamp, stamp == before
         status = os.stat(source.resource)
         meta = (status.st_mtime_ns, status.st_size, status.st_ino)
         racy = status.st_mtime_ns >= now - RACY_NS
         if before is None or before.meta != meta:
-            return _Stamp(meta, _digest(source) if racy else None), False
+            return _Stamp(meta, _digest(source, max_bytes) if racy else None), False
         if before.digest is None:
             return before, True  # its mtime was old when stamped: any write since moved it
-        digest = _digest(source)
+        digest = _digest(source, max_bytes)
         return _Stamp(meta, digest if racy else None), digest == before.digest
     except OSError as exc:  # gone or unreadable since discovery: the next poll settles it
         stamp = _Stamp(("unreadable", type(exc).__name__))
@@ -81,8 +89,9 @@ class Poller:
     made while they are being read is then seen by the next :meth:`changed`.
     """
 
-    def __init__(self, discover: Discover) -> None:
+    def __init__(self, discover: Discover, max_bytes: int | None = None) -> None:
         self._discover = discover
+        self._max_bytes = size_limit(max_bytes)  # the loader's limit, as the registry's
         self._stamps: dict[str, _Stamp] = {}
         self._problems: list[str] = []
         self._look_again()
@@ -99,7 +108,8 @@ class Poller:
         same = messages == self._problems and len(files) == len(self._stamps)
         stamps: dict[str, _Stamp] = {}
         for source in files:
-            stamps[source.path], unchanged = _look(source, now, self._stamps.get(source.path))
+            before = self._stamps.get(source.path)
+            stamps[source.path], unchanged = _look(source, now, before, self._max_bytes)
             same = same and unchanged
         self._stamps, self._problems = stamps, messages
         return not same
@@ -120,6 +130,7 @@ class Watch(Generic[R]):
         *,
         on_reload: Callable[[R], object],
         on_error: Callable[[Exception], object],
+        max_bytes: int | None = None,
     ) -> None:
         if not interval > 0:
             raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
@@ -128,7 +139,7 @@ class Watch(Generic[R]):
         self._on_reload = on_reload
         self._on_error = on_error
         # Taken here, in the caller's thread, so every change after watch() returns is seen.
-        self._poller = Poller(discover)
+        self._poller = Poller(discover, max_bytes)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pipereg-watch", daemon=True)
         self._thread.start()

@@ -15,6 +15,7 @@ from helpers import FIXTURES, as_unprivileged
 from pipereg.errors import PipelineLoadError
 from pipereg.load import cache
 from pipereg.load import sources as sources_module
+from pipereg.load.cache import CacheWarning
 from pipereg.registry import Registry
 
 EXAMPLES = json.loads((FIXTURES / "example_params.json").read_text())
@@ -265,7 +266,8 @@ def test_an_unwritable_cache_dir_is_a_miss(world_tmp: Path) -> None:
 def test_a_cache_dir_that_is_a_file_is_a_miss(tmp_path: Path) -> None:
     root = write(tmp_path / "p", {"m.json": simple()})
     (tmp_path / "c").write_text("not a folder")
-    registry = Registry.from_paths(root, cache_dir=tmp_path / "c")
+    with pytest.warns(CacheWarning, match="is not a directory; not used"):
+        registry = Registry.from_paths(root, cache_dir=tmp_path / "c")
     assert served(registry) == served(Registry.from_paths(root))
 
 

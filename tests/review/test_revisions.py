@@ -12,12 +12,12 @@ import pytest
 
 from helpers import commit_files, git, pipeline_file
 from pipereg.errors import Problem, RevisionError
+from pipereg.review.git_tree import revision_sources
 from pipereg.review.revisions import (
     default_base,
     load_folder,
     load_revision,
     load_worktree,
-    materialise,
     repo_roots,
     resolve,
     toplevel,
@@ -84,14 +84,24 @@ def test_a_root_missing_at_a_revision_is_empty(repo: Path) -> None:
     assert load_worktree(repo, ["elsewhere"], None) == {}
 
 
-def test_only_the_roots_are_materialised(repo: Path, tmp_path: Path) -> None:
-    dest = tmp_path / "out"
-    dest.mkdir()
-    assert materialise(repo, resolve(repo, "HEAD"), ["pipelines"], dest, 1000) == 1
-    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")) == [
-        "pipelines",
-        "pipelines/orders.json",
-    ]
+def test_only_the_roots_are_read(repo: Path) -> None:
+    files, problems = revision_sources(repo, resolve(repo, "HEAD"), ["pipelines"], 1000)
+    assert [(f.path, f.module) for f in files] == [("pipelines/orders.json", "orders")]
+    assert problems == []
+
+
+def test_a_root_that_is_a_file_is_read_alone(repo: Path) -> None:
+    files, _ = revision_sources(repo, resolve(repo, "HEAD"), ["pipelines/orders.json"], 1000)
+    assert [(f.path, f.module) for f in files] == [("pipelines/orders.json", "orders")]
+
+
+def test_a_linked_folder_is_walked_once(repo: Path) -> None:
+    os.symlink("../pipelines", repo / "pipelines" / "loop")  # a loop through a link
+    os.symlink("pipelines", repo / "alias")
+    head = commit_files(repo, {}, "links to folders")
+    files, problems = revision_sources(repo, head, ["alias", "pipelines"], 1000)
+    assert [(f.path, f.module) for f in files] == [("alias/orders.json", "orders")]
+    assert problems == []
 
 
 def test_a_blob_over_the_size_limit_is_refused_unread(repo: Path) -> None:

@@ -1,6 +1,7 @@
 """Lint findings as text for people, JSON for scripts, and the formats CI systems read.
 
-- ``text``: ``path:line:col: CODE json.path: message``, one line each;
+- ``text``: ``path:line:col: CODE json.path: message``, one line each (control characters in
+  paths and messages spelled as escapes, so a file name cannot forge a line);
 - ``json``: a list of records with every field of :class:`~pipereg.errors.Problem`;
 - ``github``: GitHub Actions workflow commands (``::error file=...,line=...::...``), which the
   runner turns into annotations on the pull request's files;
@@ -19,6 +20,7 @@ from typing import Any
 
 from pipereg.codes import CODES
 from pipereg.errors import Problem
+from pipereg.messages import printable
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -45,7 +47,16 @@ def json_records(problems: Sequence[Problem]) -> str:
         }
         for p in problems
     ]
-    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    return _line_safe(json.dumps(records, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _line_safe(text: str) -> str:
+    # JSON escapes C0 controls itself; with ensure_ascii=False it leaves the Unicode line and
+    # paragraph separators and NEL raw, which some log readers break lines at. Each can occur
+    # only inside a JSON string, where its escape means the same.
+    for char in "\u0085\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def github(problems: Sequence[Problem]) -> str:
@@ -68,7 +79,10 @@ def github(problems: Sequence[Problem]) -> str:
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # The runner's escapes first (CR and LF end a command), then every other control character
+    # spelled out, so an annotation shows what the file holds without acting on it.
+    escaped = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(escaped)
 
 
 def _escape_property(value: str) -> str:
@@ -104,7 +118,7 @@ def sarif(problems: Sequence[Problem], base: str | None = None) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return _line_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _sarif_result(problem: Problem, codes: list[str], base: str | None) -> dict[str, Any]:

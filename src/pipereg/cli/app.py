@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -12,19 +13,43 @@ from pipereg.errors import PipelineLoadError, PipeRegError
 from pipereg.jsontext import extjson
 from pipereg.jsontext.read import SIZE_VAR
 from pipereg.load.discovery import default_roots
+from pipereg.messages import clip, printable, show
 from pipereg.registry import Registry
 
 USAGE_ERROR = 2
+DEBUG_VAR = "PIPEREG_DEBUG"
 MAX_FILE_BYTES = "pipereg.max_file_bytes"  # ctx.meta key, seen by every command
 
 
 class InputError(click.ClickException):
-    """A bad key, parameter, file or option: one line on stderr, exit 2."""
+    """A bad key, parameter, file or option: one line on stderr (and its details), exit 2.
+
+    The message is one line whatever it quotes: control characters in it, a newline in a file
+    name included, are printed as escapes (see :func:`~pipereg.messages.printable`). Lines that
+    belong to the error, such as the problems of a file that does not load, are ``details``,
+    printed one per line below it, each escaped the same way.
+    """
 
     exit_code = USAGE_ERROR
 
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+
     def show(self, file: Any = None) -> None:
-        click.echo(f"pipereg: {self.format_message()}", err=True)
+        lines = [f"pipereg: {self.format_message()}", *self.details]
+        click.echo("\n".join(printable(line) for line in lines), err=True)
+
+    @classmethod
+    def of(cls, exc: PipeRegError) -> InputError:
+        """The input error for one of pipereg's errors: its problems, if any, as details."""
+        problems = getattr(exc, "problems", None)
+        if problems is None and isinstance(exc.__cause__, PipelineLoadError):
+            problems = exc.__cause__.problems  # a revision that does not load, say
+        if problems is None:
+            return cls(str(exc))
+        head = "cannot load pipelines:" if isinstance(exc, PipelineLoadError) else str(exc)
+        return cls(head.split("\n", 1)[0], [str(p) for p in problems])
 
 
 @contextmanager
@@ -32,14 +57,48 @@ def input_errors() -> Iterator[None]:
     """Turns pipereg's errors into :class:`InputError`: a message, no traceback."""
     try:
         yield
-    except PipelineLoadError as exc:
-        lines = "\n".join(str(p) for p in exc.problems)
-        raise InputError(f"cannot load pipelines:\n{lines}") from exc
     except PipeRegError as exc:
-        raise InputError(str(exc)) from exc
+        raise InputError.of(exc) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """The ``pipereg`` group: no input, however hostile, ends a command in a traceback.
+
+    Each command turns the errors it expects into :class:`InputError` itself; this is the last
+    guard. A :class:`~pipereg.errors.PipeRegError` that escaped is an input error all the
+    same; anything else is pipereg's bug, reported in one line (exit 2) that says so, with the
+    traceback only when ``PIPEREG_DEBUG`` is set.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuses an argument holding NUL, which no path, key or value can hold."""
+        # A shell cannot pass one (argv strings end at NUL), but main() called from Python can,
+        # and every os function would raise ValueError on it.
+        for arg in args:
+            if "\x00" in arg:
+                raise click.UsageError(f"argument {show(arg)} holds a NUL character", ctx)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Runs the command, turning any escaped exception into one line."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except PipeRegError as exc:
+            raise InputError.of(exc) from exc
+        except Exception as exc:  # the last guard: see the docstring
+            if os.environ.get(DEBUG_VAR):
+                raise
+            # RecursionError and MemoryError come from input too deep or too large to handle.
+            detail = clip(str(exc), 200)
+            raise InputError(
+                f"internal error ({type(exc).__name__}{': ' + detail if detail else ''}); "
+                f"please report it, with {DEBUG_VAR}=1 set for the traceback"
+            ) from exc
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--path",
     "paths",

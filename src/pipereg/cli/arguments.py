@@ -10,7 +10,8 @@ import click
 from pipereg.cli.app import InputError
 from pipereg.cli.completion import complete_params
 from pipereg.jsontext import extjson
-from pipereg.params.text import parse_text
+from pipereg.messages import clip, show
+from pipereg.params.text import READ_ERRORS, parse_text
 from pipereg.params.values import Invalid
 from pipereg.pipeline import Pipeline
 
@@ -43,10 +44,7 @@ def parse_params(
     """Parameters from the command line: ``--params`` JSON, then ``-p NAME=VALUE`` pairs on top."""
     params: dict[str, Any] = {}
     if params_json:
-        try:
-            loaded = extjson.loads(params_json)
-        except ValueError as exc:
-            raise InputError(f"--params is not valid JSON: {exc}") from exc
+        loaded = read_json(params_json, "--params")
         if not isinstance(loaded, dict):
             raise InputError("--params must be a JSON object")
         params.update(loaded)
@@ -54,9 +52,9 @@ def parse_params(
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep:
-            raise InputError(f"-p {pair!r}: expected NAME=VALUE")
+            raise InputError(f"-p {show(pair)}: expected NAME=VALUE")
         if name in seen:
-            raise InputError(f"-p {name}: given twice")
+            raise InputError(f"-p {clip(name)}: given twice")
         seen.add(name)
         param = pipeline.params.get(name)
         # Unknown names pass through so the ParameterError names them with a did-you-mean.
@@ -68,3 +66,12 @@ def parse_params(
         except Invalid as exc:
             raise InputError(f"{pipeline.key}: parameter {name!r}: {exc.problem}") from exc
     return params
+
+
+def read_json(text: str, what: str) -> Any:
+    """Command-line JSON (Extended JSON allowed), or one :class:`InputError` naming ``what``."""
+    try:
+        return extjson.loads(text)
+    except READ_ERRORS as exc:
+        reason = clip(str(exc) or type(exc).__name__, 200)
+        raise InputError(f"{what} is not valid JSON: {reason}") from exc

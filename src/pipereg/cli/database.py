@@ -9,6 +9,7 @@ from typing import Any
 from pipereg.cli.app import InputError
 from pipereg.errors import EngineError, Problem
 from pipereg.jsontext import extjson
+from pipereg.messages import show
 from pipereg.testing import embedded as engine
 from pipereg.testing import seed_data
 
@@ -59,8 +60,9 @@ def _seed_data(specs: Sequence[str], limit: int) -> Mapping[str, list[dict[str, 
             for name, documents in found.items():
                 seeds.setdefault(name, []).extend(documents)
         else:
-            raise InputError(f"--data {spec!r}: expected COLLECTION=FILE or a folder")
+            raise InputError(f"--data {show(spec)}: expected COLLECTION=FILE or a folder")
         problems += trouble
     if problems:
-        raise InputError("--data: " + "\n".join(str(problem) for problem in problems))
+        first, *more = (str(problem) for problem in problems)
+        raise InputError(f"--data: {first}", more)
     return seeds

@@ -20,7 +20,7 @@ from pipereg.cli.output import ChangedMeanwhile, replace_file
 from pipereg.errors import PipelineLoadError
 from pipereg.jsontext.read import FileTooLarge, read_problem
 from pipereg.load.discovery import SourceFile, discover_paths, size_limit
-from pipereg.messages import plural
+from pipereg.messages import plural, printable
 from pipereg.review.fmt import BOM, format_bytes
 
 ERRORS = 2
@@ -54,20 +54,21 @@ def fmt(ctx: click.Context, targets: tuple[str, ...], check: bool, show_diff: bo
     """
     with input_errors():
         limit = size_limit(ctx.meta[MAX_FILE_BYTES])
-    files, problems = discover_paths(list(targets) or roots(ctx))
+    given = list(targets) or roots(ctx)
+    files, problems = discover_paths(given)
     errors = [str(problem) for problem in problems]
     write = not (check or show_diff)
     changed = 0
     for source in files:
         try:
-            if _format(source, limit, write, show_diff):
+            if _format(source, limit, write, show_diff, _confine(source, given)):
                 changed += 1
         except PipelineLoadError as exc:
             errors.extend(str(problem) for problem in exc.problems)
         except _NotWritten as exc:
             errors.append(f"{source.path}: {exc}")
     for error in errors:
-        click.echo(error, err=True)
+        click.echo(printable(error), err=True)
     outcome = "reformatted" if write else "would be reformatted"
     summary = f"{plural(len(files), 'file')}, {changed} {outcome}"
     if errors:
@@ -78,7 +79,19 @@ def fmt(ctx: click.Context, targets: tuple[str, ...], check: bool, show_diff: bo
     ctx.exit(CHANGES if changed and not write else 0)
 
 
-def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> bool:
+def _confine(source: SourceFile, given: list[str]) -> str:
+    # The real folder a file found under one of the given roots must stay in to be rewritten:
+    # the root itself, or a file root's folder. A link out of it (committed to a repository,
+    # say, pointing at ~/.config) is formatted only on request, never written through.
+    for root in given:
+        if source.path == root:
+            return os.path.realpath(os.path.dirname(os.path.abspath(root)))
+        if source.path.startswith(os.path.join(root, "")):
+            return os.path.realpath(root)
+    return os.path.realpath(os.curdir)
+
+
+def _format(source: SourceFile, limit: int, write: bool, show_diff: bool, confine: str) -> bool:
     # Formats one file; returns whether it changes. A file that cannot be read or parsed is a
     # PipelineLoadError with lint's problems; one that cannot be replaced is _NotWritten.
     path = cast(Path, source.resource)  # discover_paths finds files on disk, not in packages
@@ -92,19 +105,21 @@ def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> boo
         return False
     if data.startswith(BOM):
         verb = "removed" if write else "would be removed"
-        click.echo(f"{source.path}: UTF-8 byte-order mark {verb}", err=True)
+        click.echo(f"{printable(source.path)}: UTF-8 byte-order mark {verb}", err=True)
     if show_diff:
         click.echo(_unified_diff(source.path, data, formatted), nl=False)
     elif write:
+        if not os.path.realpath(path).startswith(os.path.join(confine, "")):
+            raise _NotWritten(f"links to a file outside {confine}; left as it is")
         try:
             replace_file(path, formatted, read_as=before)
         except ChangedMeanwhile as exc:
             raise _NotWritten(f"{exc}, run fmt again") from exc
         except OSError as exc:
             raise _NotWritten(f"cannot write: {exc.strerror or exc}") from exc
-        click.echo(source.path)
+        click.echo(printable(source.path))
     else:
-        click.echo(source.path)
+        click.echo(printable(source.path))
     return True
 
 
@@ -112,8 +127,8 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
     lines = difflib.unified_diff(
         old.removeprefix(BOM).decode("utf-8").splitlines(keepends=True),
         new.decode("utf-8").splitlines(keepends=True),
-        f"a/{path}",
-        f"b/{path}",
+        f"a/{printable(path)}",
+        f"b/{printable(path)}",
     )
     # Like diff and git: a last line without a line ending is marked as such.
     return "".join(

@@ -21,7 +21,7 @@ from pipereg.convert.output import file_text, lint, module_from_stem, target, va
 from pipereg.convert.python_source import read_python
 from pipereg.convert.shell import ParserMissing, read_shell
 from pipereg.errors import Problem
-from pipereg.messages import plural
+from pipereg.messages import plural, show
 
 LEFT_OUT = 1
 _SHELL_SUFFIXES = frozenset({".js", ".mongodb"})
@@ -64,7 +64,9 @@ def import_(
     if module is not None and len(sources) > 1:
         raise click.UsageError("--module names one file: give one SOURCE")
     if module is not None and not valid_module(module):
-        raise click.UsageError(f"--module {module!r}: letters, digits, _ and - separated by dots")
+        raise click.UsageError(
+            f"--module {show(module)}: letters, digits, _ and - separated by dots"
+        )
     if "-" in sources and module is None:
         raise click.UsageError("reading standard input (-) needs --module")
     folder = out if out is not None else Path(roots(ctx)[0])
@@ -103,7 +105,7 @@ def _read_all(sources: tuple[str, ...], collection: str | None) -> list[SourceRe
         except SourceError as exc:
             errors.append(str(exc))
     if errors:
-        raise InputError("\n".join(errors))
+        raise InputError(errors[0], errors[1:])
     return results
 
 

@@ -100,7 +100,7 @@ def lint(
             raise click.UsageError(f"{given} needs --watch")
         ctx.exit(_lint(paths, context, fmt, limit, engine, extra))
     # Stamps taken before the first lint reads the files, so an edit made meanwhile is seen.
-    poller = Poller(functools.partial(discover_paths, [*paths, *context]))
+    poller = Poller(functools.partial(discover_paths, [*paths, *context]), limit)
     status = _lint(paths, context, fmt, limit, engine, extra)
     lints = 1
     try:

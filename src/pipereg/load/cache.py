@@ -15,8 +15,15 @@ cannot be read, does not parse, or has the wrong shape is a miss, never an error
 directory that cannot be written is a miss every time. Only loads without errors are kept: a
 failing load is reported by a full load, exactly as without a cache.
 
-The cache directory must be as trusted as the pipeline files: whoever can write it decides what
-a hit serves.
+The cache directory must be as trusted as the pipeline files, since whoever can write it decides
+what a hit serves; so it is used only when it is the user's own: owned by the user, and writable
+by nobody else (a shared ``/tmp/cache`` is refused, with a :class:`CacheWarning`, and the load
+runs in full). A directory the cache creates is created ``0700``. An entry is read only if it is a
+regular file of the user's that nobody else can write, opened without following a link and
+without waiting (a named pipe planted at its path is refused, not waited on), within a size
+bound; and it is used only if it fully validates: every field of the expected type, every
+declaration rebuilt from its JSON, and every placeholder of every stage and option declared, so
+a tampered entry is a miss, never a pipeline that fails at render time with a KeyError.
 """
 
 from __future__ import annotations
@@ -26,19 +33,21 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
+from pipereg.compile.placeholders import TOKEN
 from pipereg.errors import Problem, Severity
 from pipereg.jsontext.read import FileTooLarge
 from pipereg.load.discovery import SourceFile
 from pipereg.params.declaration import Param
 from pipereg.params.declare import from_json
-from pipereg.params.values import Invalid
 from pipereg.pipeline import Pipeline
 
 ENV_VAR = "PIPEREG_CACHE_DIR"
@@ -48,6 +57,18 @@ KEPT = 8
 _FORMAT = 1
 _SUFFIX = ".json"
 _SEVERITIES = ("error", "warning")
+
+# An entry holds the expanded definitions, which fragments can make larger than the files; past
+# this many times their bytes (plus a margin) it is no entry this cache wrote.
+_ENTRY_GROWTH = 64
+_ENTRY_MARGIN = 16 * 2**20
+_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
+_OPEN_ENTRY = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+class CacheWarning(UserWarning):
+    """The load cache directory is not trusted, so the cache is not used."""
+
 
 Loader = Callable[[Sequence[bytes] | None], tuple[list[Pipeline], list[Problem]]]
 
@@ -92,9 +113,11 @@ def load(
     contents = _read_all(files, max_file_bytes)
     if contents is None:
         return full(None)
+    if not trusted(directory):
+        return full(contents)
     key = _key(files, contents, max_file_bytes)
     entry = directory / f"{key}{_SUFFIX}"
-    hit = _fetch(entry, key)
+    hit = _fetch(entry, key, _ENTRY_GROWTH * sum(map(len, contents)) + _ENTRY_MARGIN)
     if hit is not None:
         with contextlib.suppress(OSError):
             os.utime(entry)  # most recently used: the last to be pruned
@@ -103,6 +126,56 @@ def load(
     if not any(problem.severity == "error" for problem in problems):
         _store(directory, entry, key, pipelines, problems)
     return pipelines, problems
+
+
+def trusted(directory: Path) -> bool:
+    """Whether ``directory`` may hold the cache: the user's own, writable by nobody else.
+
+    A directory that does not exist yet is created ``0700`` (with its missing parents) when the
+    first entry is stored; its nearest existing ancestor must then be trusted in the same way,
+    or nothing is stored. A directory that is refused gets one :class:`CacheWarning` per process.
+    """
+    try:
+        info = os.stat(directory)
+    except FileNotFoundError:
+        ancestor = directory.absolute().parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        return _owned(ancestor, warn=False)
+    except OSError:
+        return False  # cannot be looked at: a miss, as an unreadable entry is
+    return _judged(directory, info, warn=True)
+
+
+def _owned(directory: Path, *, warn: bool) -> bool:
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return False
+    return _judged(directory, info, warn=warn)
+
+
+def _judged(directory: Path, info: os.stat_result, *, warn: bool) -> bool:
+    problem = None
+    if not stat.S_ISDIR(info.st_mode):
+        problem = "is not a directory"
+    elif hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        problem = "is not owned by the user running pipereg"
+    elif info.st_mode & _OTHERS_WRITE:
+        problem = "can be written by other users"
+    if problem is not None and warn:
+        _warn(str(directory), problem)
+    return problem is None
+
+
+@functools.cache
+def _warn(directory: str, problem: str) -> None:
+    warnings.warn(
+        f"load cache {directory} {problem}; not used (whoever can write it decides what "
+        "loads): make it yours with chmod 700, or choose another PIPEREG_CACHE_DIR",
+        CacheWarning,
+        stacklevel=5,
+    )
 
 
 def _read_all(files: Sequence[SourceFile], max_file_bytes: int) -> list[bytes] | None:
@@ -121,15 +194,33 @@ def _key(files: Sequence[SourceFile], contents: Sequence[bytes], max_file_bytes:
     return digest.hexdigest()
 
 
-def _fetch(entry: Path, key: str) -> tuple[list[Pipeline], list[Problem]] | None:
+def _fetch(entry: Path, key: str, limit: int) -> tuple[list[Pipeline], list[Problem]] | None:
     try:
-        document = json.loads(entry.read_bytes())
-    except (OSError, ValueError, RecursionError):  # absent, unreadable, truncated, not JSON
+        document = json.loads(_read_entry(entry, limit))
+    except (OSError, ValueError, RecursionError):  # absent, refused, truncated, not JSON
         return None
     try:
         return _restore(document, key)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, Invalid):
+    except Exception:  # an entry that does not restore, whatever breaks, is a miss
         return None  # the wrong shape: written by something else, or tampered with
+
+
+def _read_entry(entry: Path, limit: int) -> bytes:
+    # The entry's bytes, if it is a regular file of the user's that nobody else can write and
+    # no larger than limit; OSError otherwise. Never follows a link nor waits on a pipe.
+    fd = os.open(entry, _OPEN_ENTRY)
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & _OTHERS_WRITE:
+            raise OSError("not a regular file, or writable by others")
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise OSError("not the user's")
+        if info.st_size > limit:
+            raise OSError("larger than any entry of these files")
+        data: bytes = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OSError("larger than any entry of these files")
+    return data
 
 
 def _restore(document: Any, key: str) -> tuple[list[Pipeline], list[Problem]] | None:
@@ -143,7 +234,20 @@ def _restore(document: Any, key: str) -> tuple[list[Pipeline], list[Problem]] | 
     # Each distinct declaration once, as the load built it (from_json shares equal ones).
     declared = [_declaration(raw) for raw in _list(document["declarations"])]
     pipelines = [_pipeline(raw, declared) for raw in _list(document["pipelines"])]
+    for pipeline in pipelines:
+        _validate(pipeline)
     return pipelines, problems
+
+
+def _validate(pipeline: Pipeline) -> None:
+    # Every placeholder of the stages and options is declared, as loading checked, so that a
+    # restored pipeline renders as a loaded one. Read from the JSON text (the C encoder), not
+    # by building the templates, which would double the cost of a warm start: a token is
+    # <<name>>, and <<<< a literal <<, as in the file.
+    text = json.dumps([pipeline.definition["stages"], pipeline.definition.get("options", {})])
+    for name in TOKEN.findall(text):
+        if name and name not in pipeline.params:
+            raise ValueError(f"<<{name}>> is not declared")
 
 
 def _declaration(raw: Any) -> Param:
@@ -253,7 +357,10 @@ def _store(
         data = json.dumps(
             document, default=_plain, separators=(",", ":"), check_circular=False
         ).encode()
-        directory.mkdir(parents=True, exist_ok=True)
+        # Missing folders are created 0700, under an ancestor judged trusted (see trusted()).
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _owned(directory, warn=False):
+            return
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=_SUFFIX)
     except (OSError, TypeError, ValueError, RecursionError):
         return  # an unwritable directory, or a value JSON cannot hold: no cache, same result

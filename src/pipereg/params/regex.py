@@ -24,6 +24,11 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
     ``$`` means end of text (Python's also matches before a final newline), and ``\d``, ``\w``,
     ``\s`` are ASCII classes, as in JSON Schema.
+
+    Raises:
+        re.error: the pattern cannot be compiled, whatever the reason: ``re`` also raises
+            OverflowError for a huge repetition count, RecursionError for deep nesting and
+            MemoryError for a pattern too large, and each must be a located problem, not a crash.
     """
     out = []
     in_class = False
@@ -41,4 +46,11 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
             out.append(r"\Z")
         else:
             out.append(char)
-    return re.compile("".join(out), re.ASCII)
+    try:
+        return re.compile("".join(out), re.ASCII)
+    except re.error:
+        raise
+    except RecursionError:
+        raise re.error("nested too deeply to compile") from None
+    except (OverflowError, MemoryError, ValueError) as exc:
+        raise re.error(str(exc) or type(exc).__name__) from None

@@ -12,12 +12,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bson.errors import BSONError
+
 from pipereg.jsontext import extjson
+from pipereg.messages import clip, show
 from pipereg.params.declaration import Param
 from pipereg.params.values import Invalid
 
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
+
+
+# What reading a value can raise besides ValueError: bson's Extended JSON reader raises InvalidId
+# for {"$oid": "zz"}, decimal's InvalidOperation (an ArithmeticError) for
+# {"$numberDecimal": "abc"}, TypeError for {"$code": 5}, RecursionError for nesting deeper than
+# the interpreter's stack. Each is the value's problem, not pipereg's.
+READ_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError, BSONError)
 
 
 def parse_text(param: Param, text: str) -> Any:
@@ -47,10 +57,11 @@ def parse_text(param: Param, text: str) -> Any:
             raise ValueError("expected true or false")
         if param.type in ("array", "object"):
             return extjson.loads(text)
-    except ValueError as exc:
+    except READ_ERRORS as exc:
+        reason = clip(str(exc) or type(exc).__name__, 200)
         raise Invalid(
-            f"cannot read {text!r} as {param.type_name}: {exc}",
+            f"cannot read {show(text)} as {param.type_name}: {reason}",
             expected=param.type_name,
-            actual=f"text {text!r}",
+            actual=f"text {show(text)}",
         ) from exc
     return text

@@ -1,11 +1,12 @@
 """The pipelines of a git revision, a folder or the work tree, loaded for :mod:`~.review.diff`.
 
-A revision's pipeline roots are materialised into a temporary folder (``git ls-tree`` and
-``git cat-file --batch``), never by checking out, and then loaded by the normal loader
-(:func:`~pipereg.load.sources.load_sources` over
-:func:`~pipereg.load.discovery.discover_paths`), so a
-revision loads exactly as the files on disk would. Paths in messages are shown relative to the
-repository's top level, as in the revision.
+A revision's pipeline files are read from git's object store into memory
+(:mod:`~pipereg.review.git_tree`), never checked out nor written anywhere, and then loaded by the
+normal loader (:func:`~pipereg.load.sources.load_sources`), so a revision loads as the files on disk
+would, except that no link is followed out of the repository. The work tree is discovered on
+disk, and there too a file whose real path lies outside the repository is refused (PR003): a
+pull request that commits a link to ``~/.ssh/id_rsa`` must not get it quoted in the CI log.
+Paths in messages are shown relative to the repository's top level, as in the revision.
 """
 
 from __future__ import annotations
@@ -13,19 +14,21 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import tempfile
-from collections.abc import Callable, Sequence
-from pathlib import Path, PurePosixPath
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
 
+from pipereg import codes
 from pipereg.errors import PipelineLoadError, Problem, RevisionError
 from pipereg.fragments.fragment import Fragment
-from pipereg.load.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
+from pipereg.load.discovery import SUFFIX, TEST_SUFFIX, SourceFile, discover_paths, size_limit
 from pipereg.load.sources import load_sources
+from pipereg.messages import show
 from pipereg.pipeline import Pipeline
+from pipereg.review.git_tree import revision_sources
 
 # Where the default base comes from, first found wins.
 MAIN_BRANCHES = ("origin/HEAD", "main", "master")
-_CHUNK = 1 << 16
 
 
 def git(repo: Path | str, *args: str) -> str:
@@ -38,7 +41,8 @@ def git(repo: Path | str, *args: str) -> str:
         done = subprocess.run(
             ["git", "-C", os.fspath(repo), *args],
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",  # a path that is not UTF-8 is git's data, not a crash
             check=False,
         )
     except OSError as exc:
@@ -71,13 +75,13 @@ def resolve(repo: Path, revision: str) -> str:
         RevisionError: no such commit.
     """
     if revision.startswith("-"):  # never let a revision be read as an option
-        raise RevisionError(f"{revision!r} is not a revision (it starts with -)")
+        raise RevisionError(f"{show(revision)} is not a revision (it starts with -)")
     try:
         return git(
             repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"
         )
     except RevisionError as exc:
-        raise RevisionError(f"{revision!r} is neither a folder nor a commit in {repo}") from exc
+        raise RevisionError(f"{show(revision)} is neither a folder nor a commit in {repo}") from exc
 
 
 def default_base(repo: Path) -> tuple[str, str]:
@@ -140,19 +144,21 @@ def load_revision(
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) at ``commit``.
 
+    The files are read from git's object store into memory (:func:`revision_sources`): nothing
+    is written to disk, and no link is followed out of the revision.
+
     Args:
         errors: Where to collect the problems of files that do not load, instead of raising;
             only the pipelines that did load are returned then (see :func:`load_folder`).
         fragments: Filled with the fragments loaded, by key (see :func:`load_folder`).
 
     Raises:
-        RevisionError: git fails, or a file does not load (every problem listed, located).
+        RevisionError: git fails, the repository is damaged, or a file does not load (every
+            problem listed, located).
     """
     limit = size_limit(max_file_bytes)
-    with tempfile.TemporaryDirectory(prefix="pipereg-diff-") as folder:
-        dest = Path(folder)
-        materialise(repo, commit, roots, dest, limit)
-        return load_folder(dest, roots, label, limit, errors=errors, fragments=fragments)
+    files, problems = revision_sources(repo, commit, roots, limit)
+    return _finish(files, problems, label, limit, errors, fragments)
 
 
 def load_worktree(
@@ -164,7 +170,9 @@ def load_worktree(
 ) -> dict[str, Pipeline]:
     """Every pipeline under ``roots`` (repository-relative) in the work tree, as on disk."""
     limit = size_limit(max_file_bytes)
-    return load_folder(repo, roots, "the work tree", limit, fragments=fragments)
+    top = os.path.join(os.fspath(repo), "")
+    paths = [repo / root for root in roots]
+    return _load(paths, "the work tree", limit, top, None, fragments, confine=repo)
 
 
 def load_folder(
@@ -216,13 +224,45 @@ def _load(
     top: str,
     errors: list[Problem] | None,
     fragments: dict[str, Fragment] | None = None,
+    *,
+    confine: Path | None = None,
 ) -> dict[str, Pipeline]:
     def shown(path: str) -> str:
         return path[len(top) :] if top and path.startswith(top) else path
 
     files, problems = discover_paths([root for root in roots if has_pipelines(root)])
+    if confine is not None:
+        files, problems = _confined(files, problems, confine)
     files = [dataclasses.replace(f, path=shown(f.path)) for f in files]
     problems = [dataclasses.replace(p, path=shown(p.path)) for p in problems]
+    return _finish(files, problems, label, max_file_bytes, errors, fragments)
+
+
+def _confined(
+    files: list[SourceFile], problems: list[Problem], repo: Path
+) -> tuple[list[SourceFile], list[Problem]]:
+    # The files whose real path lies inside the repository; each other one is a PR003 problem.
+    top = os.path.join(os.path.realpath(repo), "")
+    kept = []
+    found = list(problems)
+    for source in files:
+        if os.path.realpath(cast(Path, source.resource)).startswith(top):
+            kept.append(source)
+        else:
+            message = "leads out of the repository through a symbolic link; not read"
+            found.append(Problem(source.path, 0, 0, "", codes.UNREADABLE, message))
+    return kept, found
+
+
+def _finish(
+    files: Sequence[SourceFile],
+    problems: Sequence[Problem],
+    label: str,
+    max_file_bytes: int | None,
+    errors: list[Problem] | None,
+    fragments: dict[str, Fragment] | None,
+) -> dict[str, Pipeline]:
+    # The files loaded together; their problems raised (or collected), their pipelines by key.
     loaded, found = load_sources(files, problems, max_file_bytes=max_file_bytes)
     failed = [p for p in found if p.severity == "error"]
     if failed and errors is None:
@@ -251,93 +291,3 @@ def has_pipelines(root: Path) -> bool:
         and not path.name.endswith(TEST_SUFFIX)  # test-case files are not pipeline files
         for path in root.rglob(f"*{SUFFIX}")
     )
-
-
-def materialise(
-    repo: Path, commit: str, roots: Sequence[str], dest: Path, max_file_bytes: int
-) -> int:
-    """Write the files under ``roots`` at ``commit`` below ``dest``; returns how many.
-
-    Reads blobs one at a time through one ``git cat-file --batch``, in chunks, so memory stays
-    bounded. A blob over ``max_file_bytes`` becomes a sparse file of its size, which the loader
-    then refuses from its size (PR004) as it would on disk. Symbolic links are recreated, and
-    what they point to inside the repository is written too (as of ``commit``), so a link to a
-    file outside the roots reads as it would in a checkout; submodules are skipped.
-    """
-    entries = _blobs(repo, commit, roots)
-    if not entries:
-        return 0
-    seen = {path for _, _, path in entries}
-    count = 0
-    with subprocess.Popen(
-        ["git", "-C", os.fspath(repo), "cat-file", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    ) as batch:
-        assert batch.stdin is not None  # both are pipes, as asked
-        assert batch.stdout is not None
-        while entries:
-            mode, sha, path = entries.pop(0)
-            count += 1
-            target = dest.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            batch.stdin.write(f"{sha}\n".encode())
-            batch.stdin.flush()
-            size = int(batch.stdout.readline().split()[2])
-            if mode == "120000":
-                link = batch.stdout.read(size).decode("utf-8", "surrogateescape")
-                os.symlink(link, target)
-                pointed = _inside(path.parent, link)
-                if pointed is not None:
-                    found = [e for e in _blobs(repo, commit, [pointed]) if e[2] not in seen]
-                    seen.update(e[2] for e in found)
-                    entries += found
-            else:
-                _copy(batch.stdout.read, size, target, max_file_bytes)
-            batch.stdout.read(1)  # the newline after each blob
-        batch.stdin.close()
-    return count
-
-
-def _blobs(repo: Path, commit: str, paths: Sequence[str]) -> list[tuple[str, str, PurePosixPath]]:
-    # Mode, blob hash and path of every file (and link) under paths at commit.
-    listing = git(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
-    entries = []
-    for record in listing.split("\0"):
-        if not record:
-            continue
-        meta, _, name = record.partition("\t")
-        mode, kind, sha = meta.split()
-        if kind == "blob":
-            entries.append((mode, sha, PurePosixPath(name)))
-    return entries
-
-
-def _inside(folder: PurePosixPath, link: str) -> str | None:
-    # A link's target as a repository path, or None when it leaves the repository (or is
-    # absolute): what lies outside is not part of the revision.
-    if link.startswith("/"):
-        return None
-    parts: list[str] = []
-    for part in (*folder.parts, *PurePosixPath(link).parts):
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts) or None
-
-
-def _copy(read: Callable[[int], bytes], size: int, target: Path, max_file_bytes: int) -> None:
-    with target.open("wb") as out:
-        left = size
-        while left:
-            chunk = read(min(left, _CHUNK))
-            if not chunk:
-                raise RevisionError(f"git cat-file stopped early while reading {target.name}")
-            if size <= max_file_bytes:
-                out.write(chunk)
-            left -= len(chunk)
-        if size > max_file_bytes:
-            out.truncate(size)
