@@ -43,9 +43,9 @@ def show(value: Any) -> str:
     # An integer past a few thousand digits has no repr at all (sys.get_int_max_str_digits).
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         return f"<{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits>"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
     try:
+        if isinstance(value, datetime.datetime):
+            return value.isoformat()  # calls its tzinfo, which may fail
         text = repr(value)
     except Exception:  # a caller's value must not replace the error it is in
         # Such as a huge integer inside a list, or nesting past the recursion limit.
