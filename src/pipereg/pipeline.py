@@ -12,8 +12,8 @@ from typing import Any
 
 from pipereg.compile import template
 from pipereg.compile.codegen import OptionsFunction, StagesFunction, compile_options, compile_stages
-from pipereg.params.coerce import coerce_params
 from pipereg.params.declaration import Param
+from pipereg.params.validator import Validator, compile_validator
 
 TAG_PREFIX = "pipereg:"
 
@@ -108,6 +108,29 @@ class Pipeline:
     def _options(self) -> OptionsFunction:
         return compile_options(self.option_tree, self.params, self.key)
 
+    @functools.cached_property
+    def _validate(self) -> Validator:
+        # Generated on first use, as the render function is (see compile()).
+        return compile_validator(self.key, self.params)
+
+    def compile(self) -> Pipeline:
+        """Generate the validator and the render functions now, so no render pays for it.
+
+        Rendering compiles on first use; a service calls this (or :meth:`Registry.compile`)
+        before it serves. Idempotent and safe to call from several threads (at worst, two
+        threads generate the same function and one is kept).
+
+        Returns:
+            The pipeline itself.
+        """
+        _ = self._validate, self._stages, self._options
+        return self
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the validator and render functions are generated (see :meth:`compile`)."""
+        return all(name in self.__dict__ for name in ("_validate", "_stages", "_options"))
+
     @property
     def tag(self) -> str:
         """What the server's ``comment`` starts with: ``pipereg:<key>@<version> fp:<12 hex>``."""
@@ -119,17 +142,17 @@ class Pipeline:
         Raises:
             ParameterError: an unknown, missing or ill-typed parameter.
         """
-        return self._stages(coerce_params(self.key, self.params, params))
+        return self._stages(self._validate(params))
 
     def render_options(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Render the file's aggregate options with ``params`` (``let`` may hold placeholders)."""
-        return self._options(coerce_params(self.key, self.params, params))
+        return self._options(self._validate(params))
 
     def prepare(
         self, params: Mapping[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Render stages and options together, coercing the parameters once."""
-        values = coerce_params(self.key, self.params, params)
+        values = self._validate(params)
         return self._stages(values), self._options(values)
 
 
