@@ -39,7 +39,8 @@ def pipereg_commands(script: str) -> list[list[str]]:
 def check_command(words: list[str]) -> None:
     """Parse ``pipereg WORDS`` as the CLI would; skip if the command is not registered yet."""
     name, *args = words
-    command = main.commands.get(name)
+    with click.Context(main) as context:
+        command = main.get_command(context, name)
     if command is None:
         # `fmt` and `diff` are other branches' commands; this starts asserting once they land.
         pytest.skip(f"pipereg {name} is not a registered command yet")

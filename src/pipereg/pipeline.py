@@ -8,12 +8,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipereg.compile import template
-from pipereg.compile.codegen import OptionsFunction, StagesFunction, compile_options, compile_stages
 from pipereg.params.declaration import Param
-from pipereg.params.validator import Validator, compile_validator
+
+if TYPE_CHECKING:
+    from pipereg.compile.codegen import OptionsFunction, StagesFunction
+    from pipereg.params.validator import Validator
 
 TAG_PREFIX = "pipereg:"
 
@@ -101,16 +103,23 @@ class Pipeline:
     @functools.cached_property
     def _stages(self) -> StagesFunction:
         # Compiled on first render, so start-up only parses and checks. Two threads racing here
-        # compile the same function twice, which is harmless.
+        # compile the same function twice, which is harmless. Imported here: a load (or
+        # `pipereg lint`) that renders nothing never imports the generators.
+        from pipereg.compile.codegen import compile_stages  # noqa: PLC0415
+
         return compile_stages(self.stage_tree, self.params, self.key)
 
     @functools.cached_property
     def _options(self) -> OptionsFunction:
+        from pipereg.compile.codegen import compile_options  # noqa: PLC0415
+
         return compile_options(self.option_tree, self.params, self.key)
 
     @functools.cached_property
     def _validate(self) -> Validator:
         # Generated on first use, as the render function is (see compile()).
+        from pipereg.params.validator import compile_validator  # noqa: PLC0415
+
         return compile_validator(self.key, self.params)
 
     def compile(self) -> Pipeline:

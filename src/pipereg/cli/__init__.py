@@ -1,22 +1,10 @@
 """The ``pipereg`` command: lint, format, inspect, render, run, test, diff, explain, document, type.
 
 Exit codes: 0 ok, 1 lint findings (or a failed run), 2 usage or input error. Errors are one line
-each on stderr, never a traceback. One module per command family; ``app`` holds the group.
+each on stderr, never a traceback. One module per command family; ``app`` holds the group, which
+imports a command's module when the command runs (``app.COMMANDS``).
 """
 
-from pipereg.cli import diff, docs, explain, fmt, lint, run, show, stubs, test
 from pipereg.cli.app import main
-
-main.add_command(lint.lint)
-main.add_command(show.list_)
-main.add_command(show.show)
-main.add_command(run.render)
-main.add_command(run.run)
-main.add_command(diff.diff)
-main.add_command(explain.explain)
-main.add_command(docs.docs)
-main.add_command(fmt.fmt)
-main.add_command(stubs.stubs)
-main.add_command(test.test)
 
 __all__ = ["main"]

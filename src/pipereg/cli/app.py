@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import importlib
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipereg.errors import PipelineLoadError, PipeRegError
-from pipereg.jsontext import extjson
 from pipereg.load.discovery import SIZE_VAR, default_roots
-from pipereg.registry import Registry
+
+if TYPE_CHECKING:
+    from pipereg.registry import Registry
 
 USAGE_ERROR = 2
 MAX_FILE_BYTES = "pipereg.max_file_bytes"  # ctx.meta key, seen by every command
@@ -38,7 +40,45 @@ def input_errors() -> Iterator[None]:
         raise InputError(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs (or help lists it).
+
+    ``pipereg lint`` then imports what linting needs, not the DAO, the drivers, the embedded
+    engine and the review tools of the other commands.
+    """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy.get(cmd_name)
+        if cmd_name not in self.commands and where is not None:
+            module, attribute = where.split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+COMMANDS = {
+    "lint": "pipereg.cli.lint:lint",
+    "list": "pipereg.cli.show:list_",
+    "show": "pipereg.cli.show:show",
+    "render": "pipereg.cli.run:render",
+    "run": "pipereg.cli.run:run",
+    "diff": "pipereg.cli.diff:diff",
+    "explain": "pipereg.cli.explain:explain",
+    "docs": "pipereg.cli.docs:docs",
+    "fmt": "pipereg.cli.fmt:fmt",
+    "stubs": "pipereg.cli.stubs:stubs",
+    "test": "pipereg.cli.test:test",
+}
+"""Every command by name, and where it is defined (imported when it runs)."""
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--path",
     "paths",
@@ -68,6 +108,8 @@ def roots(ctx: click.Context) -> list[str]:
 
 def load_registry(ctx: click.Context) -> Registry:
     """Every pipeline under the roots, loaded; a load failure is an :class:`InputError`."""
+    from pipereg.registry import Registry  # noqa: PLC0415 - not every command loads one
+
     with input_errors():
         return Registry.from_paths(*roots(ctx), max_file_bytes=ctx.meta[MAX_FILE_BYTES])
 
@@ -82,4 +124,6 @@ def table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
 
 def compact_json(value: Any) -> str:
     """A value as one line of relaxed Extended JSON."""
+    from pipereg.jsontext import extjson  # noqa: PLC0415 - bson.json_util, for a few commands
+
     return extjson.dumps(value, indent=None)
