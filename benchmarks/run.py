@@ -313,7 +313,7 @@ def full_run(
               f"{_ratio(ratios)}, up to {max(ratios):.3f}x")  # fmt: skip
 
     print("\n## Memory per pipeline (1,000 varied pipelines, fresh processes)\n")
-    sizes = startup.memory(roots[1000])
+    sizes = startup.memory(roots[1000], write_varied_tree(base / "warm", 10))
     print(f"- retained RSS: {sizes['rss loaded'] / 1024:.1f} KiB loaded, "
           f"{sizes['rss compiled'] / 1024:.1f} KiB more compiled")  # fmt: skip
     print(f"- tracemalloc: {sizes['traced loaded'] / 1024:.1f} KiB loaded, "

@@ -52,29 +52,73 @@ print(time.process_time() - start)
 RSS = """
 import gc, sys
 from pipereg import Registry
+for name in ("pipereg.compile.codegen", "pipereg.params.validator"):
+    try:  # imported ahead: the code of the generators is no pipeline's memory
+        __import__(name)
+    except ImportError:
+        pass
 def rss():
     gc.collect()
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * PAGE
 PAGE = __import__("os").sysconf("SC_PAGE_SIZE")
+# A first, small load builds what every process builds once (validators, lazy imports).
+warm = Registry.from_paths(sys.argv[2])
+compile_all = getattr(warm, "compile", None)
+if compile_all is not None:
+    compile_all()
+del warm, compile_all
 before = rss()
 registry = Registry.from_paths(sys.argv[1])
 loaded = rss()
-registry.compile()
+compile_all = getattr(registry, "compile", None)
+if compile_all is None:  # an older pipereg: what a first render generates
+    for pipeline in registry:
+        pipeline._stages, pipeline._options
+else:
+    compile_all()
 compiled = rss()
 print(__import__("json").dumps([before, loaded, compiled, len(registry)]))
+"""
+
+# The yardstick: what the parsed files alone retain (read + json.loads, kept).
+PARSED_RSS = """
+import gc, json, os, sys
+from pathlib import Path
+def rss():
+    gc.collect()
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+files = sorted(Path(sys.argv[1]).rglob("*.json"))
+before = rss()
+documents = [json.loads(path.read_bytes()) for path in files]
+print(json.dumps(rss() - before))
 """
 
 TRACED = """
 import gc, sys, tracemalloc
 from pipereg import Registry
-import pipereg.compile.codegen, pipereg.params.validator
+for name in ("pipereg.compile.codegen", "pipereg.params.validator"):
+    try:  # imported ahead: the code of the generators is no pipeline's memory
+        __import__(name)
+    except ImportError:
+        pass
+warm = Registry.from_paths(sys.argv[2])
+compile_all = getattr(warm, "compile", None)
+if compile_all is not None:
+    compile_all()
+del warm, compile_all
 gc.collect()
 tracemalloc.start()
 registry = Registry.from_paths(sys.argv[1])
 gc.collect()
 loaded = tracemalloc.get_traced_memory()[0]
-registry.compile()
+compile_all = getattr(registry, "compile", None)
+if compile_all is None:
+    for pipeline in registry:
+        pipeline._stages, pipeline._options
+else:
+    compile_all()
 gc.collect()
 compiled = tracemalloc.get_traced_memory()[0]
 print(__import__("json").dumps([loaded, compiled, len(registry)]))
@@ -113,11 +157,17 @@ def import_seconds(rounds: int) -> list[float]:
     return [child(IMPORT) for _ in range(rounds)]
 
 
-def memory(root: Path) -> dict[str, float]:
-    """Bytes per pipeline, retained after a load and added by compiling: RSS and tracemalloc."""
-    before, loaded, compiled, count = child(RSS, str(root))
-    traced_loaded, traced_compiled, _ = child(TRACED, str(root))
+def memory(root: Path, warm: Path) -> dict[str, float]:
+    """Bytes per pipeline, retained after a load and added by compiling: RSS and tracemalloc.
+
+    ``warm``: a small tree loaded (and compiled) first, so that what a process builds once
+    (JSON Schema validators, modules imported on first use) is not counted per pipeline.
+    """
+    before, loaded, compiled, count = child(RSS, str(root), str(warm))
+    traced_loaded, traced_compiled, _ = child(TRACED, str(root), str(warm))
+    parsed = child(PARSED_RSS, str(root))
     return {
+        "rss parsed files (yardstick)": parsed / count,
         "rss loaded": (loaded - before) / count,
         "rss compiled": (compiled - loaded) / count,
         "traced loaded": traced_loaded / count,
