@@ -1,6 +1,6 @@
 """Extended JSON literals: the direct reading of common ``$oid`` and ``$date`` spellings.
 
-The oracle test of ``extjson._common_literal``: on generated text, :func:`extjson.literal` gives
+The oracle test of ``extjson.common_literal``: on generated text, :func:`extjson.literal` gives
 the same value (type and time zone included) as ``bson.json_util`` reading the same wrapper, or
 the same refusal.
 """
@@ -75,6 +75,6 @@ def test_object_id_literals_read_as_json_util_reads_them(text: str) -> None:
 
 
 def test_common_spellings_take_the_direct_reading() -> None:
-    assert extjson._common_literal({"$oid": "65f1c00000000000000000ff"}) is not None
-    assert extjson._common_literal({"$date": "2024-03-01T10:00:00.250Z"}) is not None
-    assert extjson._common_literal({"$date": {"$numberLong": "0"}}) is None
+    assert extjson.common_literal({"$oid": "65f1c00000000000000000ff"}) is not None
+    assert extjson.common_literal({"$date": "2024-03-01T10:00:00.250Z"}) is not None
+    assert extjson.common_literal({"$date": {"$numberLong": "0"}}) is None

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from pipereg.bson_limits import NESTING_LIMIT
 from pipereg.compile.template import NAME, WHOLE, WRAPPER_KEY, SiteKind
-from pipereg.jsontext.extjson import WRAPPER_KEYS
+from pipereg.jsontext.extjson import WRAPPER_KEYS, common_literal
 from pipereg.jsontext.parse import compact
 
 # Every digit as 0, for finding long runs of digits faster than a regular expression can.
@@ -31,6 +31,11 @@ JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
 _SPECIAL_KEY = re.compile(
     '"(' + "|".join(re.escape(key) for key in sorted(WRAPPER_KEYS | JAVASCRIPT)) + ')"'
 )
+# The Extended JSON literals files hold most, in compact JSON text: {"$oid":"..."} and
+# {"$date":"..."} with a plain string (a quote inside a string is escaped, so this only ever
+# matches a whole one-key object). Each is read (extjson.common_literal) before it is vouched for.
+_COMMON_LITERAL = re.compile(r'\{"\$(oid|date)":"([^"\\]*)"\}')
+_COMMON_KEYS = frozenset({"$oid", "$date"})
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
 _WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
@@ -253,9 +258,10 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
     ``numbers_fit``, that its encoding found every number in them finite and small.
     """
     named = set(_SPECIAL_KEY.findall(items))  # one pass for wrapper keys and JavaScript
+    wrappers = named & WRAPPER_KEYS
     plain = (
         bool(outline)
-        and named.isdisjoint(WRAPPER_KEYS)
+        and (not wrappers or (wrappers <= _COMMON_KEYS and not _unknown_literals(items)))
         and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
         and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
@@ -265,11 +271,24 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
 
 
 def literal_free(text: str) -> bool:
-    """Whether compact JSON text holds no Extended JSON literal and no number BSON cannot hold.
+    """Whether compact JSON text holds no Extended JSON literal build could report, and no
+    number BSON cannot hold.
 
-    Those are what :func:`build` converts or reports besides placeholders. False when unsure.
+    Those are what :func:`build` converts or reports besides placeholders; ``$oid`` and
+    ``$date`` literals in their common spelling are read here and pass if valid. False when
+    unsure.
     """
-    return _numbers_fit(text) and not ('"$' in text and WRAPPER_KEY.search(text) is not None)
+    return _numbers_fit(text) and not _unknown_literals(text)
+
+
+def _unknown_literals(text: str) -> bool:
+    # Whether compact JSON text holds a wrapper key other than a valid common literal's.
+    if '"$' not in text or WRAPPER_KEY.search(text) is None:
+        return False
+    for match in _COMMON_LITERAL.finditer(text):
+        if common_literal({"$" + match[1]: match[2]}) is None:
+            return True
+    return WRAPPER_KEY.search(_COMMON_LITERAL.sub("0", text)) is not None
 
 
 def _numbers_fit(text: str) -> bool:

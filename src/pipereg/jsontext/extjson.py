@@ -60,7 +60,7 @@ def literal(node: dict[str, Any]) -> Any:
     Raises:
         ExtJsonError: the wrapper's content is not valid, e.g. ``{"$oid": "xyz"}``.
     """
-    fast = _common_literal(node)
+    fast = common_literal(node)
     if fast is not None:
         return fast
     try:
@@ -86,8 +86,12 @@ _UTC_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z\Z", re
 _FAST_DATES = sys.version_info >= (3, 11)  # fromisoformat reads a trailing Z from 3.11
 
 
-def _common_literal(node: dict[str, Any]) -> Any:
-    """The value of an ``$oid`` or ``$date`` literal in its common spelling, else None."""
+def common_literal(node: dict[str, Any]) -> Any:
+    """The value of an ``$oid`` or ``$date`` literal in its common spelling, else None.
+
+    A value here is the value :func:`literal` gives (which calls this first); None says
+    nothing: the literal may be valid in another spelling, or invalid.
+    """
     ((key, value),) = node.items()
     if type(value) is not str:
         return None
