@@ -7,7 +7,6 @@ Every message that quotes a caller's or an author's value goes through :func:`sh
 from __future__ import annotations
 
 import datetime
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +18,8 @@ def clip(text: str, limit: int = 40) -> str:
 
 def suggestions(word: str, candidates: Iterable[str], n: int = 3) -> tuple[str, ...]:
     """The ``n`` candidates closest to ``word``, closest first (none if none is close)."""
+    import difflib  # noqa: PLC0415 - only when a name is wrong; every command imports this module
+
     return tuple(difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.6))
 
 

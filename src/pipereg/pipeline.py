@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ def fingerprint(definition: Mapping[str, Any]) -> str:
     Key order counts (it is meaningful in ``$sort`` and stage documents); the key, version and
     description do not, so a renamed or re-described pipeline keeps its fingerprint.
     """
+    import hashlib  # noqa: PLC0415 - OpenSSL's module: only for a fingerprint, not for a load
+
     relevant = {k: definition.get(k) for k in ("collection", "params", "stages", "options")}
     text = json.dumps(relevant, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
