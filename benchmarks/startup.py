@@ -16,13 +16,18 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-# A child that reads and parses every file of the tree: the floor.
+# A child that reads and parses every file of the tree: the floor. With a second argument "off",
+# the cyclic collector is off while it parses, as it is during a load (pipereg.load.gc_pause):
+# the like-for-like floor. Otherwise it runs as in a plain program, and rescans the growing heap,
+# which makes that floor grow faster than the tree.
 FLOOR = """
-import json, sys, time
+import gc, json, sys, time
 from pathlib import Path
 files = sorted(Path(sys.argv[1]).rglob("*.json"))
+if sys.argv[2:] == ["off"]:
+    gc.disable()
 start = time.process_time()
 documents = [json.loads(path.read_bytes()) for path in files]
 print(time.process_time() - start)
@@ -133,23 +138,33 @@ def child(script: str, *args: str) -> Any:
     return json.loads(done.stdout)
 
 
-def load_rounds(
-    root: Path, rounds: int, *cache: str
-) -> tuple[list[float], list[float], list[float]]:
-    """CPU seconds of loading ``root`` and of its floor, each in fresh processes, alternating;
-    and each round's ratio. ``cache``: the load cache's folder, if any."""
-    loads, floors, ratios = [], [], []
+class Rounds(NamedTuple):
+    """CPU seconds per round: the load, the floor with the collector off and on; the ratios."""
+
+    loads: list[float]
+    floors: list[float]
+    ratios: list[float]
+    plain_floors: list[float]
+    plain_ratios: list[float]
+
+
+def load_rounds(root: Path, rounds: int, *cache: str) -> Rounds:
+    """Loading ``root`` and reading + parsing it, each in fresh processes, in alternating order.
+
+    ``cache``: the load cache's folder, if any.
+    """
+    out = Rounds([], [], [], [], [])
     for i in range(rounds):
-        if i % 2:
-            load = child(LOAD, str(root), *cache)
-            floor = child(FLOOR, str(root))
-        else:
-            floor = child(FLOOR, str(root))
-            load = child(LOAD, str(root), *cache)
-        loads.append(load)
-        floors.append(floor)
-        ratios.append(load / floor)
-    return loads, floors, ratios
+        steps = [
+            (out.loads, (LOAD, str(root), *cache)),
+            (out.floors, (FLOOR, str(root), "off")),
+            (out.plain_floors, (FLOOR, str(root))),
+        ]
+        for samples, call in steps[:: -1 if i % 2 else 1]:
+            samples.append(child(*call))
+        out.ratios.append(out.loads[-1] / out.floors[-1])
+        out.plain_ratios.append(out.loads[-1] / out.plain_floors[-1])
+    return out
 
 
 def import_seconds(rounds: int) -> list[float]:
