@@ -1,8 +1,9 @@
 """What the DAO adds to a call: against an instant fake driver, and on the in-process wire server.
 
-The fake driver returns a prepared list at once, so the ratio is pipereg's whole share (look
-up, validate, render, tag, hand over) against hand-written code doing the same checks and the
-same driver calls. On the wire server the same overhead sits beside a real round trip.
+The fake driver (:class:`benchmarks.instrumentation.InstantDriver`) answers at once, so the ratio
+is pipereg's whole share (look up, validate, render, tag, hand over) against hand-written code
+doing the same checks and the same driver calls. On the wire server the same overhead sits
+beside a real round trip.
 """
 
 from __future__ import annotations
@@ -13,26 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import approaches
+from benchmarks.instrumentation import InstantDriver
 from benchmarks.workloads import SINCE, TYPED_PARAMS
 from pipereg import PipelineDAO, Registry
-
-DOCUMENTS = [{"customer": i, "orders": 3, "revenue": 100 * i} for i in range(20)]
-
-
-class InstantDriver:
-    """A SyncDriver whose aggregate answers at once with :data:`DOCUMENTS`."""
-
-    def aggregate(
-        self, database: Any, collection: str, stages: list[Any], options: dict[str, Any]
-    ) -> Any:
-        return iter(DOCUMENTS)
-
-    def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
-        return list(cursor)
-
-    def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
-        return next(cursor, None)
-
 
 Measure = Callable[[dict[str, Callable[[], Any]], int, int], dict[str, list[float]]]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
-from benchmarks import approaches, startup
+from benchmarks import approaches, instrumentation, startup
 from benchmarks.dao_overhead import dao_overhead, instant
 from benchmarks.workloads import (
     FRAGMENTED,
@@ -318,6 +318,15 @@ def full_run(
               f"pymongo aggregate + list {direct * 1e3:.2f} ms (medians): per paired round "
               f"{_ratio(ratios)}, up to {max(ratios):.3f}x")  # fmt: skip
 
+    print("\n## Instrumentation overhead (instant fake driver)\n")
+    observed = instrumentation.overhead(
+        registry, "bench.report", TYPED_PARAMS, args.rounds, args.number // 4, measure
+    )
+    if observed is None:
+        print("- skipped: the otel extra and opentelemetry-sdk are not installed")
+    else:
+        print("\n".join(instrumentation.table(observed)))
+
     print("\n## Memory per pipeline (1,000 varied pipelines, fresh processes)\n")
     sizes = startup.memory(roots[1000], write_varied_tree(base / "warm", 10))
     print(f"- retained RSS: {sizes['rss loaded'] / 1024:.1f} KiB loaded, "
@@ -354,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                 with_cache = Registry.from_paths(small, cache_dir=base / "cache-small")
                 assert len(with_cache) == 60
             instant(registry, lambda calls, rounds, number: measure(calls, 1, 1))
+            # Instrumentation overhead: the instrumented call returns the same rows, with a span.
+            instrumentation.overhead(registry, "bench.report", TYPED_PARAMS, 1, 2, measure)
             print("quick mode: outputs checked, no timings taken")
             return 0
 

@@ -14,8 +14,7 @@ from typing import Any, Literal, TypeAlias, TypedDict, overload
 import bson
 
 import pipereg
-from pipereg.adapters import AsyncDriver, SyncDriver
-from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
+from pipereg import AsyncDriver, AsyncPipelineCursor, PipelineCursor, SyncDriver
 
 # What parameters of these types accept besides the type itself (see pipereg's coercion).
 DateValue: TypeAlias = datetime.datetime | datetime.date | str  # str: ISO-8601
@@ -292,8 +291,14 @@ class PipelineDAO:
         registry: pipereg.Registry | None = None,
         *,
         driver: SyncDriver | None = None,
+        slow_ms: float | None = None,
     ) -> None:
-        self.dao = pipereg.PipelineDAO(database, registry, driver=driver)
+        self.dao = pipereg.PipelineDAO(
+            database,
+            registry,
+            driver=driver,
+            slow_ms=slow_ms,
+        )
 
     @property
     def database(self) -> Any:
@@ -618,8 +623,14 @@ class AsyncPipelineDAO:
         registry: pipereg.Registry | None = None,
         *,
         driver: AsyncDriver | None = None,
+        slow_ms: float | None = None,
     ) -> None:
-        self.dao = pipereg.AsyncPipelineDAO(database, registry, driver=driver)
+        self.dao = pipereg.AsyncPipelineDAO(
+            database,
+            registry,
+            driver=driver,
+            slow_ms=slow_ms,
+        )
 
     @property
     def database(self) -> Any:

@@ -4,8 +4,9 @@
 >>> stages = get_pipeline("orders.daily_revenue", {"since": "2024-03-01"})
 
 The public names are imported on first use (PEP 562), so a program or command that needs only
-part of pipereg (``pipereg lint`` needs no DAO, cursor or driver code) does not pay to import
-the rest. ``from pipereg import X`` and ``pipereg.X`` work as ever.
+part of pipereg (``pipereg lint`` needs no DAO, cursor or driver code; nothing needs pydantic
+until ``ParamsModel`` is asked for) does not pay to import the rest. ``from pipereg import X``
+and ``pipereg.X`` work as ever.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pipereg import _moved
 
 if TYPE_CHECKING:
+    from pipereg.adapters import AsyncDriver, SyncDriver
     from pipereg.cursor import AsyncPipelineCursor, PipelineCursor
     from pipereg.dao import AsyncPipelineDAO, PipelineDAO
     from pipereg.errors import (
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
         UnknownPipelineError,
     )
     from pipereg.params import Param
+    from pipereg.params.model import ParamsModel
     from pipereg.pipeline import Pipeline
     from pipereg.registry import (
         Registry,
@@ -40,6 +43,8 @@ _moved.install()
 
 # Each public name and the module that defines it.
 _HOMES = {
+    "AsyncDriver": "pipereg.adapters",
+    "SyncDriver": "pipereg.adapters",
     "AsyncPipelineCursor": "pipereg.cursor",
     "PipelineCursor": "pipereg.cursor",
     "AsyncPipelineDAO": "pipereg.dao",
@@ -50,6 +55,7 @@ _HOMES = {
     "Problem": "pipereg.errors",
     "UnknownPipelineError": "pipereg.errors",
     "Param": "pipereg.params",
+    "ParamsModel": "pipereg.params.model",  # needs pydantic (the pydantic extra)
     "Pipeline": "pipereg.pipeline",
     "Registry": "pipereg.registry",
     "ReloadReport": "pipereg.registry",
@@ -60,10 +66,12 @@ _HOMES = {
 }
 
 __all__ = [
+    "AsyncDriver",
     "AsyncPipelineCursor",
     "AsyncPipelineDAO",
     "Param",
     "ParameterError",
+    "ParamsModel",
     "PipeRegError",
     "Pipeline",
     "PipelineCursor",
@@ -72,6 +80,7 @@ __all__ = [
     "Problem",
     "Registry",
     "ReloadReport",
+    "SyncDriver",
     "UnknownPipelineError",
     "Watch",
     "default_registry",

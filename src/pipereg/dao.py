@@ -7,18 +7,28 @@ given), and the ``comment`` sent to the server starts with the pipeline's tag
 A driver error keeps its own type and gains a note naming the pipeline, its version and fingerprint
 (:func:`pipereg.cursor.annotate`), from the command, from ``fetch_all``/``fetch_one``, and from the
 cursor ``aggregate()`` returns.
+
+Every call is logged on the ``pipereg`` logger: at DEBUG, or at WARNING when it took longer than
+the DAO's ``slow_ms``. The record's ``extra`` fields (``pipereg_key``, ``pipereg_version``,
+``pipereg_fingerprint``, ``duration_ms``, ``rows``, ``outcome``) let JSON log formatters carry them;
+see docs/operating.md. With neither DEBUG enabled nor ``slow_ms`` set, a call is not even timed.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from pipereg.adapters import AsyncDriver, SyncDriver, async_driver_for, sync_driver_for
 from pipereg.cursor import AsyncPipelineCursor, PipelineCursor, annotate
 from pipereg.pipeline import Pipeline
 from pipereg.registry import Registry, default_registry
+
+logger = logging.getLogger("pipereg")
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,12 @@ def prepare_call(
         UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`.
         TypeError: a call-time ``comment`` that is not a string.
     """
-    pipeline = registry.get(key)
+    return _prepare(registry.get(key), params, options)
+
+
+def _prepare(
+    pipeline: Pipeline, params: Mapping[str, Any] | None, options: Mapping[str, Any]
+) -> Call:
     stages, merged = pipeline.prepare(params)
     for name, value in options.items():
         if value is None:
@@ -54,6 +69,67 @@ def prepare_call(
         raise TypeError(f"comment must be a string, got {type(comment).__name__}")
     merged["comment"] = f"{pipeline.tag} {comment}" if comment else pipeline.tag
     return Call(pipeline, pipeline.collection, stages, merged)
+
+
+class _Logged:
+    """Times one DAO call and logs it when the call ends, returned or raised.
+
+    The DAO sets ``pipeline`` once it is known (an unknown key leaves it None) and ``rows`` once
+    counted (``aggregate`` returns a cursor: unknown). Untimed when nothing would be logged.
+    """
+
+    __slots__ = ("key", "operation", "pipeline", "rows", "slow_ms", "started")
+
+    def __init__(self, operation: str, key: str, slow_ms: float | None) -> None:
+        self.operation = operation
+        self.key = key
+        self.slow_ms = slow_ms
+        self.pipeline: Pipeline | None = None
+        self.rows: int | None = None
+        timed = slow_ms is not None or logger.isEnabledFor(logging.DEBUG)
+        self.started = time.perf_counter() if timed else None
+
+    def __enter__(self) -> _Logged:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.started is None:
+            return
+        duration_ms = (time.perf_counter() - self.started) * 1e3
+        slow = self.slow_ms is not None and duration_ms > self.slow_ms
+        level = logging.WARNING if slow else logging.DEBUG
+        if not logger.isEnabledFor(level):
+            return
+        pipeline = self.pipeline
+        version = None if pipeline is None else pipeline.version
+        outcome = "ok" if exc is None else "error"
+        rows = "" if self.rows is None else f", {self.rows} row{'s' if self.rows != 1 else ''}"
+        error = "" if exc is None else f", {type(exc).__name__}"
+        logger.log(
+            level,
+            "%s%s %s@%s: %.1f ms%s%s",
+            f"slow pipeline call (over {self.slow_ms:g} ms): " if slow else "",
+            self.operation,
+            self.key,
+            version,
+            duration_ms,
+            rows,
+            error,
+            extra={
+                "pipereg_key": self.key,
+                "pipereg_version": version,
+                "pipereg_fingerprint": None if pipeline is None else pipeline.fingerprint,
+                "pipereg_operation": self.operation,
+                "duration_ms": duration_ms,
+                "rows": self.rows,
+                "outcome": outcome,
+            },
+        )
 
 
 def _limit_one(call: Call) -> Call:
@@ -72,11 +148,17 @@ class PipelineDAO:
     """
 
     def __init__(
-        self, database: Any, registry: Registry | None = None, *, driver: SyncDriver | None = None
+        self,
+        database: Any,
+        registry: Registry | None = None,
+        *,
+        driver: SyncDriver | None = None,
+        slow_ms: float | None = None,
     ) -> None:
         self.database = database
         self._registry = registry
         self._driver = driver if driver is not None else sync_driver_for(database)
+        self.slow_ms = slow_ms
 
     @property
     def registry(self) -> Registry:
@@ -87,32 +169,42 @@ class PipelineDAO:
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> PipelineCursor:
         """Run the pipeline and return the driver's cursor, wrapped to annotate its errors."""
-        call = prepare_call(self.registry, key, params, options)
-        return PipelineCursor(self._start(call), call.pipeline)
+        with _Logged("aggregate", key, self.slow_ms) as log:
+            log.pipeline = pipeline = self.registry.get(key)
+            call = _prepare(pipeline, params, options)
+            return PipelineCursor(self._start(call), pipeline)
 
     def fetch_all(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> list[dict[str, Any]]:
         """Run the pipeline and return every result document."""
-        call = prepare_call(self.registry, key, params, options)
-        cursor = self._start(call)
-        try:
-            return self._driver.fetch_all(cursor)
-        except Exception as error:
-            annotate(error, call.pipeline)
-            raise
+        with _Logged("fetch_all", key, self.slow_ms) as log:
+            log.pipeline = pipeline = self.registry.get(key)
+            call = _prepare(pipeline, params, options)
+            cursor = self._start(call)
+            try:
+                rows = self._driver.fetch_all(cursor)
+            except Exception as error:
+                annotate(error, pipeline)
+                raise
+            log.rows = len(rows)
+            return rows
 
     def fetch_one(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> dict[str, Any] | None:
         """Run the pipeline (with ``$limit: 1`` appended) and return its first result, or None."""
-        call = _limit_one(prepare_call(self.registry, key, params, options))
-        cursor = self._start(call)
-        try:
-            return self._driver.fetch_one(cursor)
-        except Exception as error:
-            annotate(error, call.pipeline)
-            raise
+        with _Logged("fetch_one", key, self.slow_ms) as log:
+            log.pipeline = pipeline = self.registry.get(key)
+            call = _limit_one(_prepare(pipeline, params, options))
+            cursor = self._start(call)
+            try:
+                rows = self._driver.fetch_one(cursor)
+            except Exception as error:
+                annotate(error, pipeline)
+                raise
+            log.rows = int(rows is not None)
+            return rows
 
     def _start(self, call: Call) -> Any:
         try:
@@ -131,11 +223,17 @@ class AsyncPipelineDAO:
     """
 
     def __init__(
-        self, database: Any, registry: Registry | None = None, *, driver: AsyncDriver | None = None
+        self,
+        database: Any,
+        registry: Registry | None = None,
+        *,
+        driver: AsyncDriver | None = None,
+        slow_ms: float | None = None,
     ) -> None:
         self.database = database
         self._registry = registry
         self._driver = driver if driver is not None else async_driver_for(database)
+        self.slow_ms = slow_ms
 
     @property
     def registry(self) -> Registry:
@@ -146,32 +244,42 @@ class AsyncPipelineDAO:
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> AsyncPipelineCursor:
         """Run the pipeline and return the driver's cursor, wrapped to annotate its errors."""
-        call = prepare_call(self.registry, key, params, options)
-        return AsyncPipelineCursor(await self._start(call), call.pipeline)
+        with _Logged("aggregate", key, self.slow_ms) as log:
+            log.pipeline = pipeline = self.registry.get(key)
+            call = _prepare(pipeline, params, options)
+            return AsyncPipelineCursor(await self._start(call), pipeline)
 
     async def fetch_all(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> list[dict[str, Any]]:
         """Run the pipeline and return every result document."""
-        call = prepare_call(self.registry, key, params, options)
-        cursor = await self._start(call)
-        try:
-            return await self._driver.fetch_all(cursor)
-        except Exception as error:
-            annotate(error, call.pipeline)
-            raise
+        with _Logged("fetch_all", key, self.slow_ms) as log:
+            log.pipeline = pipeline = self.registry.get(key)
+            call = _prepare(pipeline, params, options)
+            cursor = await self._start(call)
+            try:
+                rows = await self._driver.fetch_all(cursor)
+            except Exception as error:
+                annotate(error, pipeline)
+                raise
+            log.rows = len(rows)
+            return rows
 
     async def fetch_one(
         self, key: str, params: Mapping[str, Any] | None = None, **options: Any
     ) -> dict[str, Any] | None:
         """Run the pipeline (with ``$limit: 1`` appended) and return its first result, or None."""
-        call = _limit_one(prepare_call(self.registry, key, params, options))
-        cursor = await self._start(call)
-        try:
-            return await self._driver.fetch_one(cursor)
-        except Exception as error:
-            annotate(error, call.pipeline)
-            raise
+        with _Logged("fetch_one", key, self.slow_ms) as log:
+            log.pipeline = pipeline = self.registry.get(key)
+            call = _limit_one(_prepare(pipeline, params, options))
+            cursor = await self._start(call)
+            try:
+                rows = await self._driver.fetch_one(cursor)
+            except Exception as error:
+                annotate(error, pipeline)
+                raise
+            log.rows = int(rows is not None)
+            return rows
 
     async def _start(self, call: Call) -> Any:
         try:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipereg.compile import template
+from pipereg.errors import ParameterError
+from pipereg.messages import clip, describe, did_you_mean
 from pipereg.params.declaration import Param
+from pipereg.params.text import parse_text
+from pipereg.params.values import Invalid
 
 if TYPE_CHECKING:
     from pipereg.compile.codegen import OptionsFunction, StagesFunction
+    from pipereg.params.model import ParamsModel
     from pipereg.params.validator import Validator
 
 TAG_PREFIX = "pipereg:"
@@ -164,6 +169,73 @@ class Pipeline:
         """Render stages and options together, coercing the parameters once."""
         values = self._validate(params)
         return self._stages(values), self._options(values)
+
+    def params_model(self) -> type[ParamsModel]:
+        """A pydantic v2 model of the parameters, for request validation (the ``pydantic`` extra).
+
+        It accepts exactly what :meth:`render` accepts, with each declaration's constraints,
+        defaults, nullability and description in its JSON Schema; ``model.to_params()`` gives
+        what the request set, ready for ``render`` or a DAO. Built on first use, then kept.
+        See :mod:`pipereg.params.model`.
+        """
+        return self._params_model
+
+    @functools.cached_property
+    def _params_model(self) -> type[ParamsModel]:
+        from pipereg.params.model import params_model  # noqa: PLC0415 - pydantic is optional
+
+        return params_model(self.key, self.params)
+
+    def parse_text(self, values: Mapping[str, str | Sequence[str]]) -> dict[str, Any]:
+        """Parameters written as text (query strings, form fields, environment), by declared type.
+
+        Each value is read as the command line's ``-p`` reads it (:mod:`pipereg.params.text`):
+        ``"50"`` becomes 50 only where the parameter is declared ``int``; text for string-like
+        types stays text, and arrays and objects are JSON. An array parameter may also be given
+        a list of texts, one per item (a query string's repeated key), each read by the item
+        type. Pass the result to :meth:`render` or a DAO, which check every constraint; Python
+        values given directly stay strictly coerced.
+
+        Raises:
+            ParameterError: an unknown name, or a text that does not read as its declared type.
+        """
+        parsed: dict[str, Any] = {}
+        for name, text in values.items():
+            param = self.params.get(name)
+            if param is None:
+                raise ParameterError(
+                    self.key,
+                    clip(str(name), 100),
+                    f"unknown parameter{did_you_mean(str(name), self.params)}",
+                    actual=describe(text),
+                )
+            try:
+                parsed[name] = _read(param, text)
+            except Invalid as exc:
+                raise ParameterError(
+                    self.key,
+                    name + exc.where,
+                    exc.problem,
+                    expected=exc.expected or param.type_name,
+                    actual=exc.actual or describe(text),
+                ) from None
+        return parsed
+
+
+def _read(param: Param, text: str | Sequence[str]) -> Any:
+    if isinstance(text, str):
+        return parse_text(param, text)
+    if param.items is not None and isinstance(text, (list, tuple)):
+        items = []
+        for i, item in enumerate(text):
+            if not isinstance(item, str):
+                raise Invalid(f"expected text, got {describe(item)}", where=f"[{i}]")
+            try:
+                items.append(parse_text(param.items, item))
+            except Invalid as exc:
+                raise exc.under(f"[{i}]") from None
+        return items
+    raise Invalid(f"expected text, got {describe(text)}", expected="text")
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Pipeline)}

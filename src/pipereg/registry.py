@@ -11,11 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipereg import codes
-from pipereg.errors import Finding, PipelineLoadError, Problem, UnknownPipelineError
-from pipereg.fragments import collect as fragments
-from pipereg.load import cache
-from pipereg.load import gc_pause as collector
+from pipereg.errors import PipelineLoadError, Problem, UnknownPipelineError
+from pipereg.load import cache, sources
 from pipereg.load.discovery import (
     SourceFile,
     default_roots,
@@ -23,104 +20,10 @@ from pipereg.load.discovery import (
     discover_paths,
     size_limit,
 )
-from pipereg.load.file import LoadedFile, build_file, finish_file, read_file
 from pipereg.pipeline import Pipeline
 from pipereg.watch import Discover, Watch
 
 logger = logging.getLogger("pipereg")
-
-
-def load_sources(
-    files: Sequence[SourceFile],
-    problems: Sequence[Problem] = (),
-    *,
-    max_file_bytes: int | None = None,
-    unused_fragments: bool = True,
-    contents: Sequence[bytes] | None = None,
-) -> tuple[list[LoadedFile], list[Problem]]:
-    """Load every file and check keys across files; returns the files and all problems found.
-
-    Two steps, because includes cross modules: every file is read and checked and its fragments
-    collected, then every file's pipelines are built with all fragments known.
-    ``max_file_bytes`` bounds each file (see :func:`~pipereg.loader.load_file`);
-    ``unused_fragments`` warns (PR066) about fragments nothing includes, which only means
-    something when ``files`` are all the files. ``contents``, if given, holds each file's bytes,
-    already read, in the order of ``files``.
-    """
-    with collector.loading():
-        if contents is None:
-            loaded = [read_file(source, max_file_bytes) for source in files]
-        else:
-            loaded = [
-                read_file(source, max_file_bytes, data)
-                for source, data in zip(files, contents, strict=True)
-            ]
-        expander = fragments.Expander(
-            [f for result in loaded for f in result.fragments],
-            [result.module for result in loaded if not result.usable],
-        )
-        _fragment_keys(loaded, expander)
-        for result in loaded:
-            build_file(result, expander)
-        if unused_fragments:
-            _unused(loaded, expander)
-        for result in loaded:
-            finish_file(result)
-    found = list(problems)
-    owners: dict[str, LoadedFile] = {}
-    for result in loaded:
-        found.extend(result.problems)
-        for pipeline in result.pipelines:
-            first = owners.setdefault(pipeline.key, result)
-            if first is not result:
-                found.append(
-                    Problem(
-                        result.source.path,
-                        0,
-                        0,
-                        f"$.pipelines.{pipeline.name}",
-                        codes.DUPLICATE_PIPELINE,
-                        f"pipeline {pipeline.key!r} is also defined in {first.source.path}",
-                    )
-                )
-    return loaded, found
-
-
-def _fragment_keys(loaded: Sequence[LoadedFile], expander: fragments.Expander) -> None:
-    # Two definitions of one fragment key: the second is an error, and no include may use
-    # either (which one was meant is anyone's guess).
-    for result in loaded:
-        for fragment in result.fragments:
-            first = expander.fragments[fragment.key]
-            if first is not fragment:
-                expander.mark_broken(fragment.key)
-                result.findings.append(
-                    Finding(
-                        ("fragments", fragment.name),
-                        codes.DUPLICATE_FRAGMENT,
-                        f"fragment {fragment.key!r} is also defined in {first.path}",
-                    )
-                )
-
-
-def _unused(loaded: Sequence[LoadedFile], expander: fragments.Expander) -> None:
-    # An error can hide an include (a pipeline that fails its schema is not expanded), so
-    # "never included" is only said of a load without errors.
-    if any(
-        not result.ok or any(f.severity == "error" for f in result.findings) for result in loaded
-    ):
-        return
-    for result in loaded:
-        for fragment in result.fragments:
-            if fragment.key not in expander.used:
-                result.findings.append(
-                    Finding(
-                        ("fragments", fragment.name),
-                        codes.UNUSED_FRAGMENT,
-                        f"fragment {fragment.key!r} is never included",
-                        "warning",
-                    )
-                )
 
 
 @dataclass(frozen=True)
@@ -142,18 +45,7 @@ def _load(
     max_file_bytes: int | None,
     cache_dir: Path | None = None,
 ) -> _Snapshot:
-    def full(contents: Sequence[bytes] | None) -> tuple[list[Pipeline], list[Problem]]:
-        loaded, found = load_sources(
-            files, problems, max_file_bytes=max_file_bytes, contents=contents
-        )
-        return [p for result in loaded for p in result.pipelines], found
-
-    # Discovery problems (a folder that cannot be listed) fail the load: nothing to cache.
-    if cache_dir is None or max_file_bytes is None or problems:
-        built, found = full(None)
-    else:
-        with collector.loading():  # a hit builds as many containers as a load
-            built, found = cache.load(files, max_file_bytes, cache_dir, full)
+    built, found = sources.load_pipelines(files, problems, max_file_bytes, cache_dir)
     errors = [p for p in found if p.severity == "error"]
     if errors:
         raise PipelineLoadError(errors)

@@ -264,7 +264,7 @@ def test_run_seeded_from_a_named_file(root: Path, data: Path) -> None:
 @pytest.mark.parametrize(
     ("data_arg", "fragment"),
     [
-        ("orders=/no/such.json", "--data /no/such.json: No such file"),
+        ("orders=/no/such.json", "--data: /no/such.json: PR082 cannot read: No such file"),
         ("nonsense", "expected COLLECTION=FILE or a folder"),
     ],
 )
@@ -282,6 +282,38 @@ def test_run_data_that_is_not_an_array_of_documents(root: Path, tmp_path: Path) 
         "--data", f"orders={tmp_path / 'x.json'}",
     )  # fmt: skip
     assert_one_clean_error(result, "expected a JSON array of documents")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ('[{"a": 1, "a": 2}]', ":1:11: PR082 $[0].a: duplicate key 'a'"),
+        ('[{"a": NaN}]', ":1:3: PR082 $[0].a: invalid JSON: NaN is not valid JSON"),
+        ('[{"d": {"$date": "yesterday"}}]', ":1:3: PR050 $[0].d: invalid Extended JSON"),
+        ("[1]", ":1:2: PR082 $[0]: expected a document"),
+    ],
+    ids=["duplicate key", "NaN", "bad literal", "not a document"],
+)
+def test_run_reads_data_as_strictly_as_test_cases_do(
+    root: Path, tmp_path: Path, content: str, says: str
+) -> None:
+    # One seed-data reader for `run --data` and case files: before, `run` took duplicate keys
+    # (the last won) and NaN, had no size limit, and said nothing of where.
+    (tmp_path / "x.json").write_text(content)
+    result = invoke(
+        "--path", str(root), "run", "orders.recent", "-p", "since=2024-01-01",
+        "--data", f"orders={tmp_path / 'x.json'}",
+    )  # fmt: skip
+    assert_one_clean_error(result, str(tmp_path / "x.json") + says)
+
+
+def test_run_data_over_the_size_limit_is_refused_unread(root: Path, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("[" + ", ".join(["{}"] * 1000) + "]")
+    result = invoke(
+        "--max-file-bytes", "2000", "--path", str(root), "run", "orders.recent",
+        "-p", "since=2024-01-01", "--data", f"orders={tmp_path / 'x.json'}",
+    )  # fmt: skip
+    assert_one_clean_error(result, "PR082 file is 4,000 bytes, over the limit of 2,000 bytes")
 
 
 def test_run_refuses_data_with_a_uri(root: Path, data: Path) -> None:

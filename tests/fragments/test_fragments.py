@@ -19,7 +19,7 @@ from pipereg.errors import Problem
 from pipereg.fragments.expand import Walk
 from pipereg.load.discovery import discover_paths
 from pipereg.load.file import load_file
-from pipereg.registry import load_sources
+from pipereg.load.sources import load_sources
 
 UTC = datetime.timezone.utc
 WAIT = 10.0  # seconds: the bound on any single wait; a healthy run needs a fraction of it

@@ -13,9 +13,9 @@ from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 from tests.helpers import REPO, pipeline_file
 
 from helpers import FIXTURES
-from pipereg import registry as registry_module
 from pipereg.errors import PipelineLoadError
 from pipereg.load import cache
+from pipereg.load import sources as sources_module
 from pipereg.registry import Registry
 
 EXAMPLES = json.loads((FIXTURES / "example_params.json").read_text())
@@ -57,13 +57,13 @@ def entries(directory: Path) -> list[Path]:
 def misses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count full loads (every miss runs one)."""
     calls: list[int] = []
-    original = registry_module.load_sources
+    original = sources_module.load_sources
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(registry_module, "load_sources", counting)
+    monkeypatch.setattr(sources_module, "load_sources", counting)
     return calls
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from helpers import WriteTree, pipeline_file
-from pipereg.load import discovery
 from pipereg.load.discovery import default_roots, discover_cases, discover_package, discover_paths
 
 FILE = pipeline_file({"p": {"collection": "c", "stages": [{"$match": {}}]}})
@@ -169,52 +168,6 @@ def test_case_discovery_problems(write_tree: WriteTree, tmp_path: Path) -> None:
         "not a test-case file (expected a name ending in .test.json)",
         "does not exist or is not readable",
     ]
-
-
-@pytest.fixture
-def grown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A file of 5,000 bytes whose fstat says 1,000: as if it grew after its size was taken."""
-    path = tmp_path / "a.json"
-    path.write_bytes(b"x" * 5000)
-    real = os.fstat
-
-    def fstat(fd: int) -> os.stat_result:
-        fields = list(real(fd))
-        fields[6] = 1000  # st_size
-        return os.stat_result(fields)
-
-    monkeypatch.setattr(discovery.os, "fstat", fstat)
-    return path
-
-
-def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(grown: Path) -> None:
-    assert discovery._read_path(grown, 10_000) == b"x" * 5000
-
-
-def test_a_file_that_grew_past_the_limit_after_its_size_was_taken_is_too_large(
-    grown: Path,
-) -> None:
-    with pytest.raises(discovery.FileTooLarge) as raised:
-        discovery._read_path(grown, 2000)
-    assert raised.value.size is None
-
-
-def test_short_reads_are_read_on_until_the_end_or_the_size() -> None:
-    import io
-
-    class Trickle(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self.data = data
-
-        def readable(self) -> bool:
-            return True
-
-        def read(self, size: int = -1) -> bytes:
-            chunk, self.data = self.data[:1], self.data[1:]  # one byte at a time
-            return chunk
-
-    assert discovery._read_at_most(Trickle(b"abcdef"), 4) == b"abcd"  # type: ignore[arg-type]
-    assert discovery._read_at_most(Trickle(b"ab"), 4) == b"ab"  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")

@@ -12,6 +12,8 @@ from pipereg.review import catalog
 
 GOLDEN = FIXTURES / "catalog"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+# The bundled pipelines' catalog, kept next to the files it documents.
+CATALOG = REPO / "pipelines" / "CATALOG.md"
 
 
 def generate(root: str, link_from: str | None = ".") -> str:
@@ -32,9 +34,9 @@ def test_golden(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_bundled_catalog_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
-    current = (REPO / "docs" / "catalog.md").read_text(encoding="utf-8")
-    assert generate("pipelines", link_from="docs") == current, (
-        "docs/catalog.md is stale: run `pipereg docs -o docs/catalog.md` and commit it"
+    current = CATALOG.read_text(encoding="utf-8")
+    assert generate("pipelines", link_from="pipelines") == current, (
+        "pipelines/CATALOG.md is stale: run `pipereg docs -o pipelines/CATALOG.md` and commit it"
     )
 
 
@@ -52,7 +54,7 @@ def anchors_of(document: str) -> list[str]:
 
 
 def test_every_contents_link_names_a_heading() -> None:
-    document = (REPO / "docs" / "catalog.md").read_text(encoding="utf-8")
+    document = CATALOG.read_text(encoding="utf-8")
     links = re.findall(r"\]\(#([^)]+)\)", document)
     # Every pipeline, every module, and where each fragment is used (linked from pipelines too).
     assert len(set(links)) == 13 + 4 + 1
@@ -85,11 +87,12 @@ def test_a_failed_example_render_is_said_not_raised(
 
 
 def test_links_resolve_from_where_the_catalog_is_written() -> None:
-    document = (REPO / "docs" / "catalog.md").read_text(encoding="utf-8")
-    targets = re.findall(r"\]\((\.\./[^)#]+)(?:#L(\d+))?\)", document)
-    assert targets
+    document = CATALOG.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#]+\.json)(?:#L(\d+))?\)", document)
+    # Every bundled file that holds pipelines (common.json holds only fragments).
+    assert len({target for target, _ in targets}) == 4
     for target, line in targets:
-        path = REPO / "docs" / target
+        path = CATALOG.parent / target
         assert path.is_file(), target
         if line:
             text = path.read_text(encoding="utf-8").splitlines()[int(line) - 1]

@@ -396,3 +396,25 @@ def test_header_names_each_source_on_its_own_comment_line() -> None:
         "#   pipelines\n"
         "#   odd\\nroot\n"  # a newline in a path cannot end the comment
     )
+
+
+def test_the_typed_daos_pass_slow_ms_on(typed: ModuleType) -> None:
+    import mongomock
+
+    database = mongomock.MongoClient()["shop"]
+    assert typed.PipelineDAO(database, slow_ms=250).dao.slow_ms == 250
+    assert typed.PipelineDAO(database).dao.slow_ms is None
+
+
+def test_generated_stubs_name_no_internal_module() -> None:
+    # Users commit the generated module: it imports only from pipereg itself, so a later move of
+    # an internal module never breaks it (before 0.2 it named pipereg.adapters and pipereg.cursor).
+    registry = Registry.from_paths(REPO / "pipelines")
+    text = generate(list(registry), ["pipelines"], models=True)
+    imports = re.findall(r"^\s*(?:from|import) (pipereg\S*)", text, re.M)
+    assert imports
+    assert set(imports) == {"pipereg"}
+    names = re.findall(r"^\s*from pipereg import (.+)$", text, re.M)
+    for line in names:
+        for name in line.split(", "):
+            assert hasattr(pipereg, name), name

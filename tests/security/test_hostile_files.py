@@ -26,7 +26,7 @@ from pipereg.cli import main
 from pipereg.errors import Problem
 from pipereg.load import discovery as discovery_module
 from pipereg.load.discovery import SourceFile, discover_paths
-from pipereg.registry import load_sources
+from pipereg.load.sources import load_sources
 
 MiB = 2**20
 MATCH = '"a": 1'  # the one value of GOOD that cases replace

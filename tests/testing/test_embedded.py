@@ -12,7 +12,7 @@ from helpers import REPO, WriteTree, line_of, pipeline_file
 from pipereg import Registry
 from pipereg.errors import EngineError
 from pipereg.load.discovery import discover_paths
-from pipereg.registry import load_sources
+from pipereg.load.sources import load_sources
 from pipereg.testing import embedded
 
 

@@ -1,10 +1,14 @@
-"""Placeholders read from text: what a pipeline holds, told from its compact JSON without a tree.
+"""The text prefilter: what a pipeline holds, told from its compact JSON text without a tree.
 
-Loading vouches for most pipelines from each stage's compact JSON text (the encoding parsing
-already made): :func:`sketch` tells whether :func:`~pipereg.template.build` could report anything
-(Extended JSON literals, numbers BSON cannot hold, deep nesting, odd placeholders) and, if not,
-which placeholders the pipeline has (:func:`marks`), so the rules can run without a template tree;
-the tree is then built on first render. Every answer here errs towards "build the tree to know".
+The fast path beside the rules (:mod:`pipereg.check.rules`) and the template compiler's walk
+(:func:`~pipereg.compile.template.build`), its reference path. Loading vouches for most
+pipelines from each stage's compact JSON text (the encoding parsing already made): :func:`sketch`
+tells whether ``build`` could report anything (Extended JSON literals, numbers BSON cannot hold,
+deep nesting, odd placeholders) and, if not, which placeholders the pipeline has
+(:func:`marks`), so the rules can run without a template tree; the tree is then built on first
+render. Every answer here errs towards "build the tree to know". The equivalence test:
+``tests/check/test_prefilter_properties.py`` loads generated files both ways and requires the
+same problems and the same pipelines.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from pipereg.bson_limits import NESTING_LIMIT
-from pipereg.compile.template import NAME, WHOLE, WRAPPER_KEY, SiteKind
+from pipereg.compile.placeholders import WHOLE, WHOLE_JSON_STRING, tokens
+from pipereg.compile.template import WRAPPER_KEY, SiteKind
 from pipereg.jsontext.extjson import WRAPPER_KEYS, common_literal
 from pipereg.jsontext.parse import compact
 
@@ -38,7 +43,7 @@ _COMMON_LITERAL = re.compile(r'\{"\$(oid|date)":"([^"\\]*)"\}')
 _COMMON_KEYS = frozenset({"$oid", "$date"})
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
-_WHOLE_STRING = re.compile(r'"<<([A-Za-z_][A-Za-z0-9_]*)>>"(:?)')
+_WHOLE_STRING = WHOLE_JSON_STRING
 
 
 # Mark(name, kind, dollar) without NamedTuple's Python-level __new__: a few thousand per load.
@@ -74,7 +79,7 @@ class Marks(NamedTuple):
 
 
 def marks(text: str) -> Marks | None:
-    """Every placeholder in compact JSON text (:func:`~pipereg.parse.compact`), read from it alone.
+    """Every placeholder in compact JSON text (see :mod:`pipereg.jsontext.compact`), from it alone.
 
     This is the cheap half of :func:`build`: it tells which placeholders a pipeline has without
     walking it or building a tree. It answers ``None`` wherever the text is not plain enough to
@@ -163,19 +168,12 @@ def _marks_string_by_string(text: str) -> list[Mark] | None:
 def _embedded(text: str) -> list[str] | None:
     # The placeholders embedded in a string as _string() reads it; None where it reports one.
     names: list[str] = []
-    pos = 0
-    while True:
-        start = text.find("<<", pos)
-        if start < 0:
-            return names
-        if text.startswith("<<<<", start):
-            pos = start + 4
-            continue
-        end = text.find(">>", start + 2)
-        if end < 0 or not NAME.match(text[start + 2 : end]):
+    for token in tokens(text):
+        if token.error is not None:
             return None
-        names.append(text[start + 2 : end])
-        pos = end + 2
+        if token.name is not None:
+            names.append(token.name)
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +182,7 @@ class Sketch:
 
     Attributes:
         marks: Its placeholders, all in its stages (see :func:`marks`).
-        texts: Each stage as compact JSON text (see :func:`~pipereg.parse.compact`).
+        texts: Each stage as compact JSON text (see :func:`~pipereg.jsontext.parse.compact`).
         text: The same for the whole list.
     """
 
@@ -206,7 +204,7 @@ def sketch(
         stages: The stages as parsed.
         options: The options as parsed.
         texts: Each stage as compact JSON text, if already encoded (see
-            :func:`~pipereg.parse.parse_document`); else the stages are encoded here.
+            :func:`~pipereg.jsontext.parse.parse_document`); else the stages are encoded here.
         file_plain: Whether the file ``texts`` were encoded from is plain (:func:`sketch_file`),
             so that the options and the literals need no test here (ignored without ``texts``).
     """
@@ -253,7 +251,7 @@ class FileSketch(NamedTuple):
 def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileSketch:
     """Test a parsed file's two encoded texts once for what :func:`sketch` tests per pipeline.
 
-    ``items`` and ``outline`` are the texts :func:`~pipereg.encoding.encode_file` made: the
+    ``items`` and ``outline`` are the texts :func:`~pipereg.jsontext.compact.encode_file` made: the
     stages and declarations, and the rest of the document (where the options are);
     ``numbers_fit``, that its encoding found every number in them finite and small.
     """

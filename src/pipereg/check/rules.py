@@ -2,6 +2,10 @@
 
 Each rule yields :class:`~pipereg.errors.Finding` records with a stable code. Errors fail the load;
 warnings are reported by ``pipereg lint`` and kept on the registry.
+
+The reference path: :mod:`pipereg.check.prefilter` vouches for most pipelines from their text
+instead of walking a template tree, and must find what these rules find
+(``tests/check/test_prefilter_properties.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipereg.errors import PipelineLoadError, PipeRegError
-from pipereg.load.discovery import SIZE_VAR, default_roots
+from pipereg.jsontext.read import SIZE_VAR
+from pipereg.load.discovery import default_roots
 
 if TYPE_CHECKING:
     from pipereg.registry import Registry
@@ -74,6 +75,8 @@ COMMANDS = {
     "fmt": "pipereg.cli.fmt:fmt",
     "stubs": "pipereg.cli.stubs:stubs",
     "test": "pipereg.cli.test:test",
+    "profile": "pipereg.cli.profile:profile",
+    "import": "pipereg.cli.import_:import_",
 }
 """Every command by name, and where it is defined (imported when it runs)."""
 

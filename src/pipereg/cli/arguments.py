@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,7 +9,8 @@ import click
 
 from pipereg.cli.app import InputError
 from pipereg.jsontext import extjson
-from pipereg.params.declaration import Param
+from pipereg.params.text import parse_text
+from pipereg.params.values import Invalid
 from pipereg.pipeline import Pipeline
 
 
@@ -58,36 +58,11 @@ def parse_params(
         seen.add(name)
         param = pipeline.params.get(name)
         # Unknown names pass through so the ParameterError names them with a did-you-mean.
-        params[name] = text if param is None else parse_text(pipeline.key, param, text)
+        if param is None:
+            params[name] = text
+            continue
+        try:
+            params[name] = parse_text(param, text)
+        except Invalid as exc:
+            raise InputError(f"{pipeline.key}: parameter {name!r}: {exc.problem}") from exc
     return params
-
-
-_INTEGER = re.compile(r"-?[0-9]+\Z")
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
-
-
-def parse_text(key: str, param: Param, text: str) -> Any:
-    """One command-line value, read by its declared type; coercion then checks it fully."""
-    if param.nullable and text == "null":
-        return None
-    try:
-        if param.type in ("int", "long"):
-            if not _INTEGER.match(text):
-                raise ValueError("expected an integer such as 42")
-            return int(text)
-        if param.type == "double":
-            if not _NUMBER.match(text):
-                raise ValueError("expected a number such as 4.5")
-            return float(text)
-        if param.type == "bool":
-            lowered = text.strip().lower()
-            if lowered in ("true", "false"):
-                return lowered == "true"
-            raise ValueError("expected true or false")
-        if param.type in ("array", "object"):
-            return extjson.loads(text)
-    except ValueError as exc:
-        raise InputError(
-            f"{key}: parameter {param.name!r}: cannot read {text!r} as {param.type_name}: {exc}"
-        ) from exc
-    return text

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipereg.cli.app import InputError
-from pipereg.errors import EngineError
+from pipereg.errors import EngineError, Problem
 from pipereg.jsontext import extjson
 from pipereg.testing import embedded as engine
+from pipereg.testing import seed_data
 
 
 def connect(uri: str, db_name: str | None) -> Any:
@@ -33,11 +33,11 @@ def connect(uri: str, db_name: str | None) -> Any:
     return client.get_default_database(default="pipereg")
 
 
-def embedded(db_name: str | None, data: Sequence[str]) -> Any:
+def embedded(db_name: str | None, data: Sequence[str], max_bytes: int) -> Any:
     """A mongomock database seeded from ``--data`` specs (``COLLECTION=FILE`` or a folder)."""
     try:
         database = engine.database(db_name or "pipereg")
-        engine.seed(database, _seed_data(data))
+        engine.seed(database, _seed_data(data, max_bytes))
     except EngineError as exc:
         raise InputError(str(exc)) from exc
     except ValueError as exc:
@@ -45,27 +45,22 @@ def embedded(db_name: str | None, data: Sequence[str]) -> Any:
     return database
 
 
-def _seed_data(specs: Sequence[str]) -> Mapping[str, list[dict[str, Any]]]:
+def _seed_data(specs: Sequence[str], limit: int) -> Mapping[str, list[dict[str, Any]]]:
+    # The reader test cases use: strict JSON, a size limit, located problems.
     seeds: dict[str, list[dict[str, Any]]] = {}
+    problems: list[Problem] = []
     for spec in specs:
         collection, sep, location = spec.partition("=")
         if sep:
-            seeds.setdefault(collection, []).extend(_documents(Path(location)))
+            documents, trouble = seed_data.read_documents(Path(location), limit)
+            seeds.setdefault(collection, []).extend(documents)
         elif Path(spec).is_dir():
-            for file in sorted(Path(spec).glob("*.json")):
-                seeds.setdefault(file.stem, []).extend(_documents(file))
+            found, trouble = seed_data.read_folder(Path(spec), limit)
+            for name, documents in found.items():
+                seeds.setdefault(name, []).extend(documents)
         else:
             raise InputError(f"--data {spec!r}: expected COLLECTION=FILE or a folder")
+        problems += trouble
+    if problems:
+        raise InputError("--data: " + "\n".join(str(problem) for problem in problems))
     return seeds
-
-
-def _documents(file: Path) -> list[dict[str, Any]]:
-    try:
-        loaded = extjson.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"--data {os.fspath(file)}: {exc.strerror or exc}") from exc
-    except ValueError as exc:
-        raise InputError(f"--data {os.fspath(file)}: not valid JSON: {exc}") from exc
-    if not isinstance(loaded, list) or not all(isinstance(doc, dict) for doc in loaded):
-        raise InputError(f"--data {os.fspath(file)}: expected a JSON array of documents")
-    return loaded

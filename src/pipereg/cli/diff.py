@@ -11,7 +11,7 @@ import click
 
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, roots
 from pipereg.errors import Problem, RevisionError
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.messages import plural
 from pipereg.review import revisions
 from pipereg.review.diff import DiffReport, PipelineDiff, compare

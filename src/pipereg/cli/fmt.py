@@ -18,8 +18,8 @@ import click
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, roots
 from pipereg.cli.output import ChangedMeanwhile, replace_file
 from pipereg.errors import PipelineLoadError
-from pipereg.load.discovery import FileTooLarge, SourceFile, discover_paths, size_limit
-from pipereg.load.file import read_failure
+from pipereg.jsontext.read import FileTooLarge, read_problem
+from pipereg.load.discovery import SourceFile, discover_paths, size_limit
 from pipereg.messages import plural
 from pipereg.review.fmt import BOM, format_bytes
 
@@ -86,7 +86,7 @@ def _format(source: SourceFile, limit: int, write: bool, show_diff: bool) -> boo
         before = os.stat(path)
         data = source.read(limit)
     except (FileTooLarge, OSError) as exc:
-        raise PipelineLoadError([read_failure(source.path, exc)]) from exc
+        raise PipelineLoadError([read_problem(source.path, exc)]) from exc
     formatted = format_bytes(data, source.path)
     if formatted == data:
         return False

@@ -12,8 +12,8 @@ import click
 from pipereg.check import reports
 from pipereg.cli.app import MAX_FILE_BYTES, input_errors, roots
 from pipereg.load.discovery import SourceFile, discover_paths
+from pipereg.load.sources import load_sources
 from pipereg.messages import plural
-from pipereg.registry import load_sources
 from pipereg.watch import Poller
 
 

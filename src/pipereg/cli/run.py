@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from pipereg.cli.app import InputError, input_errors, load_registry
+from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, load_registry
 from pipereg.cli.arguments import param_options, parse_params
 from pipereg.cli.database import connect, embedded
 from pipereg.jsontext import extjson
+from pipereg.load.discovery import size_limit
 
 
 @click.command()
@@ -17,6 +18,13 @@ from pipereg.jsontext import extjson
 @param_options
 @click.option(
     "--full", is_flag=True, help="Print the collection and options (as the DAO sends them) too."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "shell"]),
+    default="json",
+    help="json (Extended JSON, the default) or shell: the mongosh statement the DAO would run.",
 )
 @click.pass_context
 def render(
@@ -26,6 +34,7 @@ def render(
     params_json: str | None,
     canonical: bool,
     full: bool,
+    output_format: str,
 ) -> None:
     """Render a pipeline with parameters and print it as Extended JSON."""
     from pipereg.dao import prepare_call  # noqa: PLC0415
@@ -35,6 +44,11 @@ def render(
         pipeline = registry.get(key)
         params = parse_params(pipeline, pairs, params_json)
         call = prepare_call(registry, key, params, {})
+    if output_format == "shell":
+        from pipereg.convert.shell_text import statement  # noqa: PLC0415
+
+        click.echo(statement(call.collection, call.stages, call.options), nl=False)
+        return
     output: Any = call.stages
     if full:  # what the DAO sends: collection, stages and options with the tagged comment
         output = {"collection": call.collection, "pipeline": call.stages, "options": call.options}
@@ -80,7 +94,11 @@ def run(
         pipeline.prepare(params)  # report parameter errors before connecting
     if uri and data:
         raise InputError("--data seeds the embedded engine only; it cannot be used with --uri")
-    database = connect(uri, db_name) if uri else embedded(db_name, data)
+    database = (
+        connect(uri, db_name)
+        if uri
+        else embedded(db_name, data, size_limit(ctx.meta[MAX_FILE_BYTES]))
+    )
     dao = PipelineDAO(database, registry)
     try:
         results = dao.fetch_all(key, params)

@@ -25,8 +25,13 @@ from pipereg.review.stubs import generate
     is_flag=True,
     help="Write nothing; exit 1 if FILE is missing or differs from what would be written (CI).",
 )
+@click.option(
+    "--models",
+    is_flag=True,
+    help="Also a pydantic request model per pipeline (needs the pydantic extra where used).",
+)
 @click.pass_context
-def stubs(ctx: click.Context, output: Path | None, check: bool) -> None:
+def stubs(ctx: click.Context, output: Path | None, check: bool, models: bool) -> None:
     """Generate a typed Python module: per-pipeline parameter TypedDicts, typed get_pipeline/DAOs.
 
     Type checkers then reject an unknown key, a missing or unknown parameter and a value of the
@@ -38,7 +43,7 @@ def stubs(ctx: click.Context, output: Path | None, check: bool) -> None:
     if not len(registry):
         # Files holding only fragments load, but a module without keys could type no call.
         raise InputError(f"no pipelines to type in {', '.join(roots(ctx))}: only fragments")
-    text = generate(registry, roots(ctx))
+    text = generate(registry, roots(ctx), models=models)
     generated_file(
         ctx,
         output,

@@ -10,7 +10,8 @@ the speed of a hand-written function returning the literal.
 Safety: nothing from a file reaches the source except through ``repr`` of str/int/bool/None/float;
 names come only from the generator. If generation or compilation fails (nesting beyond the parser's
 limit, say), :func:`compile_render` falls back to the reference walk in
-:mod:`pipereg.compile.reference`, which the test suite also uses as the oracle for this module.
+:mod:`pipereg.compile.reference`, which the test suite also uses as the oracle for this module
+(``tests/compile/test_codegen_properties.py``: generated templates and values, rendered both ways).
 """
 
 from __future__ import annotations

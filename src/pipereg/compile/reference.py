@@ -10,6 +10,9 @@ removals disappears from its parent in turn. Containers written empty in the fil
 Where a value stands (see :mod:`pipereg.compile.template`): in a regular expression, a string value
 is escaped (:meth:`Param.in_regex`); in an aggregation expression, every string starting with ``$``
 in a value becomes ``{"$literal": ...}`` (:func:`literal_strings`).
+
+The reference path: :mod:`pipereg.compile.codegen` generates a function per pipeline that must
+render exactly what this walk renders (``tests/compile/test_codegen_properties.py``).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pipereg import codes
 from pipereg.bson_limits import NESTING_LIMIT, fits_int64
 from pipereg.compile import contexts
+from pipereg.compile.placeholders import WHOLE, tokens
 from pipereg.errors import Finding
 from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
 from pipereg.jsontext.parse import JsonPath, compact
@@ -39,8 +40,6 @@ _SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
 WRAPPER_KEY = re.compile(r"\"\$(?:" + "|".join(sorted(k[1:] for k in WRAPPER_KEYS)) + r")\"")
 _LONG_INTEGER = re.compile(r"[0-9]{19}")
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-WHOLE = re.compile(r"<<([A-Za-z_][A-Za-z0-9_]*)>>\Z")
 
 SiteKind = Literal["value", "text", "key"]
 
@@ -305,38 +304,13 @@ def _string(
         return Slot(whole.group(1), regex=regex, expr=expr)
     parts: list[str | Slot] = []
     literal_text: list[str] = []
-    pos = 0
-    while True:
-        start = text.find("<<", pos)
-        if start < 0:
-            literal_text.append(text[pos:])
-            break
-        literal_text.append(text[pos:start])
-        if text.startswith("<<<<", start):
-            literal_text.append("<<")
-            pos = start + 4
+    for token in tokens(text):
+        if token.error is not None:
+            out.findings.append(Finding(path, codes.MALFORMED_PLACEHOLDER, token.error))
+            return text
+        if token.name is None:
+            literal_text.append(token.text)
             continue
-        end = text.find(">>", start + 2)
-        if end < 0:
-            out.findings.append(
-                Finding(
-                    path,
-                    codes.MALFORMED_PLACEHOLDER,
-                    f"unclosed placeholder in {text!r} (write <<<< for a literal <<)",
-                )
-            )
-            return text
-        name = text[start + 2 : end]
-        if not NAME.match(name):
-            out.findings.append(
-                Finding(
-                    path,
-                    codes.MALFORMED_PLACEHOLDER,
-                    f"invalid placeholder <<{name}>>: a name is letters, digits and _, "
-                    "not starting with a digit (write <<<< for a literal <<)",
-                )
-            )
-            return text
         if in_key:
             out.findings.append(
                 Finding(
@@ -352,9 +326,8 @@ def _string(
         field_path = expr and not parts and text_before in ("$", "$$")
         if text_before:
             parts.append(text_before)
-        parts.append(Slot(name))
-        out.sites.append(Site(name, "text", path, regex, field_path))
-        pos = end + 2
+        parts.append(Slot(token.name))
+        out.sites.append(Site(token.name, "text", path, regex, field_path))
     rest = "".join(literal_text)
     if not parts:
         return rest

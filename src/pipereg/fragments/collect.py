@@ -23,43 +23,14 @@ from pipereg import codes
 from pipereg.check import rules as checks
 from pipereg.compile import template
 from pipereg.errors import Finding
-from pipereg.fragments.expand import INCLUDE, Kind, Origin, Rename, Walk, left_in
+from pipereg.fragments.expand import Library, Origin, Walk, left_in
+from pipereg.fragments.fragment import INCLUDE, Fragment, Kind
 from pipereg.jsontext.parse import JsonPath
 from pipereg.messages import did_you_mean
 from pipereg.params.declaration import Param
 from pipereg.params.declare import declare
 
-__all__ = ["INCLUDE", "Expander", "Expansion", "Fragment", "Kind", "collect"]
-
-
-@dataclass(frozen=True, eq=False)
-class Fragment:
-    """One fragment as declared in its file.
-
-    Attributes:
-        key: ``<module>.<name>``, e.g. ``common.paginate``.
-        module: The module of the file that defines it.
-        name: Its name in that file.
-        path: The file.
-        kind: ``stages`` (spliced into a list of stages) or ``document`` (one object).
-        body: The stages or the document as written.
-        params: Its parameter declarations.
-        description: Free text from the file.
-    """
-
-    key: str
-    module: str
-    name: str
-    path: str
-    kind: Kind
-    body: Any = field(repr=False)
-    params: Mapping[str, Param] = field(repr=False)
-    description: str = ""
-
-    @property
-    def at(self) -> JsonPath:
-        """Where its body stands in its file: ``("fragments", name, kind)``."""
-        return ("fragments", self.name, self.kind)
+__all__ = ["Expander", "Expansion", "collect"]
 
 
 def collect(
@@ -162,40 +133,35 @@ class Expander:
             unusable: Modules whose files could not be read or checked: includes of their
                 fragments are skipped quietly (the file's own problem says it all).
         """
-        self.fragments: dict[str, Fragment] = {}
-        for fragment in fragments:
-            self.fragments.setdefault(fragment.key, fragment)
-        self.unusable = {f"{module}." for module in unusable}
-        self.broken: set[str] = set()
-        self.used: dict[str, None] = {}
-        # The fragments being inlined, outermost first, whichever walk is inlining each.
-        self.chain: list[str] = []
-        self.too_deep = False
-        self._findings: dict[str, list[Finding]] = {}
+        self.library = Library(fragments, unusable)
+
+    @property
+    def fragments(self) -> dict[str, Fragment]:
+        """Every fragment of the load, by key."""
+        return self.library.fragments
+
+    @property
+    def used(self) -> dict[str, None]:
+        """The keys of the fragments some include named, in the order first met."""
+        return self.library.used
 
     def mark_broken(self, key: str) -> None:
         """Skip includes of ``key`` quietly: its own problems are reported in its file."""
-        self.broken.add(key)
+        self.library.broken.add(key)
 
     def check_fragment(self, fragment: Fragment) -> list[Finding]:
         """The problems of the includes inside one fragment, located in its file (memoized)."""
-        key = fragment.key
-        if key not in self._findings:
-            # While it is being checked it counts as usable: a cycle back to it is reported by
-            # the walk that meets it, with the whole cycle named.
-            self._findings[key] = []
-            walk = Walk(self, fragment.module, fragment.params, ())
-            walk.body(fragment, Origin(fragment.at), {n: Rename(n) for n in fragment.params})
-            self._findings[key] = walk.findings
-            if walk.failed or walk.skipped:
-                self.broken.add(key)
-        return self._findings[key]
+        return self.library.check_fragment(fragment)
+
+    def usable(self, key: str) -> bool:
+        """Whether ``key`` can be inlined: it and what it includes have no problems."""
+        return self.library.usable(key)
 
     def expand(
         self, module: str, stages: Any, at: JsonPath, params: Mapping[str, Param]
     ) -> Expansion:
         """Inline every include in a pipeline's ``stages`` (written at ``at`` in ``module``)."""
-        walk = Walk(self, module, params, ())
+        walk = Walk(self.library, module, params, ())
         expanded = walk.node(stages, Origin(at), None, stage_list=True)
         result = Expansion(None, tuple(walk.includes), walk.findings, walk.origins)
         if not walk.failed and not walk.skipped:
@@ -222,10 +188,3 @@ class Expander:
         if type(node) is list:
             return [f for i, v in enumerate(node) for f in self.misplaced(v, (*at, i))]
         return []
-
-    def usable(self, key: str) -> bool:
-        """Whether ``key`` can be inlined: it and what it includes have no problems."""
-        if key in self.broken or any(key.startswith(m) for m in self.unusable):
-            return False
-        self.check_fragment(self.fragments[key])
-        return key not in self.broken

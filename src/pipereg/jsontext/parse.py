@@ -146,7 +146,7 @@ class Parsed:
         outline: The rest of the document as compact text (``""`` when there are no texts).
         escapes: Whether the text holds a ``\\u`` escape.
         numbers_fit: Whether every number in ``items`` and ``outline`` is finite and fits
-            BSON (see :class:`~pipereg.encoding.Encoding`).
+            BSON (see :class:`~pipereg.jsontext.compact.Encoding`).
     """
 
     document: Any

@@ -34,7 +34,8 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from pipereg.errors import Problem, Severity
-from pipereg.load.discovery import FileTooLarge, SourceFile
+from pipereg.jsontext.read import FileTooLarge
+from pipereg.load.discovery import SourceFile
 from pipereg.params.declaration import Param
 from pipereg.params.declare import from_json
 from pipereg.params.values import Invalid

@@ -17,13 +17,12 @@ without waiting on it.
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import cast
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -32,28 +31,17 @@ else:  # pragma: no cover - Python 3.10
 
 from pipereg import codes
 from pipereg.errors import PipelineLoadError, Problem
+from pipereg.jsontext.read import (
+    DEFAULT_MAX_FILE_BYTES,
+    SIZE_VAR,
+    FileTooLarge,
+    read_bytes,
+)
 
 ENV_VAR = "PIPEREG_PATH"
 DEFAULT_ROOT = "pipelines"
 SUFFIX = ".json"
 TEST_SUFFIX = ".test.json"
-SIZE_VAR = "PIPEREG_MAX_FILE_BYTES"
-# Pipeline files are hand-written: the bundled ones are a few kilobytes. 10 MiB leaves room for
-# generated files while keeping a stray dump or a disk image from being parsed into memory.
-DEFAULT_MAX_FILE_BYTES = 10 * 2**20
-
-
-class FileTooLarge(Exception):
-    """A file is larger than the size limit; ``size`` is ``None`` when only a bounded read told."""
-
-    def __init__(self, size: int | None, limit: int) -> None:
-        super().__init__(size, limit)
-        self.size = size
-        self.limit = limit
-
-
-class NotRegularFile(OSError):
-    """A ``*.json`` entry that is a folder, a named pipe, a device or a socket: never read."""
 
 
 @dataclass(frozen=True)
@@ -78,62 +66,12 @@ class SourceFile:
             OSError: the file cannot be read, or is not a regular file (:class:`NotRegularFile`).
         """
         if isinstance(self.resource, Path):
-            return _read_path(self.resource, max_bytes)
+            return read_bytes(self.resource, max_bytes)
         with self.resource.open("rb") as stream:  # a zip member, say: no size to ask for
             data: bytes = stream.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise FileTooLarge(None, max_bytes)
         return data
-
-
-# Opening a named pipe for reading waits for a writer; O_NONBLOCK makes the open return at once,
-# and the fstat below then refuses it. It changes nothing for regular files.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _read_path(path: Path, max_bytes: int) -> bytes:
-    # One open file answers both questions (what is it, how big), so a file replaced between
-    # discovery and reading is judged by what is actually read.
-    fd = os.open(path, _OPEN_FLAGS)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
-            raise NotRegularFile(f"not a regular file ({kind})")
-        if info.st_size > max_bytes:
-            raise FileTooLarge(info.st_size, max_bytes)
-        with os.fdopen(fd, "rb", buffering=0) as stream:
-            fd = -1  # closed with the stream
-            # What fstat promised and one byte more, which tells a file that grew since: asking
-            # for the limit instead allocates a buffer of the limit for every file.
-            data = _read_at_most(stream, info.st_size + 1)
-            if len(data) > info.st_size:
-                data += _read_at_most(stream, max_bytes + 1 - len(data))
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    if len(data) > max_bytes:  # it grew since the fstat
-        raise FileTooLarge(None, max_bytes)
-    return data
-
-
-def _read_at_most(stream: BinaryIO, size: int) -> bytes:
-    # Up to size bytes, fewer only at the end of the file (a raw read may return less).
-    chunks = []
-    while size > 0:
-        chunk = stream.read(size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 def default_roots() -> list[str]:

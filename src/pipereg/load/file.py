@@ -25,7 +25,7 @@ from pipereg.check import schema
 from pipereg.compile import template
 from pipereg.errors import Finding, Problem
 from pipereg.fragments import collect as fragments
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.jsontext.parse import (
     Parsed,
     ParseFailure,
@@ -34,7 +34,8 @@ from pipereg.jsontext.parse import (
     format_json_path,
     parse_document,
 )
-from pipereg.load.discovery import SIZE_VAR, FileTooLarge, SourceFile, size_limit
+from pipereg.jsontext.read import FileTooLarge, read_problem
+from pipereg.load.discovery import SourceFile, size_limit
 from pipereg.params.declare import declare
 from pipereg.pipeline import Pipeline
 
@@ -79,7 +80,7 @@ class LoadedFile:
 def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFile:
     """Load, validate and compile every pipeline in one file, on its own.
 
-    Includes resolve among the file's own fragments only; :func:`pipereg.registry.load_sources`
+    Includes resolve among the file's own fragments only; :func:`pipereg.load.sources.load_sources`
     loads several files whose includes cross modules. A file larger than ``max_file_bytes``
     (default: ``PIPEREG_MAX_FILE_BYTES``, else 10 MiB) is a PR004 problem, told from its size
     before any byte is read.
@@ -112,7 +113,7 @@ def read_file(
         if data is None:
             data = source.read(size_limit(max_file_bytes))
     except (FileTooLarge, OSError) as exc:
-        result.problems.append(read_failure(source.path, exc))
+        result.problems.append(read_problem(source.path, exc))
         return result
     try:
         text = decode_text(data, source.path)
@@ -154,18 +155,6 @@ def finish_file(result: LoadedFile) -> LoadedFile:
     if not result.ok:
         result.pipelines.clear()
     return result
-
-
-def read_failure(path: str, exc: FileTooLarge | OSError) -> Problem:
-    """The problem for a file that could not be read: PR004 if too large, else PR003."""
-    if isinstance(exc, FileTooLarge):
-        size = f" {exc.size:,} bytes," if exc.size is not None else ""
-        message = (
-            f"file is{size} over the limit of {exc.limit:,} bytes "
-            f"(set by max_file_bytes, {SIZE_VAR} or pipereg --max-file-bytes)"
-        )
-        return Problem(path, 0, 0, "", codes.TOO_LARGE, message)
-    return Problem(path, 0, 0, "", codes.UNREADABLE, f"cannot read: {exc.strerror or exc}")
 
 
 def _guarded(result: LoadedFile, step: Callable[[], None]) -> None:

@@ -39,7 +39,7 @@ def from_json(name: str, raw: Mapping[str, Any], text: str | None = None) -> Par
     JSON text is the same, under another name a copy carrying that name (the same object
     for the same name). ``text`` is that text (``compact(raw)``, or orjson's spelling of it:
     see :mod:`pipereg.jsontext.compact`), if the caller has it
-    already (:func:`~pipereg.parse.parse_document` does).
+    already (:func:`~pipereg.jsontext.parse.parse_document` does).
 
     Raises:
         Invalid: a constraint, enum value or default does not fit the declaration; ``where``

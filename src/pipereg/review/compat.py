@@ -13,11 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bson import Decimal128
-
 from pipereg.jsontext import extjson
+from pipereg.params.compatibility import BOUNDS, limit, tighter
 from pipereg.params.declaration import Param
-from pipereg.params.values import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, FIELD_MAX_LENGTH, MISSING
+from pipereg.params.values import MISSING
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Change:
     message: str
 
 
-# Every kind of change, with whether it is breaking; the README's table follows this one.
+# Every kind of change, with whether it is breaking; the table in docs/cli.md follows this one.
 KINDS: dict[str, str] = {
     "pipeline-added": "compatible",
     "pipeline-removed": "breaking",
@@ -173,20 +172,11 @@ def _enum(where: str, old: Param, new: Param) -> Iterator[Change]:
         yield Change(where, "param-enum", False, f"enum widened: {', '.join(added)} added")
 
 
-# (label, attribute, default when undeclared or None, True when a larger value is tighter)
-_BOUNDS = (
-    ("minimum", "minimum", None, True),
-    ("maximum", "maximum", None, False),
-    ("minLength", "min_length", 0, True),
-    ("maxLength", "max_length", DEFAULT_MAX_LENGTH, False),
-    ("minItems", "min_items", 0, True),
-    ("maxItems", "max_items", DEFAULT_MAX_ITEMS, False),
-)
-
-
 def _bounds(where: str, old: Param, new: Param) -> Iterator[Change]:
-    for label, attribute, undeclared, larger_is_tighter in _BOUNDS:
-        before, after = _limit(old, attribute, undeclared), _limit(new, attribute, undeclared)
+    # The bounds in force, declared or not (see pipereg.params.compatibility, which fragment
+    # binding reads too): declaring maxLength 5000 where none was declared tightens from 1 MiB.
+    for label, attribute, larger_is_tighter in BOUNDS:
+        before, after = limit(old, attribute), limit(new, attribute)
         if _shown(before) == _shown(after):
             continue
         if after is None:
@@ -195,29 +185,14 @@ def _bounds(where: str, old: Param, new: Param) -> Iterator[Change]:
         if before is None:
             yield Change(where, "param-bound", True, f"{label} {_show(after)} added")
             continue
-        tighter = (_ordered(after) > _ordered(before)) == larger_is_tighter
-        verb = "tightened" if tighter else "loosened"
+        breaking = tighter(larger_is_tighter, before, after)
+        verb = "tightened" if breaking else "loosened"
         shown = [
             f"the default {_show(value)}" if getattr(param, attribute) is None else _show(value)
             for param, value in ((old, before), (new, after))
         ]
         message = f"{label} {verb} from {shown[0]} to {shown[1]}"
-        yield Change(where, "param-bound", tighter, message)
-
-
-def _limit(param: Param, attribute: str, undeclared: Any) -> Any:
-    # Lengths and item counts always have an effective limit (the default when undeclared), so
-    # declaring maxLength 5000 where none was declared tightens from 1 MiB.
-    value = getattr(param, attribute)
-    if value is None:
-        value = undeclared
-    if param.type == "field" and attribute == "max_length":
-        value = min(value, FIELD_MAX_LENGTH)
-    return value
-
-
-def _ordered(value: Any) -> Any:
-    return value.to_decimal() if isinstance(value, Decimal128) else value
+        yield Change(where, "param-bound", breaking, message)
 
 
 def _shown(value: Any) -> str:

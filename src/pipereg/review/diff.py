@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pipereg.errors import Problem
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.pipeline import Pipeline
 from pipereg.review.compat import Change, param_changes
 
 Status = Literal["added", "removed", "renamed", "changed"]
-# Version 1 of the JSON document that DiffReport.to_json returns (see the README).
+# Version 1 of the JSON document that DiffReport.to_json returns (docs/cli.md documents it).
 JSON_FORMAT = 1
 
 
@@ -146,7 +146,7 @@ class DiffReport:
         return sum(1 for p in self.pipelines if p.status == status)
 
     def to_json(self) -> dict[str, Any]:
-        """The report as a stable JSON document (``format`` 1; the README documents it)."""
+        """The report as a stable JSON document (``format`` 1; docs/cli.md documents it)."""
         summary = {status: self.count(status) for status in ("added", "removed", "renamed")}
         summary["changed"] = self.count("changed")
         summary["unchanged"] = self.unchanged

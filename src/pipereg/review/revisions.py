@@ -2,7 +2,8 @@
 
 A revision's pipeline roots are materialised into a temporary folder (``git ls-tree`` and
 ``git cat-file --batch``), never by checking out, and then loaded by the normal loader
-(:func:`~pipereg.registry.load_sources` over :func:`~pipereg.discovery.discover_paths`), so a
+(:func:`~pipereg.load.sources.load_sources` over
+:func:`~pipereg.load.discovery.discover_paths`), so a
 revision loads exactly as the files on disk would. Paths in messages are shown relative to the
 repository's top level, as in the revision.
 """
@@ -17,10 +18,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipereg.errors import PipelineLoadError, Problem, RevisionError
-from pipereg.fragments.collect import Fragment
+from pipereg.fragments.fragment import Fragment
 from pipereg.load.discovery import SUFFIX, TEST_SUFFIX, discover_paths, size_limit
+from pipereg.load.sources import load_sources
 from pipereg.pipeline import Pipeline
-from pipereg.registry import load_sources
 
 # Where the default base comes from, first found wins.
 MAIN_BRANCHES = ("origin/HEAD", "main", "master")

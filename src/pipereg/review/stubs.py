@@ -53,6 +53,10 @@ _RESERVED = frozenset(
         "PipelineDAO",
         "AsyncPipelineDAO",
         "get_pipeline",
+        # With request models (generate(..., models=True)):
+        "TYPE_CHECKING",
+        "ParamsModel",
+        "Field",
     }
 )
 
@@ -85,7 +89,14 @@ def _imports(body: str) -> str:
     """The imports ``body`` needs (an unused import is a lint error in the user's project)."""
     used = set(_WORD.findall(body))
     abc = [name for name in ("Mapping", "Sequence") if name in used]
-    typing = ["Any", "Literal", "TypeAlias", "TypedDict", *(["overload"] * ("overload" in used))]
+    typing = [
+        *(["TYPE_CHECKING"] * ("TYPE_CHECKING" in used)),
+        "Any",
+        "Literal",
+        "TypeAlias",
+        "TypedDict",
+        *(["overload"] * ("overload" in used)),
+    ]
     lines = ["from __future__ import annotations", "", "import datetime", "import decimal"]
     if abc:
         lines.append(f"from collections.abc import {', '.join(abc)}")
@@ -95,19 +106,21 @@ def _imports(body: str) -> str:
         "import bson",
         "",
         "import pipereg",
-        "from pipereg.adapters import AsyncDriver, SyncDriver",
-        "from pipereg.cursor import AsyncPipelineCursor, PipelineCursor",
+        "from pipereg import AsyncDriver, AsyncPipelineCursor, PipelineCursor, SyncDriver",
     ]
     return "\n".join(lines)
 
 
-def generate(pipelines: Iterable[Pipeline], sources: Sequence[str]) -> str:
+def generate(pipelines: Iterable[Pipeline], sources: Sequence[str], *, models: bool = False) -> str:
     """The source of a typed-calls module for ``pipelines``.
 
     Args:
         pipelines: The pipelines to cover (a :class:`~pipereg.registry.Registry` will do); the
             output is sorted by key whatever their order.
         sources: Where they were loaded from, for the header: the roots (or the package).
+        models: Also a pydantic request model per pipeline (``OrdersDailyRevenueModel``), typed
+            statically and built at run time by :meth:`Pipeline.params_model` from the default
+            registry on first use (see :func:`_models`).
 
     Raises:
         ValueError: no pipelines (a module without keys could not type any call).
@@ -132,6 +145,7 @@ def generate(pipelines: Iterable[Pipeline], sources: Sequence[str]) -> str:
             _get_pipeline(keys, params_types, required),
             _dao(keys, params_types, required, is_async=False),
             _dao(keys, params_types, required, is_async=True),
+            *([_models(by_key, names)] if models else []),
         ]
     )
     head = "\n\n".join([_header(sources), _imports(body), _ALIASES])
@@ -385,8 +399,15 @@ def _dao(
         f"{INDENT * 2}registry: pipereg.Registry | None = None,",
         f"{INDENT * 2}*,",
         f"{INDENT * 2}driver: {driver} | None = None,",
+        f"{INDENT * 2}slow_ms: float | None = None,",
         f"{INDENT}) -> None:",
-        f"{INDENT * 2}self.dao = pipereg.{base}(database, registry, driver=driver)",
+        # One argument a line, with the trailing comma: the same layout at 88 and 100 columns.
+        f"{INDENT * 2}self.dao = pipereg.{base}(",
+        f"{INDENT * 3}database,",
+        f"{INDENT * 3}registry,",
+        f"{INDENT * 3}driver=driver,",
+        f"{INDENT * 3}slow_ms=slow_ms,",
+        f"{INDENT * 2})",
         "",
         f"{INDENT}@property",
         f"{INDENT}def database(self) -> Any:",
@@ -421,3 +442,68 @@ def _dao(
             f"{INDENT * 2}return {wait}self.dao.{method}(key, params, **options)",
         ]
     return "\n".join(lines)
+
+
+def _models(by_key: Mapping[str, Pipeline], names: _Names) -> str:
+    """Request models: a static class for type checkers, the generated model at run time.
+
+    Type checkers read the ``TYPE_CHECKING`` branch: one :class:`ParamsModel` subclass per
+    pipeline whose fields take what the TypedDicts take (pydantic's ``dataclass_transform``
+    gives it a checked ``__init__``). At run time the module's ``__getattr__`` returns
+    ``Pipeline.params_model()`` of the default registry instead, so validation is the
+    declarations' own; pydantic is imported on the first model used, not with the module.
+    """
+    from pipereg.params.model import attribute_name  # noqa: PLC0415 - the pydantic extra
+
+    classes: list[str] = []
+    table: list[str] = []
+    aliased = False
+    for key in sorted(by_key):
+        name = names.allocate(_camel(key.split(".")) + "Model")
+        table.append(f"{INDENT * 2}{_string(name)}: {_string(key)},")
+        taken: set[str] = set()
+        doc = f'{INDENT * 2}"""Request model of ``{key}`` (``Pipeline.params_model()``)."""'
+        if len(doc) > WIDTH or not key.isprintable():
+            doc = f'{INDENT * 2}"""A pipeline\'s request model (``Pipeline.params_model()``)."""'
+        lines = [f"{INDENT}class {name}(ParamsModel):", doc]
+        fields = []
+        for field, param in by_key[key].params.items():
+            attribute = attribute_name(field, taken)
+            taken.add(attribute)
+            alias = "" if attribute == field else f"alias={_string(field)}"
+            aliased = aliased or bool(alias)
+            if param.required:
+                value = f" = Field({alias})" if alias else ""
+            else:
+                value = f" = Field(default=None, {alias})" if alias else " = None"
+            none = " | None" if param.nullable or not param.required else ""
+            blocks: list[str] = []
+            annotation = _annotation(param, "_", key, WIDTH, _Names(), blocks)
+            line = f"{INDENT * 2}{attribute}: {annotation}{none}{value}"
+            if blocks or len(line) > WIDTH:  # a nested object or a long enum: see its TypedDict
+                line = f"{INDENT * 2}{attribute}: Any{value}"
+            fields.append(line)
+        if fields:
+            lines += ["", *fields]
+        classes.append("\n".join(lines))
+    head = [
+        "if TYPE_CHECKING:",
+        *([f"{INDENT}from pydantic import Field", ""] if aliased else []),
+        f"{INDENT}from pipereg import ParamsModel",
+    ]
+    runtime = [
+        "else:",
+        f"{INDENT}_MODELS = {{",
+        *table,
+        f"{INDENT}}}",
+        "",
+        f"{INDENT}def __getattr__(name: str) -> Any:",
+        f'{INDENT * 2}"""The request models, built from the default registry on first use."""',
+        f"{INDENT * 2}key = _MODELS.get(name)",
+        f"{INDENT * 2}if key is None:",
+        f"{INDENT * 3}raise AttributeError(name)",
+        f"{INDENT * 2}model = pipereg.default_registry().get(key).params_model()",
+        f"{INDENT * 2}globals()[name] = model",
+        f"{INDENT * 2}return model",
+    ]
+    return "\n".join([*head, "", *("\n\n".join(classes).splitlines()), *runtime])

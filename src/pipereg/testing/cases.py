@@ -38,13 +38,14 @@ from typing import Any
 from pipereg import codes
 from pipereg.check import schema
 from pipereg.errors import Finding, ParameterError, Problem
-from pipereg.jsontext import extjson
-from pipereg.jsontext.parse import JsonPath, ParseFailure, Positions, decode_text, parse_json
-from pipereg.load.discovery import TEST_SUFFIX, FileTooLarge, SourceFile, size_limit
+from pipereg.jsontext.parse import JsonPath, ParseFailure, Positions
+from pipereg.jsontext.read import FileTooLarge, parse_bytes, read_problem
+from pipereg.load.discovery import TEST_SUFFIX, SourceFile, size_limit
 from pipereg.load.file import locate
 from pipereg.messages import did_you_mean
 from pipereg.registry import Registry
 from pipereg.testing import results as compare
+from pipereg.testing import seed_data
 
 Documents = tuple[dict[str, Any], ...]
 
@@ -104,17 +105,9 @@ def load_cases(
 
 def _read_json(source: SourceFile, limit: int) -> tuple[Any, str] | list[Problem]:
     try:
-        data = source.read(limit)
-    except FileTooLarge as exc:
-        message = f"file is over the limit of {exc.limit:,} bytes"
-        return [Problem(source.path, 0, 0, "", codes.TOO_LARGE, message)]
-    except OSError as exc:
-        return [
-            Problem(source.path, 0, 0, "", codes.UNREADABLE, f"cannot read: {exc.strerror or exc}")
-        ]
-    try:
-        text = decode_text(data, source.path)
-        return parse_json(text, source.path), text
+        return parse_bytes(source.read(limit), source.path)
+    except (FileTooLarge, OSError) as exc:
+        return [read_problem(source.path, exc)]
     except ParseFailure as failure:
         return list(failure.problems)
 
@@ -130,7 +123,7 @@ def _load_file(
     findings = schema.validate(document, schema.CASES_SCHEMA_FILE)
     if findings:
         return [], locate(findings, source.path, positions)
-    document = _convert(document, (), findings)
+    document = seed_data.convert(document, (), findings)
     # Relative to the file itself, whatever the working directory (the pytest plugin's case).
     place = source.resource if isinstance(source.resource, Path) else Path(source.path)
     module = document.get("module") or _sibling_module(place, source.module, registry)
@@ -194,21 +187,6 @@ def _resolve(
     return None
 
 
-def _convert(node: Any, at: JsonPath, findings: list[Finding]) -> Any:
-    # Extended JSON wrappers ({"$date": ...}) to BSON values, everywhere in the document.
-    if isinstance(node, dict):
-        if extjson.is_wrapper(node):
-            try:
-                return extjson.literal(node)
-            except extjson.ExtJsonError as exc:
-                findings.append(Finding(at, codes.INVALID_LITERAL, str(exc)))
-                return node
-        return {key: _convert(value, (*at, key), findings) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_convert(item, (*at, index), findings) for index, item in enumerate(node)]
-    return node
-
-
 class _DataReader:
     """Reads data files and folders named by case files, once each, with located problems."""
 
@@ -257,29 +235,11 @@ class _DataReader:
 
     def _load(self, file: Path) -> Documents | None:
         shown = os.fspath(file)
-        source = SourceFile(shown, "", file)
-        parsed = _read_json(source, self.limit)
-        if isinstance(parsed, list):
-            self._problems[shown] = [
-                Problem(p.path, p.line, p.column, p.json_path, codes.CASE_DATA, p.message)
-                for p in parsed
-            ]
+        documents, problems = seed_data.read_documents(file, self.limit)
+        if problems:
+            self._problems[shown] = problems
             return None
-        document, text = parsed
-        findings: list[Finding] = []
-        if not isinstance(document, list):
-            findings.append(Finding((), codes.CASE_DATA, "expected a JSON array of documents"))
-        else:
-            findings += [
-                Finding((index,), codes.CASE_DATA, "expected a document (a JSON object)")
-                for index, item in enumerate(document)
-                if not isinstance(item, dict)
-            ]
-        converted = _convert(document, (), findings)
-        if findings:
-            self._problems[shown] = locate(findings, shown, Positions(text))
-            return None
-        return tuple(converted)
+        return documents
 
     def new_problems(self) -> list[Problem]:
         """Problems of data files not reported yet (each is reported once, with its first user)."""

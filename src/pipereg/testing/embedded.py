@@ -20,7 +20,8 @@ from typing import Any
 from pipereg import codes
 from pipereg.check.rules import STAGES
 from pipereg.errors import EngineError, Finding, Problem
-from pipereg.fragments.collect import Expander, Fragment
+from pipereg.fragments.collect import Expander
+from pipereg.fragments.fragment import Fragment
 from pipereg.jsontext.parse import JsonPath, Positions, decode_text
 from pipereg.load.file import LoadedFile, locate
 
