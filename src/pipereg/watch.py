@@ -20,7 +20,6 @@ foreground.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import threading
@@ -51,6 +50,8 @@ class _Stamp:
 
 
 def _digest(source: SourceFile) -> str:
+    import hashlib  # noqa: PLC0415 - OpenSSL's module, for archives only
+
     return hashlib.sha256(source.read()).hexdigest()
 
 

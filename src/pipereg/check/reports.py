@@ -14,7 +14,6 @@ import os
 import pathlib
 import urllib.parse
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from typing import Any
 
 from pipereg.codes import CODES
@@ -95,7 +94,7 @@ def sarif(problems: Sequence[Problem], base: str | None = None) -> str:
                 "tool": {
                     "driver": {
                         "name": "pipereg",
-                        "version": metadata.version("pipereg"),
+                        "version": _version(),
                         "rules": rules,
                     }
                 },
@@ -148,3 +147,10 @@ FORMATS: dict[str, Callable[[Sequence[Problem]], str]] = {
     "github": github,
     "sarif": sarif,
 }
+
+
+def _version() -> str:
+    # importlib.metadata brings the email package along: imported for SARIF output only.
+    from importlib import metadata  # noqa: PLC0415
+
+    return metadata.version("pipereg")
