@@ -159,9 +159,18 @@ def describe_run() -> str:
     except OSError:
         commit = "unknown"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    model = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                model,
+            )
+    except OSError:
+        pass
     return (
         f"commit {commit or 'unknown'}; Python {platform.python_version()} on "
-        f"{platform.system()} {platform.machine()}, {cpus} CPUs ({platform.processor() or '?'})"
+        f"{platform.system()} {platform.machine()}, {cpus} CPUs ({model})"
     )
 
 
@@ -329,6 +338,8 @@ def full_run(
 
     print("\n## Memory per pipeline (1,000 varied pipelines, fresh processes)\n")
     sizes = startup.memory(roots[1000], write_varied_tree(base / "warm", 10))
+    print(f"- retained RSS of read + json.loads of the same files, kept (the yardstick): "
+          f"{sizes['rss parsed files (yardstick)'] / 1024:.1f} KiB")  # fmt: skip
     print(f"- retained RSS: {sizes['rss loaded'] / 1024:.1f} KiB loaded, "
           f"{sizes['rss compiled'] / 1024:.1f} KiB more compiled")  # fmt: skip
     print(f"- tracemalloc: {sizes['traced loaded'] / 1024:.1f} KiB loaded, "
