@@ -26,7 +26,7 @@ MOVED: dict[str, str] = {
     "pipereg.coercion": "pipereg.params.coerce",
     "pipereg.collector": "pipereg.load.gc_pause",
     "pipereg.compare": "pipereg.testing.results",
-    "pipereg.compat": "pipereg.review.compat",
+    "pipereg.compat": "pipereg.review.param_changes",
     "pipereg.compiler": "pipereg.compile.codegen",
     "pipereg.contexts": "pipereg.compile.contexts",
     "pipereg.diff": "pipereg.review.diff",

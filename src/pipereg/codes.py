@@ -239,8 +239,12 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         INVALID_LITERAL,
         "error",
-        "invalid Extended JSON literal, or a number BSON cannot hold",
-        'invalid Extended JSON literal (`{"$oid": "xyz"}`), or a number BSON cannot hold',
+        "invalid Extended JSON literal, or a value BSON cannot hold",
+        (
+            'invalid Extended JSON literal (`{"$oid": "xyz"}`, `{"$numberInt": " 42 "}`) or one of '
+            "a deprecated type (`$code`, `$symbol`, `$dbPointer`, `$undefined`); a NUL byte in a "
+            "key, a regular expression or a collection name; or a number BSON cannot hold"
+        ),
     ),
     Rule(
         TOO_DEEP,

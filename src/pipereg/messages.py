@@ -52,3 +52,24 @@ def show(value: Any) -> str:
         # Such as a huge integer inside a list, or nesting past the recursion limit.
         return f"<{type(value).__name__} without a repr>"
     return clip(text)
+
+
+def driver_error(exc: BaseException) -> str:
+    """A driver or engine error in one line, with its notes, without the server's raw reply.
+
+    PyMongo's ``OperationFailure`` text ends with the whole reply (``full error: {...,
+    '$clusterTime': {'signature': ...}}``): cluster times and signatures mean nothing to the
+    reader and are not theirs to see, so only the server's message and code are kept.
+    """
+    details = getattr(exc, "details", None)
+    message = str(exc)
+    if isinstance(details, dict) and isinstance(details.get("errmsg"), str):
+        message = details["errmsg"]
+        code = details.get("code")
+        if code is not None:
+            name = details.get("codeName")
+            message += f" (code {code}{', ' + name if isinstance(name, str) else ''})"
+    else:
+        message = message.split(", full error: ", 1)[0]
+    notes = " ".join(getattr(exc, "__notes__", []))
+    return f"{type(exc).__name__}: {message} {notes}".rstrip()

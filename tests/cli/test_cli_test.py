@@ -241,3 +241,55 @@ def test_lint_engine_embedded_warns_pr070(write_tree: WriteTree) -> None:
         "the embedded engine cannot run shop.union: $unionWith; pipereg test reports its cases "
         "as unsupported unless run with --uri"
     ]
+
+
+def test_update_writes_failing_results_and_a_second_run_changes_nothing(
+    write_tree: WriteTree,
+) -> None:
+    wrong = {
+        "paid: all": {"pipeline": "paid", "expect": [{"no": 1, "qty": 2}]},
+        "paid: min 3": {"pipeline": "paid", "params": {"min": 3}, "expect": [{"no": 2, "qty": 5}]},
+    }
+    root = tree(write_tree, wrong)
+    case_file = root / "shop.test.json"
+    before = case_file.read_text(encoding="utf-8")
+    result = invoke("--path", str(root), "test", "--update")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("UPDATED     ")
+    assert "1 passed, 1 updated" in result.stdout
+    assert f"updated 1 case in {case_file}" in result.stderr
+    after = case_file.read_text(encoding="utf-8")
+    expected = [{"no": 1, "qty": 2}, {"no": 2, "qty": 5}]
+    assert json.loads(after)["cases"]["paid: all"]["expect"] == expected
+    # The passing case's text is untouched: only the failing expect changed.
+    head = before.index('"expect"', before.index('"paid: all"'))
+    tail = before.index('"paid: min 3"')
+    assert after[:head] == before[:head]
+    assert after.endswith(before[tail:])
+    assert json.loads(after)["cases"]["paid: min 3"] == wrong["paid: min 3"]
+    again = invoke("--path", str(root), "test", "--update-all")
+    assert again.exit_code == 0, again.output
+    assert "updated" not in again.stderr
+    assert case_file.read_text(encoding="utf-8") == after
+
+
+def test_update_all_rewrites_passing_cases_too(write_tree: WriteTree) -> None:
+    swapped = [{"no": 2, "qty": 5}, {"no": 1, "qty": 2}]
+    reordered = {"c": {"pipeline": "paid", "order": "unordered", "expect": swapped}}
+    root = tree(write_tree, reordered)
+    assert invoke("--path", str(root), "test", "--update").exit_code == 0
+    unchanged = json.loads((root / "shop.test.json").read_text(encoding="utf-8"))
+    assert unchanged["cases"]["c"]["expect"][0]["no"] == 2
+    result = invoke("--path", str(root), "test", "--update-all")
+    assert result.exit_code == 0, result.output
+    rewritten = json.loads((root / "shop.test.json").read_text(encoding="utf-8"))
+    assert [doc["no"] for doc in rewritten["cases"]["c"]["expect"]] == [1, 2]
+
+
+def test_update_leaves_errors_and_unsupported_cases_alone(write_tree: WriteTree) -> None:
+    cases = {"u": {"pipeline": "union", "expect": [{"no": 9}]}}
+    root = tree(write_tree, cases)
+    before = (root / "shop.test.json").read_text(encoding="utf-8")
+    result = invoke("--path", str(root), "test", "--update-all")
+    assert result.exit_code == 0, result.output
+    assert (root / "shop.test.json").read_text(encoding="utf-8") == before

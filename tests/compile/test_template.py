@@ -218,8 +218,7 @@ def test_every_problem_is_reported_with_its_own_path() -> None:
             datetime.datetime(2024, 3, 1, 10, 30, 0, 250000, tzinfo=UTC),
             id="date-offset",
         ),
-        # BUG: the canonical form is rejected as PR050 (extjson.literal does not decode the
-        # nested $numberLong first); it is the only form for dates before 1970 or after 9999.
+        # The canonical form: the only one for dates before 1970 or after 9999.
         pytest.param(
             {"$date": {"$numberLong": "1709289000000"}},
             datetime.datetime(2024, 3, 1, 10, 30, tzinfo=UTC),

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pymongo import MongoClient
 
-from helpers import WriteTree, pipeline_file
+from helpers import REPO, WriteTree, pipeline_file
 from pipereg.cli import main
 from pipereg.errors import EngineError
 from pipereg.testing.runner import ServerEngine
@@ -133,4 +133,53 @@ def test_the_plugin_runs_cases_on_the_server(
     result.assert_outcomes(passed=1, failed=1)
     monkeypatch.setenv("PIPEREG_TEST_MONGODB_URI", wire_uri)
     result = pytester.runpytest(*options)
+    result.assert_outcomes(passed=1, failed=1)
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"$out": {"db": "TARGET", "coll": "copy"}},
+        {"$merge": {"into": {"db": "TARGET", "coll": "copy"}}},
+    ],
+)
+def test_a_case_never_writes_outside_its_database(
+    write_tree: WriteTree,
+    wire_uri: str,
+    client: MongoClient[dict[str, Any]],
+    stage: dict[str, Any],
+) -> None:
+    target = f"prodlike{uuid.uuid4().hex[:6]}"
+    written = json.loads(json.dumps(stage).replace("TARGET", target))
+    pipelines = pipeline_file({"copy": {"collection": "orders", "stages": [written]}})
+    case = {"pipeline": "copy", "data": {"orders": [{"no": 1}]}, "expect": []}
+    cases = {"cases": {"copies": case}}
+    root = write_tree({"shop.json": pipelines, "shop.test.json": cases})
+    args = ["--path", str(root), "test", "--uri", wire_uri]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].startswith("ERROR       ")
+    assert f"writes to database '{target}'; a case may write only to its own" in result.stdout
+    assert target not in client.list_database_names()
+
+
+def test_the_documented_conftest_recipe_runs_the_cases_on_a_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_docs import blocks
+
+    (recipe,) = [
+        block
+        for block in blocks(REPO / "docs" / "testing.md")
+        if block.marker and "test_cases_wire.py" in block.marker[1]
+    ]
+    monkeypatch.delenv("PIPEREG_TEST_MONGODB_URI", raising=False)
+    pytester.makefile(".ini", pytest="[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeconftest(recipe.text)
+    for relative, document in (("pipelines/shop.json", SHOP), ("pipelines/shop.test.json", CASES)):
+        path: Path = pytester.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document), encoding="utf-8")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    # $unionWith, which the embedded engine skips, ran: the server answered both cases.
     result.assert_outcomes(passed=1, failed=1)

@@ -11,7 +11,7 @@ from pipereg import PipelineLoadError, Registry, codes
 from pipereg.params.compatibility import limit, unmet
 from pipereg.params.declare import from_json
 from pipereg.params.values import DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, FIELD_MAX_LENGTH
-from pipereg.review.compat import param_changes
+from pipereg.review.param_changes import param_changes
 
 PLAIN = {"type": "string"}
 LONG = {"type": "string", "maxLength": 2_000_000}

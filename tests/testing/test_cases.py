@@ -299,3 +299,26 @@ def test_a_case_file_without_a_sibling_uses_its_own_name_as_module(write_tree: W
     assert cases == []
     assert [(p.code, p.json_path) for p in problems] == [("PR080", "$.cases.bare.pipeline")]
     assert "not a pipeline of module 'extra'" in problems[0].message
+
+
+def test_every_problem_of_a_file_is_reported_at_once(write_tree: WriteTree) -> None:
+    # A schema error used to hide the bad literal, the unknown pipeline and the bad parameter.
+    cases = {
+        "typo": {"pipeline": "paid", "expcet": []},
+        "literal": {"pipeline": "paid", "expect": [{"at": {"$date": "yesterday"}}]},
+        "unknown": {"pipeline": "piad", "expect": []},
+        "params": {"pipeline": "paid", "params": {"min": "two"}, "expect": []},
+    }
+    root = write_tree(
+        {"shop.json": PIPELINES, "shop.test.json": json.dumps({"cases": cases}, indent=2)}
+    )
+    found, problems = load(root)
+    assert found == []
+    assert [(p.code, p.json_path) for p in problems] == [
+        ("PR010", "$.cases.typo"),
+        ("PR010", "$.cases.typo.expcet"),
+        ("PR050", "$.cases.literal.expect[0].at"),
+        ("PR080", "$.cases.unknown.pipeline"),
+        ("PR081", "$.cases.params.params"),
+    ]
+    assert all(p.line > 1 for p in problems)

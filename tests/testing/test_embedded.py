@@ -103,7 +103,9 @@ def test_seed_inserts_copies_and_checks_names() -> None:
     embedded.seed(database, {"c": documents, "empty": []})
     assert list(database["c"].find({}, {"_id": 0})) == [{}, {"a": 2}]
     assert documents[1] == {"a": 2}  # the caller's document gained no _id
-    assert "empty" not in database.list_collection_names()
+    assert "empty" in database.list_collection_names()  # given with no documents: it exists
+    assert list(database["empty"].find()) == []
+    embedded.seed(database, {"empty": []})  # seeding it again is no error
     with pytest.raises(ValueError, match=r"'\$x' is not a collection name"):
         embedded.seed(database, {"$x": [{}]})
     with pytest.raises(ValueError, match=r"(?i)cannot load collection 'c': .*duplicate"):

@@ -145,3 +145,51 @@ def test_an_error_while_running_fails_the_case_with_the_error(project: pytest.Py
     result = run(project, "pipelines")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["shop.typo: OperationFailure: Unrecognized expression '$rounf'*"])
+
+
+def test_case_files_outside_the_pipeline_roots_are_not_collected(project: pytest.Pytester) -> None:
+    # A service's own fixture that happens to end in .test.json (not a case file at all).
+    write(project, "tests/fixtures/login.test.json", {"user": "ann", "password": "x"})
+    project.makepyfile(test_plain="def test_one():\n    assert True\n")
+    result = run(project)
+    result.assert_outcomes(passed=2, failed=1, skipped=2)
+    assert "login.test.json" not in result.stdout.str()
+
+
+def test_pipereg_path_names_the_roots_when_the_ini_does_not(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.path / "pipelines").rename(project.path / "queries")
+    write(project, "pipelines/other.test.json", {"cases": {}})  # not a root now: left alone
+    monkeypatch.setenv("PIPEREG_PATH", "queries")
+    result = run(project, "-k", "all")
+    result.assert_outcomes(passed=1, deselected=3)
+
+
+def test_a_conftest_fixture_chooses_the_server(project: pytest.Pytester) -> None:
+    # The fixture is the hook for a server the session starts; here one that cannot answer,
+    # which shows the cases asked the fixture rather than the flag or the environment.
+    project.makeconftest(
+        "import pytest\n"
+        "@pytest.fixture(scope='session')\n"
+        "def pipereg_uri():\n"
+        "    return 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100'\n"
+    )
+    result = run(project, "pipelines")
+    result.assert_outcomes(failed=3, skipped=1)
+    result.stdout.fnmatch_lines(["cannot use the server: *"])
+
+
+def test_a_case_writing_to_another_database_fails_without_running(
+    project: pytest.Pytester,
+) -> None:
+    pipelines = pipeline_file(
+        {"copy": {"collection": "orders", "stages": [{"$out": {"db": "prod", "coll": "x"}}]}}
+    )
+    write(project, "pipelines/shop.json", pipelines)
+    write(project, "pipelines/shop.test.json", {"cases": {"c": {"pipeline": "copy", "expect": []}}})
+    result = run(project, "pipelines")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["shop.copy: refused: $out at stages[[]0[]] writes to database 'prod'*"]
+    )

@@ -13,6 +13,8 @@ from helpers import REPO, WriteTree, pipeline_file
 from pipereg import Registry
 from pipereg.errors import EngineError
 from pipereg.load.discovery import discover_cases
+from pipereg.messages import driver_error
+from pipereg.testing import runner
 from pipereg.testing.cases import Case, load_cases
 from pipereg.testing.runner import EmbeddedEngine, Outcome, ServerEngine, Status, run_case
 
@@ -191,3 +193,94 @@ def test_a_server_engine_refuses_a_prefix_no_database_name_can_start_with() -> N
     # Refused before any connection: port 1 would otherwise be "cannot use the server".
     with pytest.raises(EngineError, match=r"database prefix 'a\$b': database names cannot hold"):
         ServerEngine("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200", "a$b")
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [
+        {"$out": {"db": "prod", "coll": "x"}},
+        {"$merge": {"into": {"db": "prod", "coll": "x"}}},
+        {"$facet": {"f": [{"$out": {"db": "prod", "coll": "x"}}]}},
+        {"$lookup": {"from": "a", "as": "b", "pipeline": [{"$merge": {"into": {"db": "prod"}}}]}},
+    ],
+)
+def test_a_write_to_another_database_is_refused_before_running(stage: dict[str, Any]) -> None:
+    found = runner.foreign_write([{"$match": {}}, stage])
+    assert found is not None
+    assert "writes to database 'prod'" in found
+
+
+def test_writes_to_a_collection_of_the_case_database_are_allowed() -> None:
+    stages = [{"$out": "x"}, {"$merge": {"into": "y"}}, {"$merge": {"into": {"coll": "z"}}}]
+    assert runner.foreign_write(stages) is None
+
+
+def test_driver_errors_leave_the_raw_reply_out() -> None:
+    from pymongo.errors import OperationFailure
+
+    reply = {
+        "ok": 0,
+        "errmsg": "the limit must be positive",
+        "code": 15958,
+        "codeName": "Location15958",
+        "$clusterTime": {"clusterTime": 1, "signature": {"hash": b"secret", "keyId": 7}},
+    }
+    text = driver_error(OperationFailure("the limit must be positive", 15958, reply))
+    assert text == "OperationFailure: the limit must be positive (code 15958, Location15958)"
+
+
+LET_PIPELINES = pipeline_file(
+    {
+        "labelled": {
+            "collection": "orders",
+            "params": {"label": {"type": "string"}, "min": {"type": "int"}},
+            "stages": [
+                {"$match": {"label": "<<label>>", "$expr": {"$gte": ["$qty", "$$min"]}}},
+                {"$project": {"_id": 0, "no": 1, "min": "$$min", "kept": {"$literal": "$$min"}}},
+            ],
+            "options": {"let": {"min": "<<min>>"}},
+        },
+        "tagged": {
+            "collection": "orders",
+            "params": {"tag": {"type": "string"}},
+            "stages": [{"$project": {"_id": 0, "no": 1, "tag": "$$tag"}}],
+            "options": {"let": {"tag": "<<tag>>"}},
+        },
+        "from_field": {
+            "collection": "orders",
+            "stages": [{"$project": {"_id": 0, "v": "$$x"}}],
+            "options": {"let": {"x": "$qty"}},
+        },
+    }
+)
+
+
+def test_let_is_evaluated_as_mongodb_does_on_the_embedded_engine(write_tree: WriteTree) -> None:
+    data = {"orders": [{"no": 1, "label": "$$min", "qty": 5}, {"no": 2, "label": "x", "qty": 5}]}
+    cases = {
+        # A parameter equal to "$$min" is a value, in a filter as anywhere: never the variable.
+        "label": {
+            "pipeline": "labelled",
+            "params": {"label": "$$min", "min": 3},
+            "expect": [{"no": 1, "min": 3, "kept": "$$min"}],
+        },
+        # A parameter that looks like a field path stays a string through let.
+        "tag": {
+            "pipeline": "tagged",
+            "params": {"tag": "$qty"},
+            "expect": [{"no": 1, "tag": "$qty"}, {"no": 2, "tag": "$qty"}],
+        },
+        "field": {"pipeline": "from_field", "expect": []},
+    }
+    root = write_tree(
+        {"shop.json": LET_PIPELINES, "shop.test.json": {"data": data, "cases": cases}}
+    )
+    registry = Registry.from_paths(root)
+    files, _ = discover_cases([root])
+    loaded, problems = load_cases(files, registry)
+    assert problems == []
+    found = {case.name: run_case(case, registry, EmbeddedEngine()) for case in loaded}
+    assert found["label"].status is Status.PASS, found["label"].detail
+    assert found["tag"].status is Status.PASS, found["tag"].detail
+    assert found["field"].status is Status.UNSUPPORTED
+    assert "let variable 'x' defined by an expression that reads fields" in found["field"].detail

@@ -1,10 +1,10 @@
 """mongomock, the embedded in-memory engine (sync, and async through mongomock-motor).
 
-mongomock speaks PyMongo's API but ignores the aggregate ``let`` option, so ``$$name`` references
-would fail. This adapter inlines each ``let`` variable's value, an expression as on the server,
-wherever a stage refers to it exactly as ``"$$name"``. References to a sub-path
-(``"$$name.field"``) and variables shadowed by a ``$lookup``'s own ``let`` are not rewritten:
-run those on a real server.
+mongomock speaks PyMongo's API but differs from MongoDB in ways that would let a test pass that
+fails in production: it ignores the aggregate ``let`` option, answers ``$count`` over no documents
+with ``[{"n": 0}]``, accepts ``$limit: 0``... Both adapters give it the stages
+:func:`pipereg.adapters.mongomock_rewrite.for_mongomock` rewrites, and raise mongomock's
+``OperationFailure`` with the server's message where the server refuses a stage.
 """
 
 from __future__ import annotations
@@ -12,32 +12,28 @@ from __future__ import annotations
 from typing import Any
 
 from pipereg.adapters import Stages
+from pipereg.adapters.mongomock_rewrite import ServerRefusal, for_mongomock
 from pipereg.adapters.motor import MotorDriver
 from pipereg.adapters.pymongo import PyMongoDriver
 
 
 def inline_let(stages: Stages, options: dict[str, Any]) -> tuple[Stages, dict[str, Any]]:
-    """Replace ``"$$name"`` strings with the ``let`` variable's value (an expression)."""
-    variables = options.get("let")
-    if not variables:
-        return stages, options
-    references = {f"$${name}": value for name, value in variables.items()}
-    rest = {key: value for key, value in options.items() if key != "let"}
-    return [_substitute(stage, references) for stage in stages], rest
+    """The stages and options mongomock runs as MongoDB runs ``stages`` with ``options``.
 
+    Raises:
+        mongomock.OperationFailure: a stage MongoDB refuses, with the server's message.
+        NotImplementedError: a ``let`` variable that cannot be substituted faithfully.
+    """
+    try:
+        return for_mongomock(stages, options)
+    except ServerRefusal as exc:
+        import mongomock  # noqa: PLC0415 - only when a database of it is in use
 
-def _substitute(node: Any, references: dict[str, Any]) -> Any:
-    if isinstance(node, str):
-        return references.get(node, node)
-    if isinstance(node, list):
-        return [_substitute(item, references) for item in node]
-    if isinstance(node, dict):
-        return {key: _substitute(value, references) for key, value in node.items()}
-    return node
+        raise mongomock.OperationFailure(str(exc), exc.code) from None
 
 
 class MongomockDriver(PyMongoDriver):
-    """mongomock's synchronous API, with ``let`` inlined."""
+    """mongomock's synchronous API, with the stages rewritten to answer as MongoDB."""
 
     def aggregate(
         self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
@@ -47,7 +43,7 @@ class MongomockDriver(PyMongoDriver):
 
 
 class MongomockMotorDriver(MotorDriver):
-    """mongomock-motor's Motor-like API, with ``let`` inlined."""
+    """mongomock-motor's Motor-like API, with the stages rewritten to answer as MongoDB."""
 
     async def aggregate(
         self, database: Any, collection: str, stages: Stages, options: dict[str, Any]

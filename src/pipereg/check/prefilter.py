@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from pipereg.bson_limits import NESTING_LIMIT
 from pipereg.compile.placeholders import WHOLE, WHOLE_JSON_STRING, tokens
 from pipereg.compile.template import WRAPPER_KEY, SiteKind
-from pipereg.jsontext.extjson import WRAPPER_KEYS, common_literal
+from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, literal
 from pipereg.jsontext.parse import compact
 
 # Every digit as 0, for finding long runs of digits faster than a regular expression can.
@@ -38,7 +38,7 @@ _SPECIAL_KEY = re.compile(
 )
 # The Extended JSON literals files hold most, in compact JSON text: {"$oid":"..."} and
 # {"$date":"..."} with a plain string (a quote inside a string is escaped, so this only ever
-# matches a whole one-key object). Each is read (extjson.common_literal) before it is vouched for.
+# matches a whole one-key object). Each is read (extjson.literal) before it is vouched for.
 _COMMON_LITERAL = re.compile(r'\{"\$(oid|date)":"([^"\\]*)"\}')
 _COMMON_KEYS = frozenset({"$oid", "$date"})
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
@@ -262,6 +262,8 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
         and (not wrappers or (wrappers <= _COMMON_KEYS and not _unknown_literals(items)))
         and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
+        and "\\u0000" not in items  # a NUL byte: build() decides (see literal_free)
+        and "\\u0000" not in outline
         and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
         and not nests_deeper(outline, NESTING_LIMIT)
     )
@@ -269,22 +271,29 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
 
 
 def literal_free(text: str) -> bool:
-    """Whether compact JSON text holds no Extended JSON literal build could report, and no
-    number BSON cannot hold.
+    """Whether compact JSON text holds no Extended JSON literal build could report, no NUL and
+    no number BSON cannot hold.
 
     Those are what :func:`build` converts or reports besides placeholders; ``$oid`` and
     ``$date`` literals in their common spelling are read here and pass if valid. False when
     unsure.
     """
-    return _numbers_fit(text) and not _unknown_literals(text)
+    return (
+        _numbers_fit(text)
+        and not _unknown_literals(text)
+        and "\\u0000" not in text  # a NUL byte, which build() refuses in keys and regexes
+    )
 
 
 def _unknown_literals(text: str) -> bool:
-    # Whether compact JSON text holds a wrapper key other than a valid common literal's.
+    # Whether compact JSON text holds a wrapper key other than a valid common literal's: each
+    # {"$oid": "..."} and {"$date": "..."} is read by extjson.literal, as build() reads it.
     if '"$' not in text or WRAPPER_KEY.search(text) is None:
         return False
     for match in _COMMON_LITERAL.finditer(text):
-        if common_literal({"$" + match[1]: match[2]}) is None:
+        try:
+            literal({"$" + match[1]: match[2]})
+        except ExtJsonError:
             return True
     return WRAPPER_KEY.search(_COMMON_LITERAL.sub("0", text)) is not None
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from pipereg.cli.app import InputError
+from pipereg.cli.completion import complete_params
 from pipereg.jsontext import extjson
 from pipereg.params.text import parse_text
 from pipereg.params.values import Invalid
@@ -23,6 +24,7 @@ def param_options(command: Callable[..., Any]) -> Callable[..., Any]:
         multiple=True,
         metavar="NAME=VALUE",
         help="A parameter, parsed by its declared type (arrays and objects as JSON). Repeatable.",
+        shell_complete=complete_params,
     )(command)
     command = click.option(
         "--params",

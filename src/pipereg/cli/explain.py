@@ -10,14 +10,15 @@ import click
 
 from pipereg.cli.app import InputError, compact_json, input_errors, load_registry, table
 from pipereg.cli.arguments import param_options, parse_params
+from pipereg.cli.completion import PipelineCommand, complete_keys
 from pipereg.cli.database import connect
 from pipereg.explain.plans import Explanation, PlanNode, QueryPlan, Stage
 from pipereg.jsontext import extjson
-from pipereg.messages import plural
+from pipereg.messages import driver_error, plural
 
 
-@click.command()
-@click.argument("key")
+@click.command(cls=PipelineCommand)
+@click.argument("key", shell_complete=complete_keys)
 @param_options
 @click.option(
     "--uri",
@@ -73,8 +74,7 @@ def explain(
     try:
         explanation = explain_call(database, call, verbosity)
     except Exception as exc:  # a driver error: one line, with the note naming the pipeline
-        notes = " ".join(getattr(exc, "__notes__", []))
-        click.echo(f"pipereg: {type(exc).__name__}: {exc} {notes}".rstrip(), err=True)
+        click.echo(f"pipereg: {driver_error(exc)}", err=True)
         ctx.exit(1)
     finally:
         database.client.close()

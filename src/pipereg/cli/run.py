@@ -8,13 +8,16 @@ import click
 
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, load_registry
 from pipereg.cli.arguments import param_options, parse_params
+from pipereg.cli.completion import PipelineCommand, complete_keys
 from pipereg.cli.database import connect, embedded
+from pipereg.cli.results import FORMATS, empty_hint, print_results
 from pipereg.jsontext import extjson
 from pipereg.load.discovery import size_limit
+from pipereg.messages import driver_error
 
 
-@click.command()
-@click.argument("key")
+@click.command(cls=PipelineCommand)
+@click.argument("key", shell_complete=complete_keys)
 @param_options
 @click.option(
     "--full", is_flag=True, help="Print the collection and options (as the DAO sends them) too."
@@ -55,8 +58,8 @@ def render(
     click.echo(extjson.dumps(output, canonical=canonical))
 
 
-@click.command()
-@click.argument("key")
+@click.command(cls=PipelineCommand)
+@click.argument("key", shell_complete=complete_keys)
 @param_options
 @click.option(
     "--uri", envvar="PIPEREG_MONGODB_URI", help="MongoDB URI; default: the embedded engine."
@@ -70,6 +73,14 @@ def render(
     help="Seed the embedded engine: a JSON array file per collection, or a folder of "
     "COLLECTION.json files. Repeatable.",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="json",
+    help="json (an Extended JSON array, the default), jsonl (one document per line, for "
+    "tools) or table (columns, for reading).",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -80,10 +91,13 @@ def run(
     uri: str | None,
     db_name: str | None,
     data: tuple[str, ...],
+    output_format: str,
 ) -> None:
-    """Run a pipeline and print its results as Extended JSON.
+    """Run a pipeline and print its results (Extended JSON, JSON Lines or a table).
 
-    Without --uri it runs on mongomock, an in-memory engine seeded from --data files.
+    Without --uri it runs on mongomock, an in-memory engine seeded from --data files. When
+    there are no results and the command line is the likely reason (a URI naming no database,
+    no --data for the pipeline's collection), a one-line hint goes to standard error.
     """
     from pipereg.dao import PipelineDAO  # noqa: PLC0415 - keeps the other commands' start fast
 
@@ -94,6 +108,8 @@ def run(
         pipeline.prepare(params)  # report parameter errors before connecting
     if uri and data:
         raise InputError("--data seeds the embedded engine only; it cannot be used with --uri")
+    if canonical and output_format == "table":
+        raise InputError("--canonical applies to --format json and jsonl, not table")
     database = (
         connect(uri, db_name)
         if uri
@@ -102,10 +118,26 @@ def run(
     dao = PipelineDAO(database, registry)
     try:
         results = dao.fetch_all(key, params)
+        hint = None
+        if not results:
+            hint = empty_hint(
+                pipeline.collection,
+                uri_names_database=_names_database(database) if uri and not db_name else None,
+                seeded=None if uri else database.list_collection_names(),
+            )
     except Exception as exc:  # a driver error: one line, with the note naming the pipeline
-        notes = " ".join(getattr(exc, "__notes__", []))
-        click.echo(f"pipereg: {type(exc).__name__}: {exc} {notes}".rstrip(), err=True)
+        click.echo(f"pipereg: {driver_error(exc)}", err=True)
         ctx.exit(1)
     finally:
         database.client.close()  # PyMongo warns about a client left open
-    click.echo(extjson.dumps(results, canonical=canonical))
+    print_results(results, output_format, canonical)
+    if hint is not None:
+        click.echo(f"pipereg: {hint}", err=True)
+
+
+def _names_database(database: Any) -> bool:
+    try:
+        database.client.get_default_database()  # the URI's database; no server round trip
+    except Exception:  # ConfigurationError, PyMongo's or a stand-in client's: none named
+        return False
+    return True

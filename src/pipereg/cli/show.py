@@ -7,6 +7,7 @@ import json
 import click
 
 from pipereg.cli.app import compact_json, input_errors, load_registry, table
+from pipereg.cli.completion import PipelineCommand, complete_keys
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING
 from pipereg.review.param_table import summarize
@@ -29,8 +30,8 @@ def _signature(name: str, param: Param) -> str:
     return f"{name}?" if param.optional else name
 
 
-@click.command()
-@click.argument("key")
+@click.command(cls=PipelineCommand)
+@click.argument("key", shell_complete=complete_keys)
 @click.pass_context
 def show(ctx: click.Context, key: str) -> None:
     """Show a pipeline's definition and parameter table."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import click
 
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, load_registry, roots
+from pipereg.cli.output import ChangedMeanwhile, replace_file
 from pipereg.errors import CaseLoadError, EngineError
 from pipereg.messages import plural
 
@@ -17,6 +22,7 @@ _LABELS = {
     "skip": "SKIP",
     "unsupported": "UNSUPPORTED",
     "error": "ERROR",
+    "updated": "UPDATED",
 }
 _COUNTED = {
     "pass": "passed",
@@ -24,6 +30,7 @@ _COUNTED = {
     "skip": "skipped",
     "unsupported": "unsupported",
     "error": "error",
+    "updated": "updated",
 }
 
 
@@ -58,6 +65,16 @@ def _database_prefix(ctx: click.Context, param: click.Parameter, value: str) -> 
     help="Only cases whose file::name or pipeline key contains TEXT (any letter case).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only cases that did not pass.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Write the actual results of failing cases into their expect (review the diff).",
+)
+@click.option(
+    "--update-all",
+    is_flag=True,
+    help="Write the actual results of every case that ran into its expect.",
+)
 @click.pass_context
 def test(
     ctx: click.Context,
@@ -66,11 +83,14 @@ def test(
     db_prefix: str,
     keyword: str | None,
     quiet: bool,
+    update: bool,
+    update_all: bool,
 ) -> None:
     """Run pipeline test cases (*.test.json files under TARGETS, default the pipeline roots).
 
-    Exit 0 when no case failed (skipped and unsupported cases do not fail), 1 when one failed
-    or raised an error, 2 when a case file or the pipelines cannot be loaded.
+    Exit 0 when no case failed (skipped and unsupported cases do not fail; with --update, nor
+    do the cases updated), 1 when one failed or raised an error, 2 when a case file or the
+    pipelines cannot be loaded.
     """
     from pipereg.load.discovery import discover_cases  # noqa: PLC0415
     from pipereg.testing.cases import load_cases  # noqa: PLC0415 - keeps the other commands' start fast
@@ -93,13 +113,23 @@ def test(
         raise InputError(str(exc)) from exc
     started = time.perf_counter()
     counts: Counter[str] = Counter()
+    updates: dict[str, dict[str, Sequence[Any]]] = defaultdict(dict)
+    rewritten = (Status.PASS, Status.FAIL) if update_all else (Status.FAIL,)
     try:
         for case in cases:
             outcome = run_case(case, registry, engine)
-            counts[outcome.status.value] += 1
+            status = outcome.status.value
+            if (
+                (update or update_all)
+                and outcome.status in rewritten
+                and outcome.actual is not None
+            ):
+                updates[case.path][case.name] = outcome.actual
+                status = "updated" if outcome.status is Status.FAIL else status
+            counts[status] += 1
             if quiet and outcome.status is Status.PASS:
                 continue
-            label = _LABELS[outcome.status.value]
+            label = _LABELS[status]
             click.echo(f"{label:<11} {case.path}:{case.line}: {case.name} [{case.key}]")
             if outcome.detail:
                 click.echo("\n".join(f"    {line}" for line in outcome.detail.splitlines()))
@@ -114,4 +144,25 @@ def test(
     )
     where = "on the server" if uri else "on the embedded engine"
     click.echo(f"{plural(len(cases), 'case')} {where}: {summary or 'none run'} in {elapsed:.2f}s")
+    _write_updates(updates)
     ctx.exit(1 if counts["fail"] or counts["error"] else 0)
+
+
+def _write_updates(updates: Mapping[str, Mapping[str, Sequence[Any]]]) -> None:
+    """Write each file's new expectations; files whose text would not change are left alone."""
+    from pipereg.testing.update import update_expectations  # noqa: PLC0415
+
+    for path, results in updates.items():
+        file = Path(path)
+        try:
+            read_as = os.stat(file)
+            text = file.read_bytes().decode("utf-8")
+            new = update_expectations(text, results)
+            if new == text:
+                continue
+            replace_file(file, new.encode("utf-8"), read_as=read_as)
+        except (OSError, UnicodeDecodeError, ChangedMeanwhile) as exc:
+            raise InputError(
+                f"{path}: cannot update: {getattr(exc, 'strerror', None) or exc}"
+            ) from exc
+        click.echo(f"pipereg: updated {plural(len(results), 'case')} in {path}", err=True)

@@ -31,7 +31,13 @@ from pipereg.bson_limits import NESTING_LIMIT, fits_int64
 from pipereg.compile import contexts
 from pipereg.compile.placeholders import WHOLE, tokens
 from pipereg.errors import Finding
-from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, is_wrapper, literal
+from pipereg.jsontext.extjson import (
+    WRAPPER_KEYS,
+    ExtJsonError,
+    document_problems,
+    is_wrapper,
+    literal,
+)
 from pipereg.jsontext.parse import JsonPath, compact
 
 _SUB_PIPELINES = frozenset({"$facet", "$lookup", "$unionWith"})
@@ -154,6 +160,7 @@ def _special(text: str) -> bool:
         or text.count("{") + text.count("[") > NESTING_LIMIT
         or ('"$' in text and WRAPPER_KEY.search(text) is not None)
         or _LONG_INTEGER.search(text) is not None
+        or "\\u0000" in text  # a NUL byte, which keys and regular expressions cannot hold
     )
 
 
@@ -215,15 +222,7 @@ def _node(
             except ExtJsonError as exc:
                 out.findings.append(Finding(path, codes.INVALID_LITERAL, str(exc)))
                 return None
-        if not WRAPPER_KEYS.isdisjoint(node):
-            keys = ", ".join(sorted(WRAPPER_KEYS.intersection(node)))
-            out.findings.append(
-                Finding(
-                    path,
-                    codes.INVALID_LITERAL,
-                    f"Extended JSON {keys} must be the only key of its object",
-                )
-            )
+        _problems(node, path, out)
         result: dict[Any, Any] = {}
         for key, value in node.items():
             if "<<" not in key and _plain(value):
@@ -266,6 +265,8 @@ def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
         ((name, body),) = stage.items()
         if name in _SUB_PIPELINES and type(body) is dict:
             at = (*path, name)
+            _problems(stage, path, out)
+            _problems(body, at, out)
             context = contexts.member_context(contexts.STAGE, name)
             built: dict[Any, Any] = {}
             for key, value in body.items():
@@ -276,6 +277,12 @@ def _stage(stage: Any, path: JsonPath, out: Template, base: int) -> Any:
                 )
             return {name: built}
     return _node(stage, path, out, base, contexts.STAGE)
+
+
+def _problems(node: dict[str, Any], path: JsonPath, out: Template) -> None:
+    # What BSON cannot carry in a plain document: NUL bytes, wrapper keys beside others.
+    for where, problem in document_problems(node):
+        out.findings.append(Finding((*path, *where), codes.INVALID_LITERAL, problem))
 
 
 def _key(key: str, member: JsonPath, out: Template) -> Any:

@@ -34,18 +34,18 @@ __all__ = ["Expander", "Expansion", "collect"]
 
 
 def collect(
-    module: str, path: str, document: Mapping[str, Any], broken: set[str]
+    module: str, path: str, document: Mapping[str, Any], schema_failed: set[str]
 ) -> tuple[list[Fragment], list[Finding]]:
     """Build the fragments of one schema-checked file, with the problems found in each alone.
 
-    Fragments named in ``broken`` (their schema failed) are skipped. Checked here: parameter
+    Fragments named in ``schema_failed`` are skipped. Checked here: parameter
     declarations (PR022), placeholders (PR020 undeclared, PR021 unused, PR025 malformed) and
     Extended JSON literals; includes are checked by :class:`Expander`.
     """
     fragments: list[Fragment] = []
     findings: list[Finding] = []
     for name, raw in document.get("fragments", {}).items():
-        if name in broken:
+        if name in schema_failed:
             continue
         base = ("fragments", name)
         params, declared = declare(raw.get("params", {}), (*base, "params"))
@@ -124,16 +124,16 @@ class Expansion:
 class Expander:
     """Inlines includes, given every fragment of a load (all files: includes cross modules)."""
 
-    def __init__(self, fragments: Iterable[Fragment], unusable: Iterable[str] = ()) -> None:
+    def __init__(self, fragments: Iterable[Fragment], unreadable: Iterable[str] = ()) -> None:
         """Index ``fragments`` by key.
 
         Args:
             fragments: Every fragment of the load; ones with problems of their own should be
-                passed to :meth:`mark_broken` so that their includes are skipped quietly.
-            unusable: Modules whose files could not be read or checked: includes of their
+                passed to :meth:`mark_failed` so that their includes are skipped quietly.
+            unreadable: Modules whose files could not be read or checked: includes of their
                 fragments are skipped quietly (the file's own problem says it all).
         """
-        self.library = Library(fragments, unusable)
+        self.library = Library(fragments, unreadable)
 
     @property
     def fragments(self) -> dict[str, Fragment]:
@@ -145,17 +145,17 @@ class Expander:
         """The keys of the fragments some include named, in the order first met."""
         return self.library.used
 
-    def mark_broken(self, key: str) -> None:
+    def mark_failed(self, key: str) -> None:
         """Skip includes of ``key`` quietly: its own problems are reported in its file."""
-        self.library.broken.add(key)
+        self.library.failed.add(key)
 
     def check_fragment(self, fragment: Fragment) -> list[Finding]:
         """The problems of the includes inside one fragment, located in its file (memoized)."""
         return self.library.check_fragment(fragment)
 
-    def usable(self, key: str) -> bool:
+    def can_inline(self, key: str) -> bool:
         """Whether ``key`` can be inlined: it and what it includes have no problems."""
-        return self.library.usable(key)
+        return self.library.can_inline(key)
 
     def expand(
         self, module: str, stages: Any, at: JsonPath, params: Mapping[str, Param]

@@ -94,13 +94,15 @@ class Library:
     knows nothing of who asks. :class:`~pipereg.fragments.collect.Expander` holds one.
     """
 
-    def __init__(self, fragments: Iterable[Fragment], unusable: Iterable[str] = ()) -> None:
-        """Index ``fragments`` by key; ``unusable`` modules' fragments are skipped quietly."""
+    def __init__(self, fragments: Iterable[Fragment], unreadable: Iterable[str] = ()) -> None:
+        """Index ``fragments`` by key; ``unreadable`` modules' fragments are skipped quietly."""
         self.fragments: dict[str, Fragment] = {}
         for fragment in fragments:
             self.fragments.setdefault(fragment.key, fragment)
-        self.unusable = {f"{module}." for module in unusable}
-        self.broken: set[str] = set()
+        # Prefixes of modules whose files could not be read or checked, and keys of fragments
+        # with problems of their own: includes of either are skipped quietly, not reported again.
+        self.unreadable = {f"{module}." for module in unreadable}
+        self.failed: set[str] = set()
         self.used: dict[str, None] = {}
         # The fragments being inlined, outermost first, whichever walk is inlining each.
         self.chain: list[str] = []
@@ -118,15 +120,15 @@ class Library:
             walk.body(fragment, Origin(fragment.at), {n: Rename(n) for n in fragment.params})
             self._findings[key] = walk.findings
             if walk.failed or walk.skipped:
-                self.broken.add(key)
+                self.failed.add(key)
         return self._findings[key]
 
-    def usable(self, key: str) -> bool:
+    def can_inline(self, key: str) -> bool:
         """Whether ``key`` can be inlined: it and what it includes have no problems."""
-        if key in self.broken or any(key.startswith(m) for m in self.unusable):
+        if key in self.failed or any(key.startswith(m) for m in self.unreadable):
             return False
         self.check_fragment(self.fragments[key])
-        return key not in self.broken
+        return key not in self.failed
 
 
 class Walk:
@@ -341,7 +343,7 @@ class Walk:
         key = reference if "." in reference else f"{self.module}.{reference}"
         fragment = self.library.fragments.get(key)
         if fragment is None:
-            if any(key.startswith(m) for m in self.library.unusable):
+            if any(key.startswith(m) for m in self.library.unreadable):
                 self.skipped = True
                 return None
             known = [k.removeprefix(f"{self.module}.") for k in self.library.fragments]
@@ -374,7 +376,7 @@ class Walk:
                 f"includes nested more than {INCLUDE_DEPTH} levels deep: {' -> '.join(chain)}",
             )
             return None
-        if not self.library.usable(key):
+        if not self.library.can_inline(key):
             self.skipped = True
             return None
         if expected is not None and fragment.kind != expected:

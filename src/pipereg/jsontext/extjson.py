@@ -1,52 +1,60 @@
 """MongoDB Extended JSON literals in pipeline files, and Extended JSON output.
 
-Only the unambiguous Extended JSON v2 wrappers are literals. The legacy
-``{"$regex": ..., "$options": ...}`` form is deliberately not one: in a pipeline file it is the
-``$regex`` query operator and must stay a document (it may hold placeholders).
+Only the unambiguous Extended JSON v2 wrappers are literals, each read strictly by
+:mod:`pipereg.jsontext.literals`. The legacy ``{"$regex": ..., "$options": ...}`` form is
+deliberately not one: in a pipeline file it is the ``$regex`` query operator and must stay a
+document (it may hold placeholders).
+
+Besides literals, :func:`document_problems` finds what BSON cannot carry in a plain document:
+NUL bytes in the places BSON writes as C strings (keys, regular expressions, namespaces), and
+wrapper keys that share their object with other keys.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
-import re
-import sys
+from collections.abc import Iterator
 from typing import Any
 
-from bson import ObjectId, json_util
+from bson import json_util
 from bson.codec_options import CodecOptions
 from bson.json_util import JSONOptions
 
-from pipereg.bson_limits import fits_int32, fits_int64
-from pipereg.messages import clip
+from pipereg.jsontext.literals import READERS, REFUSED, ExtJsonError, quote
 
-# A document with exactly one of these keys is a BSON literal (Extended JSON v2 wrappers).
-WRAPPER_KEYS: frozenset[str] = frozenset(
-    {
-        "$oid",
-        "$date",
-        "$numberDecimal",
-        "$numberLong",
-        "$numberInt",
-        "$numberDouble",
-        "$binary",
-        "$uuid",
-        "$regularExpression",
-        "$timestamp",
-        "$minKey",
-        "$maxKey",
-    }
-)
+__all__ = [
+    "CANONICAL",
+    "CODEC_OPTIONS",
+    "RELAXED",
+    "WRAPPER_KEYS",
+    "ExtJsonError",
+    "document_problems",
+    "dumps",
+    "is_wrapper",
+    "literal",
+    "loads",
+]
+
+# A document with exactly one of these keys is a BSON literal (Extended JSON v2 wrappers), or
+# one of the deprecated types pipereg refuses with a message (literals.REFUSED).
+WRAPPER_KEYS: frozenset[str] = frozenset(READERS)
+
+# Where a stage names a collection or database: BSON and the server take these as C strings.
+_NAMESPACES: dict[str, tuple[str, ...]] = {
+    "$lookup": ("from",),
+    "$graphLookup": ("from",),
+    "$unionWith": ("coll",),
+    "$out": ("db", "coll"),
+    "$merge": ("into", "db", "coll"),
+}
+# Operators whose regex and options members are a regular expression (a C string in BSON).
+_REGEX_OPERATORS = frozenset({"$regexMatch", "$regexFind", "$regexFindAll"})
 
 # Dates come back timezone-aware in UTC, like date parameters.
 _INPUT_OPTIONS = JSONOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
 RELAXED = JSONOptions(json_mode=json_util.JSONMode.RELAXED, tz_aware=True)
 CANONICAL = JSONOptions(json_mode=json_util.JSONMode.CANONICAL, tz_aware=True)
 CODEC_OPTIONS: CodecOptions[Any] = CodecOptions(tz_aware=True, tzinfo=datetime.timezone.utc)
-
-
-class ExtJsonError(ValueError):
-    """A document looks like an Extended JSON literal but is not a valid one."""
 
 
 def is_wrapper(node: dict[str, Any]) -> bool:
@@ -58,63 +66,100 @@ def literal(node: dict[str, Any]) -> Any:
     """Convert one Extended JSON wrapper document (see :func:`is_wrapper`) to its BSON value.
 
     Raises:
-        ExtJsonError: the wrapper's content is not valid, e.g. ``{"$oid": "xyz"}``.
-    """
-    fast = common_literal(node)
-    if fast is not None:
-        return fast
-    try:
-        # Through loads, so nested wrappers decode first: {"$date": {"$numberLong": "..."}}.
-        value = json_util.loads(json.dumps(node), json_options=_INPUT_OPTIONS)
-    except Exception as exc:  # bson raises TypeError, ValueError, InvalidId, ...
-        raise ExtJsonError(f"invalid Extended JSON {_brief(node)}: {exc}") from exc
-    if isinstance(value, dict):
-        raise ExtJsonError(f"invalid Extended JSON {_brief(node)}")
-    if "$numberInt" in node and not fits_int32(value):
-        raise ExtJsonError(f"{_brief(node)} does not fit a 32-bit integer")
-    if isinstance(value, int) and not fits_int64(value):
-        raise ExtJsonError(f"{_brief(node)} does not fit a 64-bit integer")
-    return value
-
-
-# The two literals files hold most, in the spelling most write them: an ObjectId in 24 lowercase
-# or uppercase hex digits, a date in UTC to the second or millisecond. Read directly, they skip
-# a json.dumps and json_util.loads round trip; tests/jsontext/test_extjson.py checks both give
-# the same value on generated text.
-_HEX24 = re.compile(r"[0-9a-fA-F]{24}\Z")
-_UTC_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z\Z", re.ASCII)
-_FAST_DATES = sys.version_info >= (3, 11)  # fromisoformat reads a trailing Z from 3.11
-
-
-def common_literal(node: dict[str, Any]) -> Any:
-    """The value of an ``$oid`` or ``$date`` literal in its common spelling, else None.
-
-    A value here is the value :func:`literal` gives (which calls this first); None says
-    nothing: the literal may be valid in another spelling, or invalid.
+        ExtJsonError: the wrapper's content is not valid (``{"$oid": "xyz"}``), or its type is
+            one pipereg refuses (``$code``, ``$symbol``, ``$dbPointer``, ``$undefined``); the
+            message quotes the author's text and says what to write.
     """
     ((key, value),) = node.items()
-    if type(value) is not str:
-        return None
-    if key == "$oid" and _HEX24.match(value):
-        return ObjectId(value)
-    if key == "$date" and _FAST_DATES and _UTC_DATE.match(value) and value[:4] != "0000":
-        try:
-            moment = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            return None  # json_util words the error
-        return moment if moment.tzinfo is datetime.timezone.utc else None
-    return None
+    try:
+        return READERS[key](value)
+    except ExtJsonError as exc:
+        if _mentions_placeholder(value):  # only on the error path: a literal is a constant
+            raise ExtJsonError(
+                f"{exc}; a placeholder cannot stand inside a literal: write the whole value as "
+                f'"<<name>>" with a parameter of the type (such as "type": "date")'
+            ) from None
+        raise
+
+
+def _mentions_placeholder(value: Any) -> bool:
+    if type(value) is str:
+        return "<<" in value
+    if type(value) is dict:
+        return any("<<" in key or _mentions_placeholder(item) for key, item in value.items())
+    return type(value) is list and any(_mentions_placeholder(item) for item in value)
+
+
+def document_problems(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """What BSON cannot carry in ``node``, a document that is not a wrapper (see is_wrapper).
+
+    Yields:
+        Pairs of where (a path relative to ``node``) and what: a key holding a NUL byte; a
+        regular expression (``$regex``, ``$options``, ``regex`` and ``options`` of
+        ``$regexMatch`` and kin) or a collection or database name holding one; wrapper keys
+        beside other keys (``{"$date": ..., "at": 1}``).
+    """
+    if "\x00" in "".join(node):  # one scan in C: the key-by-key loop only for a NUL
+        for key in node:
+            if "\x00" in key:
+                yield (key,), f"key {quote(key)} holds a NUL byte, which BSON keys cannot hold"
+    wrappers = WRAPPER_KEYS.intersection(node)
+    if wrappers:
+        yield (), _mixed(node, wrappers)
+    for key in ("$regex", "$options"):
+        yield from _nul((key,), node.get(key), "a regular expression")
+    for key in _REGEX_OPERATORS.intersection(node):
+        body = node[key]
+        if type(body) is dict:
+            for member in ("regex", "options"):
+                yield from _nul((key, member), body.get(member), "a regular expression")
+    for key in _NAMESPACES.keys() & node.keys():
+        yield from _namespace((key,), node[key], _NAMESPACES[key])
+
+
+def _mixed(node: dict[str, Any], wrappers: frozenset[str]) -> str:
+    if "$code" in node and set(node) == {"$code", "$scope"}:
+        return REFUSED["$code"].replace("$code (", "$code with $scope (", 1)
+    refused = sorted(wrappers.intersection(REFUSED))
+    if refused:  # {"$symbol": "a", "x": 1}: what to write matters more than the other key
+        return REFUSED[refused[0]]
+    if set(node) == {"$binary", "$type"}:
+        return (
+            'legacy {"$binary": ..., "$type": ...} is not read; write '
+            '{"$binary": {"base64": "...", "subType": "00"}}'
+        )
+    keys = ", ".join(sorted(wrappers))
+    return f"Extended JSON {keys} must be the only key of its object"
+
+
+def _nul(where: tuple[str, ...], value: Any, what: str) -> Iterator[tuple[tuple[str, ...], str]]:
+    if type(value) is str and "\x00" in value:
+        yield where, f"{what} {quote(value)} holds a NUL byte, which BSON cannot carry there"
+
+
+def _namespace(
+    where: tuple[str, ...], value: Any, members: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], str]]:
+    yield from _nul(where, value, "a collection name")
+    if type(value) is dict:
+        for member in members:
+            inner = value.get(member)
+            if type(inner) is dict:  # $merge's into: {"db": ..., "coll": ...}
+                yield from _namespace((*where, member), inner, ("db", "coll"))
+            else:
+                name = "a database name" if member == "db" else "a collection name"
+                yield from _nul((*where, member), inner, name)
 
 
 def loads(text: str) -> Any:
-    """Parse JSON text that may hold Extended JSON (relaxed or canonical): data and CLI input."""
+    """Parse JSON text that may hold Extended JSON (relaxed or canonical): data and CLI input.
+
+    Read by ``bson.json_util``, more leniently than :func:`literal` reads a pipeline file's
+    literals: parameter values read here are then checked by their declarations.
+    """
     return json_util.loads(text, json_options=_INPUT_OPTIONS)
 
 
 def dumps(value: Any, *, canonical: bool = False, indent: int | None = 2) -> str:
     """Serialise to Extended JSON, relaxed unless ``canonical``, keeping key order."""
     return json_util.dumps(value, json_options=CANONICAL if canonical else RELAXED, indent=indent)
-
-
-def _brief(node: dict[str, Any]) -> str:
-    return clip(json_util.dumps(node), 60)

@@ -52,6 +52,9 @@ class LoadedFile:
 
     Loading is two steps (:func:`read_file`, then :func:`build_file` once every file's fragments
     are known); the fields after ``problems`` carry the first step's work to the second.
+    ``schema_failed`` names the pipelines and fragments (``pipelines.daily``) whose own part of
+    the file failed the JSON Schema: they are not built, and includes of such a fragment are
+    skipped quietly (the schema problem says it all).
     """
 
     source: SourceFile
@@ -62,7 +65,7 @@ class LoadedFile:
     document: Any = field(default=None, repr=False)
     positions: Positions | None = field(default=None, repr=False)
     findings: list[Finding] = field(default_factory=list, repr=False)
-    blocked: set[str] = field(default_factory=set, repr=False)
+    schema_failed: set[str] = field(default_factory=set, repr=False)
     includes: bool = False
     parsed: Parsed | None = field(default=None, repr=False)
 
@@ -72,7 +75,7 @@ class LoadedFile:
         return not any(p.severity == "error" for p in self.problems)
 
     @property
-    def usable(self) -> bool:
+    def readable(self) -> bool:
         """Whether the file parsed and its top level passed the schema (read_file's verdict)."""
         return self.document is not None
 
@@ -90,7 +93,7 @@ def load_file(source: SourceFile, max_file_bytes: int | None = None) -> LoadedFi
         PipelineLoadError: ``PIPEREG_MAX_FILE_BYTES`` is set, but not to a positive integer.
     """
     result = read_file(source, max_file_bytes)
-    expander = fragments.Expander(result.fragments, () if result.usable else [result.module])
+    expander = fragments.Expander(result.fragments, () if result.readable else [result.module])
     build_file(result, expander)
     return finish_file(result)
 
@@ -126,7 +129,7 @@ def read_file(
     # Escapes could spell the key differently ("\u0024include"): then look closely.
     result.includes = '"$include"' in text or result.parsed.escapes
     _guarded(result, lambda: _read(result, document))
-    if result.usable and not result.includes:
+    if result.readable and not result.includes:
         # Nothing here needs another file's fragments: build now, while the document is fresh
         # in the caches (building every file after reading them all costs a few percent).
         _guarded(result, lambda: _build_pipelines(result, None))
@@ -138,7 +141,7 @@ def build_file(result: LoadedFile, expander: fragments.Expander) -> None:
 
     Only a file with includes still has pipelines to build (see :func:`read_file`).
     """
-    if result.usable:
+    if result.readable:
         _guarded(result, lambda: _build(result, expander))
 
 
@@ -185,7 +188,7 @@ def _read(result: LoadedFile, document: Any) -> None:
     sections = ("pipelines", "fragments")
     if any(len(f.at) < 2 or f.at[0] not in sections for f in findings):
         return
-    result.blocked = {f"{f.at[0]}.{f.at[1]}" for f in findings}
+    result.schema_failed = {f"{f.at[0]}.{f.at[1]}" for f in findings}
     source = result.source
     result.module = document.get("module", source.module)
     if not _MODULE.match(result.module):
@@ -202,21 +205,21 @@ def _read(result: LoadedFile, document: Any) -> None:
             result.findings.append(
                 Finding(at, codes.SCHEMA, f"version must be an integer, not {version}")
             )
-    broken = {key.partition(".")[2] for key in result.blocked if key.startswith("fragments.")}
-    result.fragments, found = fragments.collect(result.module, source.path, document, broken)
+    failed = {key.partition(".")[2] for key in result.schema_failed if key.startswith("fragments.")}
+    result.fragments, found = fragments.collect(result.module, source.path, document, failed)
     result.findings += found
     result.document = document
     for fragment in result.fragments:
         if any(f.at[:2] == ("fragments", fragment.name) and f.severity == "error" for f in found):
-            result.blocked.add(f"fragments.{fragment.name}")
+            result.schema_failed.add(f"fragments.{fragment.name}")
 
 
 def _build(result: LoadedFile, expander: fragments.Expander) -> None:
     for fragment in result.fragments:
-        if f"fragments.{fragment.name}" in result.blocked:
-            expander.mark_broken(fragment.key)
+        if f"fragments.{fragment.name}" in result.schema_failed:
+            expander.mark_failed(fragment.key)
     for fragment in result.fragments:
-        if f"fragments.{fragment.name}" not in result.blocked:
+        if f"fragments.{fragment.name}" not in result.schema_failed:
             result.findings += expander.check_fragment(fragment)
     if result.includes:
         _build_pipelines(result, expander)
@@ -232,7 +235,7 @@ def _build_pipelines(result: LoadedFile, expander: fragments.Expander | None) ->
         else None
     )
     for name, definition in document.get("pipelines", {}).items():
-        if f"pipelines.{name}" in result.blocked:
+        if f"pipelines.{name}" in result.schema_failed:
             continue
         pipeline, found = _pipeline(
             result.module,

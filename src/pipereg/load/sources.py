@@ -59,7 +59,7 @@ def load_sources(
             ]
         expander = fragments.Expander(
             [f for result in loaded for f in result.fragments],
-            [result.module for result in loaded if not result.usable],
+            [result.module for result in loaded if not result.readable],
         )
         _fragment_keys(loaded, expander)
         for result in loaded:
@@ -95,7 +95,7 @@ def _fragment_keys(loaded: Sequence[LoadedFile], expander: fragments.Expander) -
         for fragment in result.fragments:
             first = expander.fragments[fragment.key]
             if first is not fragment:
-                expander.mark_broken(fragment.key)
+                expander.mark_failed(fragment.key)
                 result.findings.append(
                     Finding(
                         ("fragments", fragment.name),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,6 +18,8 @@ from bson import Decimal128, Int64, ObjectId
 
 from pipereg.bson_limits import INT32, INT64
 from pipereg.errors import ParameterError
+from pipereg.jsontext.dates import DateTextError, parse_date_text
+from pipereg.jsontext.literals import DECIMAL_TEXT
 from pipereg.messages import clip, describe, did_you_mean, show
 from pipereg.params.declaration import Param
 from pipereg.params.plain import (
@@ -136,13 +137,6 @@ def _coerce_double(param: Param, value: Any) -> float:
     return float(value)  # exact already: float() of a float is itself
 
 
-# Decimal128's text syntax (the BSON corpus): ASCII digits, no spaces or underscores, which
-# decimal.Decimal would accept.
-_DECIMAL_TEXT = re.compile(
-    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.ASCII | re.IGNORECASE
-)
-
-
 def _coerce_decimal(param: Param, value: Any) -> Decimal128:
     if isinstance(value, Decimal128):
         number = value.to_decimal()
@@ -150,7 +144,7 @@ def _coerce_decimal(param: Param, value: Any) -> Decimal128:
         number = decimal.Decimal(plain_int(value))
     elif isinstance(value, str):
         text = plain_str(value)
-        if not _DECIMAL_TEXT.match(text):
+        if not DECIMAL_TEXT.match(text):
             raise _wrong(param, value)
         number = decimal.Decimal(text)
     elif isinstance(value, decimal.Decimal):
@@ -199,38 +193,11 @@ def _coerce_date(param: Param, value: Any) -> datetime.datetime:
         ) from None
 
 
-# RFC 3339 date-times and plain dates, on every Python version (fromisoformat's grammar grew in
-# 3.11): YYYY-MM-DD, optionally THH:MM[:SS[.f{1,6}]] and Z or +HH:MM.
-_DATE = re.compile(
-    r"(\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?([Zz]|[+-]\d{2}:\d{2})?)?\Z"
-)
-
-# Python's datetime, and so every date pipereg renders, has years 1 to 9999 (BSON could hold more).
-_LONG_YEAR = re.compile(r"[+-]?\d{5,}-\d{2}-\d{2}")
-_YEARS = "years run from 0001 to 9999"
-
-
 def _parse_date(param: Param, value: str) -> datetime.datetime:
-    match = _DATE.match(value)
-    if not match:
-        if _LONG_YEAR.match(value):
-            raise _wrong(param, value, f"; {_YEARS}")
-        raise _wrong(param, value, "; not an ISO-8601 date (such as 2024-03-01T10:00:00Z)")
-    day, minutes, seconds, fraction, offset = match.groups()
-    text = day
-    if minutes:
-        text += f"T{minutes}:{seconds or '00'}"
-        if fraction:
-            text += "." + fraction.ljust(6, "0")  # 3.10 reads exactly 3 or 6 digits
-        if offset:
-            text += "+00:00" if offset in ("Z", "z") else offset
-    if day.startswith("0000"):
-        raise _wrong(param, value, f"; {_YEARS}")
     try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise _wrong(param, value, f"; not an ISO-8601 date: {exc}") from None
+        return parse_date_text(value)
+    except DateTextError as exc:
+        raise _wrong(param, value, f"; {exc}") from None
 
 
 def _coerce_object_id(param: Param, value: Any) -> ObjectId:

@@ -2,10 +2,11 @@
 
 One relation, asked in two places. Fragment binding (:mod:`pipereg.fragments.expand`): every value
 a pipeline's parameter accepts must fit the fragment's declaration it is bound to. Breaking-change
-detection (:mod:`pipereg.review.compat`): a change is breaking when the new declaration refuses a
-value the old one accepted. Both compare *effective* limits: a length or item count that is not
-declared still has one (``DEFAULT_MAX_LENGTH``, ``DEFAULT_MAX_ITEMS``, at most ``FIELD_MAX_LENGTH``
-for a ``field``), so a plain ``string`` refuses what a ``maxLength: 2000000`` accepts.
+detection (:mod:`pipereg.review.param_changes`): a change is breaking when the new declaration
+refuses a value the old one accepted. Both compare *effective* limits: a length or item count that
+is not declared still has one (``DEFAULT_MAX_LENGTH``, ``DEFAULT_MAX_ITEMS``, at most
+``FIELD_MAX_LENGTH`` for a ``field``), so a plain ``string`` refuses what a ``maxLength: 2000000``
+accepts.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pipereg.errors import Problem
 from pipereg.fragments.fragment import Fragment
 from pipereg.pipeline import Pipeline
-from pipereg.review.compat import Change, param_changes
+from pipereg.review.param_changes import Change, param_changes
 
 Status = Literal["added", "removed", "renamed", "changed"]
 # Version 1 of the JSON document that DiffReport.to_json returns (docs/cli.md documents it).

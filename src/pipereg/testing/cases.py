@@ -120,27 +120,36 @@ def _load_file(
         return [], parsed
     document, text = parsed
     positions = Positions(text)
+    # Every problem of the file at once: schema errors do not hide bad literals, unknown
+    # pipelines or bad parameters in the parts that are well formed.
     findings = schema.validate(document, schema.CASES_SCHEMA_FILE)
-    if findings:
-        return [], locate(findings, source.path, positions)
     document = seed_data.convert(document, (), findings)
+    if not isinstance(document, dict):
+        return [], locate(findings, source.path, positions)
     # Relative to the file itself, whatever the working directory (the pytest plugin's case).
     place = source.resource if isinstance(source.resource, Path) else Path(source.path)
-    module = document.get("module") or _sibling_module(place, source.module, registry)
+    module = document.get("module")
+    if not isinstance(module, str) or not module:
+        module = _sibling_module(place, source.module, registry)
     here = place.parent
     shared = reader.read(document.get("data", {}), here, ("data",), findings)
     cases = []
-    for name, spec in document["cases"].items():
+    specs = document.get("cases")
+    for name, spec in specs.items() if isinstance(specs, dict) else ():
+        if not isinstance(spec, dict):
+            continue  # the schema said so
         at = ("cases", name)
-        key = _resolve(spec["pipeline"], module, registry, (*at, "pipeline"), findings)
+        key = None
+        if isinstance(spec.get("pipeline"), str):
+            key = _resolve(spec["pipeline"], module, registry, (*at, "pipeline"), findings)
         params = spec.get("params", {})
-        if key is not None:
+        if key is not None and isinstance(params, dict):
             try:
                 registry.get(key).prepare(params)
             except ParameterError as exc:
                 findings.append(Finding((*at, "params"), codes.CASE_PARAMETERS, str(exc)))
         data = {**shared, **reader.read(spec.get("data", {}), here, (*at, "data"), findings)}
-        if key is not None:
+        if key is not None and isinstance(spec.get("expect"), list):
             cases.append(
                 Case(
                     name=name,
@@ -199,6 +208,8 @@ class _DataReader:
         self, spec: Any, here: Path, at: JsonPath, findings: list[Finding]
     ) -> dict[str, Documents]:
         """The collections a ``data`` value names: a folder, or collection -> documents or file."""
+        if not isinstance(spec, (str, dict)):
+            return {}  # the schema said so
         if isinstance(spec, str):
             folder = here / spec
             if not folder.is_dir():
@@ -215,7 +226,7 @@ class _DataReader:
         for collection, value in spec.items():
             if isinstance(value, str):
                 collections[collection] = self._file(here / value, (*at, collection), findings)
-            else:
+            elif isinstance(value, list):
                 collections[collection] = tuple(value)
         return collections
 

@@ -108,6 +108,8 @@ def database(name: str = "pipereg") -> Any:
 def seed(target: Any, collections: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
     """Insert each collection's documents (copies) into a database, mongomock or a server's.
 
+    A collection given with no documents is created empty.
+
     Raises:
         ValueError: a collection name is not valid, or a document cannot be inserted (a
             duplicate ``_id``, say); the message names the collection.
@@ -115,10 +117,12 @@ def seed(target: Any, collections: Mapping[str, Sequence[Mapping[str, Any]]]) ->
     for collection, documents in collections.items():
         if not collection or collection.startswith("$") or "\x00" in collection:
             raise ValueError(f"{collection!r} is not a collection name")
-        if not documents:
-            continue
         try:
-            target[collection].insert_many([dict(document) for document in documents])
+            if documents:
+                target[collection].insert_many([dict(document) for document in documents])
+            elif collection not in target.list_collection_names():
+                # Given with no documents: it exists, as the data says (run's hints rely on it).
+                target.create_collection(collection)
         except Exception as exc:  # the drivers raise pymongo's errors (duplicate _id, ...)
             raise ValueError(f"cannot load collection {collection!r}: {exc}") from exc
 

@@ -1,14 +1,17 @@
 """A pytest plugin: the cases in ``*.test.json`` files, collected and run as pytest items.
 
 Installed with pipereg (entry point ``pytest11``), so a service's own ``pytest`` run collects the
-case files in the folders it visits (add ``pipelines`` to ``testpaths``, or name it on the
-command line). Each case is one item, ``pipelines/orders.test.json::daily_revenue: two days``;
-a failed case reports the difference between expected and actual results, a skipped case its
-reason, and a case the embedded engine cannot run is skipped, saying so and what to run instead.
+case files under its pipeline roots: the ini option ``pipereg_paths``, else ``PIPEREG_PATH``, else
+``pipelines`` next to the ini file. A ``*.test.json`` file anywhere else (a fixture of the
+service's own tests, say) is none of pipereg's business and is left alone. Each case is one item,
+``pipelines/orders.test.json::daily_revenue: two days``; a failed case reports the difference
+between expected and actual results, a skipped case its reason, and a case the embedded engine
+cannot run is skipped, saying so and what to run instead.
 
-Options: ``--pipereg-uri URI`` (or ``PIPEREG_TEST_MONGODB_URI``) runs the cases on a server,
-each in a database of its own, dropped afterwards; the ini option ``pipereg_paths`` names the
-pipeline roots (default ``PIPEREG_PATH``, else ``pipelines`` next to the ini file). Nothing is
+Where the cases run is the session fixture ``pipereg_uri``: by default ``--pipereg-uri URI``, else
+``PIPEREG_TEST_MONGODB_URI``, else ``None`` (the embedded engine). A project overrides it in its
+``conftest.py`` to run the cases on a server it starts itself (the in-process wire server, a
+container); each case then runs in a database of its own, dropped afterwards. Nothing is
 imported from pipereg until a case file is collected.
 """
 
@@ -56,18 +59,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """Collect ``*.test.json`` files."""
-    if file_path.name.endswith(SUFFIX):
+    """Collect the ``*.test.json`` files under the pipeline roots, and no others."""
+    if file_path.name.endswith(SUFFIX) and _under_roots(file_path, parent.config):
         return CaseFile.from_parent(parent, path=file_path)
     return None
 
 
+@pytest.fixture(scope="session")
+def pipereg_uri(request: pytest.FixtureRequest) -> str | None:
+    """The MongoDB URI pipereg cases run on, or ``None`` for the embedded engine.
+
+    ``--pipereg-uri``, else ``PIPEREG_TEST_MONGODB_URI``. Override this fixture in a
+    ``conftest.py`` to run the cases on a server the test session starts.
+    """
+    uri: str | None = request.config.getoption("pipereg_uri") or os.environ.get(URI_VARIABLE)
+    return uri
+
+
+def _under_roots(file_path: Path, config: pytest.Config) -> bool:
+    state = _state(config)
+    if "roots" not in state:
+        state["roots"] = [Path(os.path.realpath(root)) for root in _roots(config)]
+    found = Path(os.path.realpath(file_path))
+    return any(found.is_relative_to(root) for root in state["roots"])
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Close the server engine's client, if one was opened."""
-    state = config.stash.get(_STATE, None)
-    engine = state.get("engine") if state else None
-    if engine is not None and not isinstance(engine, Exception) and hasattr(engine, "close"):
-        engine.close()
+    state = config.stash.get(_STATE, None) or {}
+    for name, engine in state.items():
+        if name.startswith("engine ") and hasattr(engine, "close"):
+            engine.close()
 
 
 class CaseFailed(Exception):
@@ -84,9 +106,11 @@ def _roots(config: pytest.Config) -> list[str]:
     paths: list[Path] = config.getini("pipereg_paths")
     if paths:
         return [os.fspath(path) for path in paths]
+    # PIPEREG_PATH as the pipereg command reads it: relative to where the command started.
+    here = config.invocation_params.dir
     env = [entry for entry in os.environ.get("PIPEREG_PATH", "").split(os.pathsep) if entry]
     base = config.inipath.parent if config.inipath else config.rootpath
-    return env or [os.fspath(base / "pipelines")]
+    return [os.fspath(here / entry) for entry in env] or [os.fspath(base / "pipelines")]
 
 
 def _registry(config: pytest.Config) -> Registry:
@@ -96,12 +120,12 @@ def _registry(config: pytest.Config) -> Registry:
     return _once(config, "registry", lambda: Registry.from_paths(*_roots(config)))
 
 
-def _engine(config: pytest.Config) -> Engine:
+def _engine(config: pytest.Config, uri: str | None) -> Engine:
     from pipereg.testing.runner import EmbeddedEngine, ServerEngine  # noqa: PLC0415
 
-    uri = config.getoption("pipereg_uri") or os.environ.get(URI_VARIABLE)
-    # An unusable engine: every case reports it, none waits for it again.
-    return _once(config, "engine", lambda: ServerEngine(uri) if uri else EmbeddedEngine())
+    # One per URI; an unusable engine: every case reports it, none waits for it again.
+    build: Callable[[], Engine] = (lambda: ServerEngine(uri)) if uri else EmbeddedEngine
+    return _once(config, f"engine {uri}" if uri else "engine", build)
 
 
 def _once(config: pytest.Config, name: str, build: Callable[[], _T]) -> _T:
@@ -140,22 +164,28 @@ class CaseFile(pytest.File):
             yield CaseItem.from_parent(self, name=case.name, case=case)
 
 
-class CaseItem(pytest.Item):
-    """One case: runs it and reports its difference, skip reason or error."""
+class CaseItem(pytest.Function):
+    """One case: runs it and reports its difference, skip reason or error.
+
+    A ``Function`` item, so that it can ask for the ``pipereg_uri`` fixture.
+    """
 
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        def run_pipereg_case(pipereg_uri: str | None) -> None:
+            self.run_case(pipereg_uri)
+
+        super().__init__(callobj=run_pipereg_case, **kwargs)
         self.case = case
 
-    def runtest(self) -> None:
-        """Run the case on the session's engine."""
+    def run_case(self, uri: str | None) -> None:
+        """Run the case on the engine for ``uri`` (``None``: the embedded engine)."""
         from pipereg.errors import EngineError  # noqa: PLC0415
         from pipereg.testing.runner import Status, run_case  # noqa: PLC0415
 
         if self.case.skip is not None:
             pytest.skip(self.case.skip)
         try:
-            engine = _engine(self.config)
+            engine = _engine(self.config, uri)
         except EngineError as exc:
             raise CaseFailed(str(exc)) from exc
         outcome = run_case(self.case, _registry(self.config), engine, hint=HINT)
@@ -170,7 +200,7 @@ class CaseItem(pytest.Item):
         """A case's difference or error as written, without a traceback into pipereg."""
         if isinstance(excinfo.value, CaseFailed):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the case is: its file and line, and its name."""

@@ -3,7 +3,10 @@
 Two engines: :class:`EmbeddedEngine` (mongomock in memory) and :class:`ServerEngine` (a MongoDB
 server by URI). A server engine gives each case a database of its own, named
 ``<prefix>_<random>``, checks that no such database exists before writing to it, and drops it
-afterwards: it never writes to, nor drops, a database it did not create.
+afterwards: it never writes to, nor drops, a database it did not create. A case whose pipeline
+names another database in ``$out`` or ``$merge`` (``{"$out": {"db": "prod", "coll": "x"}}``), at
+any depth, is refused before anything runs, on every engine, so that a case passing on the
+embedded engine cannot write to a server's other databases.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, Protocol
 from pipereg.dao import PipelineDAO
 from pipereg.errors import EngineError
 from pipereg.jsontext import extjson
+from pipereg.messages import driver_error
 from pipereg.registry import Registry
 from pipereg.testing import embedded
 from pipereg.testing import results as compare
@@ -58,11 +62,15 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """A case's status, and what to tell: the difference, the skip reason, the error."""
+    """A case's status, and what to tell: the difference, the skip reason, the error.
+
+    ``actual`` holds the results the pipeline returned, when it ran (``PASS`` and ``FAIL``).
+    """
 
     case: Case
     status: Status
     detail: str = ""
+    actual: tuple[Any, ...] | None = None
 
 
 class Engine(Protocol):
@@ -152,8 +160,11 @@ def run_case(
     """
     if case.skip is not None:
         return Outcome(case, Status.SKIP, case.skip)
+    stages, _ = registry.get(case.key).prepare(case.params)
+    refused = foreign_write(stages)
+    if refused is not None:
+        return Outcome(case, Status.ERROR, refused)
     if engine.embedded:
-        stages, _ = registry.get(case.key).prepare(case.params)
         missing = embedded.unsupported(stages)
         if missing:
             return _unsupported(case, [item.feature for item in missing], hint)
@@ -161,7 +172,7 @@ def run_case(
         with engine.open() as database:
             return _run(case, registry, database, engine.embedded, hint)
     except Exception as exc:  # the engine's own database could not be made or dropped
-        return Outcome(case, Status.ERROR, f"database for the case: {_error(exc)}")
+        return Outcome(case, Status.ERROR, f"database for the case: {driver_error(exc)}")
 
 
 def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint: str) -> Outcome:
@@ -175,16 +186,47 @@ def _run(case: Case, registry: Registry, database: Any, on_embedded: bool, hint:
         feature = embedded.unsupported_error(exc) if on_embedded else None
         if feature is not None:
             return _unsupported(case, [feature], hint)
-        return Outcome(case, Status.ERROR, _error(exc))
+        return Outcome(case, Status.ERROR, driver_error(exc))
     difference = compare.difference(case.expect, results, case.order)
     if difference is None:
-        return Outcome(case, Status.PASS)
-    return Outcome(case, Status.FAIL, difference)
+        return Outcome(case, Status.PASS, actual=tuple(results))
+    return Outcome(case, Status.FAIL, difference, tuple(results))
 
 
-def _error(exc: BaseException) -> str:
-    notes = " ".join(getattr(exc, "__notes__", []))
-    return f"{type(exc).__name__}: {exc} {notes}".rstrip()
+def foreign_write(stages: Any, at: str = "stages") -> str | None:
+    """Why a case may not run ``stages``: an ``$out`` or ``$merge`` naming a database; else None.
+
+    Any depth counts (``$facet``, ``$lookup`` and ``$unionWith`` sub-pipelines), whether the server
+    would accept the stage there or not: refusing costs nothing, and a write is never risked.
+    """
+    if isinstance(stages, list):
+        for index, item in enumerate(stages):
+            found = foreign_write(item, f"{at}[{index}]")
+            if found:
+                return found
+    elif isinstance(stages, dict):
+        for key, value in stages.items():
+            target = _target_database(key, value)
+            if target is not None:
+                return (
+                    f"refused: {key} at {at} writes to database {target!r}; a case may write "
+                    f"only to its own database (name the collection alone: "
+                    f'{{"{key}": "collection"}})'
+                )
+            found = foreign_write(value, f"{at}.{key}")
+            if found:
+                return found
+    return None
+
+
+def _target_database(key: str, value: Any) -> Any:
+    if key == "$out" and isinstance(value, dict) and "db" in value:
+        return value["db"]
+    if key == "$merge" and isinstance(value, dict):
+        into = value.get("into")
+        if isinstance(into, dict) and "db" in into:
+            return into["db"]
+    return None
 
 
 def _unsupported(case: Case, features: list[str], hint: str) -> Outcome:

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import REPO
 from pipereg.params.declare import from_json
-from pipereg.review.compat import KINDS, param_changes
+from pipereg.review.param_changes import KINDS, param_changes
 
 STR = {"type": "string"}
 OPT = {"type": "string", "optional": True}
