@@ -224,3 +224,16 @@ def test_a_file_tells_whether_it_names_javascript(stages: Any, javascript_free: 
 def test_marks_are_unsure_of_a_text_that_is_one_string() -> None:
     # A pipeline's stages text is a list; a text that is a bare string has no quote before it.
     assert marks('"a-<<b>>"') is None
+
+
+@pytest.mark.parametrize(("text", "plain"), [("a", True), ("a\x00b", False)])
+def test_a_file_of_many_items_is_plain_unless_one_holds_a_nul(text: str, plain: bool) -> None:
+    # The marker between encoded items holds NUL bytes of its own: they are not the file's.
+    pipelines = {
+        f"p{i}": {"collection": "c", "stages": [{"$match": {"a": text}}, {"$limit": 1}]}
+        for i in range(3)
+    }
+    document = {"version": 1, "pipelines": pipelines}
+    encoding = encode_file(document, compact(document))
+    assert encoding.items.count("\\u0000") >= 2
+    assert sketch_file(encoding.items, encoding.outline).plain is plain

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from pipereg.bson_limits import NESTING_LIMIT
 from pipereg.compile.placeholders import WHOLE, WHOLE_JSON_STRING, tokens
 from pipereg.compile.template import WRAPPER_KEY, SiteKind
+from pipereg.jsontext.compact import ITEM_SPLIT
 from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, literal
 from pipereg.jsontext.parse import compact
 
@@ -262,7 +263,8 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
         and (not wrappers or (wrappers <= _COMMON_KEYS and not _unknown_literals(items)))
         and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
-        and "\\u0000" not in items  # a NUL byte: build() decides (see literal_free)
+        # A NUL byte: build() decides (see literal_free). The marker between items holds two.
+        and items.count("\\u0000") == 2 * items.count(ITEM_SPLIT)
         and "\\u0000" not in outline
         and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
         and not nests_deeper(outline, NESTING_LIMIT)
