@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-import pipereg
-from helpers import WriteTree
+# Before the import below: helpers.golden's asserts then show a diff of what changed.
+pytest.register_assert_rewrite("helpers")
+
+import pipereg  # noqa: E402
+from helpers import WriteTree, world_readable_dir  # noqa: E402
 
 
 @pytest.fixture
@@ -32,6 +35,13 @@ def write_tree(tmp_path: Path) -> WriteTree:
         return root
 
     return write
+
+
+@pytest.fixture
+def world_tmp() -> Iterator[Path]:
+    """A fresh folder that user nobody can reach, for tests run through as_unprivileged."""
+    with world_readable_dir() as path:
+        yield path
 
 
 @pytest.fixture(autouse=True)

@@ -2,18 +2,98 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import io
 import json
+import multiprocessing
+import os
 import subprocess
-from collections.abc import Callable
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 """Data the tests read: golden files, pipelines, schemas; one folder per kind."""
 
 WriteTree = Callable[[dict[str, Any]], Path]
+
+T = TypeVar("T")
+
+NOBODY = 65534
+"""The user and group that file modes bind: tests running as root (CI) drop to it."""
+
+
+def as_unprivileged(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` run where file modes bind, so that chmod 0 really denies a read.
+
+    Root reads and writes whatever the modes say, and CI runs the tests as root: there,
+    the call runs in a fresh child process (``spawn``) that drops to user and group nobody
+    before calling; ``function`` must be a module-level function and its arguments and
+    result picklable. Anyone else calls it in this process. Files it reads must be reachable
+    by nobody: write them below :func:`world_readable_dir`.
+    """
+    if os.name != "posix" or os.geteuid() != 0:
+        return function(*args)
+    # Nobody may not read the interpreter's own library (pyenv under /root): the child imports,
+    # while still root, every module this process has, lest a lazy import fail once it drops.
+    modules = sorted(name for name in sys.modules if name != "__main__")
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        result: T = pool.apply(_call_as_nobody, (function, args, modules))
+    return result
+
+
+def _call_as_nobody(function: Callable[..., T], args: tuple[Any, ...], modules: list[str]) -> T:
+    for name in modules:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+    return function(*args)
+
+
+@contextlib.contextmanager
+def world_readable_dir() -> Iterator[Path]:
+    """A fresh folder that user nobody can reach (pytest's tmp_path is private to its user)."""
+    with tempfile.TemporaryDirectory(prefix="pipereg-tests-") as name:
+        path = Path(name)
+        path.chmod(0o755)
+        yield path
+
+
+REGENERATE = "PIPEREG_REGEN_GOLDEN"
+"""Set this environment variable to 1 to rewrite golden files from what the code produces."""
+
+
+def golden(files: dict[Path, str | bytes]) -> None:
+    """Assert that each golden file holds exactly what the code produced (``path: actual``).
+
+    With ``PIPEREG_REGEN_GOLDEN=1`` every file is rewritten from what the code produced instead,
+    and the test fails all the same, so a regeneration run is never mistaken for a passing one:
+    review each rewritten file by hand (``git diff``), then run the tests without the variable.
+    """
+    encoded = {path: a.encode("utf-8") if isinstance(a, str) else a for path, a in files.items()}
+    if os.environ.get(REGENERATE) == "1":
+        rewritten = []
+        for path, data in encoded.items():
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+                rewritten.append(path.name)
+        state = f"rewrote {', '.join(rewritten)}" if rewritten else "nothing changed"
+        raise AssertionError(f"{REGENERATE}=1: {state}; review, then run without {REGENERATE}")
+    for path, actual in files.items():
+        if not path.is_file():
+            raise AssertionError(f"no golden file {path}: write it with {REGENERATE}=1, review it")
+        expected = path.read_bytes()
+        hint = f"{path} differs (review the change; {REGENERATE}=1 rewrites the file)"
+        if isinstance(actual, str):
+            # As text first, so that pytest shows a line diff; then as bytes (line ends count).
+            assert actual == expected.decode("utf-8"), hint
+        assert encoded[path] == expected, hint
 
 
 def pipeline_file(pipelines: dict[str, Any], **top: Any) -> dict[str, Any]:

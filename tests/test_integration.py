@@ -37,13 +37,12 @@ def pipereg_commands(script: str) -> list[list[str]]:
 
 
 def check_command(words: list[str]) -> None:
-    """Parse ``pipereg WORDS`` as the CLI would; skip if the command is not registered yet."""
+    """Parse ``pipereg WORDS`` as the CLI would; a command pipereg does not have fails."""
     name, *args = words
     with click.Context(main) as context:
         command = main.get_command(context, name)
     if command is None:
-        # `fmt` and `diff` are other branches' commands; this starts asserting once they land.
-        pytest.skip(f"pipereg {name} is not a registered command yet")
+        pytest.fail(f"`pipereg {' '.join(words)}`: pipereg has no command {name!r}")
     with click.Context(main) as parent:
         try:
             command.make_context(name, args, parent=parent)
@@ -128,6 +127,11 @@ def test_workflow_diff_reads_the_base_branch_and_writes_the_summary() -> None:
     (diff,) = [words for words in workflow_commands() if words[0] == "diff"]
     assert diff[-1] == "origin/$BASE"
     assert diff.count("--fail-on") == 2
+
+
+def test_command_check_catches_an_unknown_command() -> None:
+    with pytest.raises(pytest.fail.Exception, match="pipereg has no command 'lnit'"):
+        check_command(["lnit", "--format", "github"])
 
 
 def test_command_check_catches_an_unknown_option() -> None:

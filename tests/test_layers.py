@@ -16,18 +16,16 @@ import pytest
 
 from helpers import REPO
 
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-
-pytestmark = pytest.mark.skipif(
-    not LINT_IMPORTS.exists(),
-    reason="lint-imports (import-linter, the test extra) is not installed",
-)
+# The test extra installs import-linter next to this interpreter (shutil.which adds .exe).
+LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
 
 
 def lint_imports(src: Path) -> subprocess.CompletedProcess[str]:
+    if LINT_IMPORTS is None:
+        pytest.fail(f"no lint-imports in {Path(sys.executable).parent}: pip install -e '.[test]'")
     env = {**os.environ, "PYTHONPATH": str(src)}
     return subprocess.run(
-        [str(LINT_IMPORTS), "--config", str(REPO / "pyproject.toml"), "--no-cache"],
+        [LINT_IMPORTS, "--config", str(REPO / "pyproject.toml"), "--no-cache"],
         capture_output=True, text=True, env=env, cwd=src, check=False,
     )  # fmt: skip
 

@@ -45,7 +45,7 @@ MOVED: dict[str, str] = {
     "pipereg.reports": "pipereg.check.reports",
     "pipereg.revisions": "pipereg.review.revisions",
     "pipereg.runner": "pipereg.testing.runner",
-    "pipereg.samples": "pipereg.review.example_params",
+    "pipereg.samples": "pipereg.params.examples",
     "pipereg.schema": "pipereg.check.schema",
     "pipereg.sketch": "pipereg.check.prefilter",
     "pipereg.stubs": "pipereg.review.stubs",

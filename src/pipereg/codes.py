@@ -56,6 +56,10 @@ JAVASCRIPT: Final = "PR032"
 REGEX_WITHOUT_MAX_LENGTH: Final = "PR033"
 REGEX_OUTSIDE_REGEX: Final = "PR034"
 DOLLAR_PLACEHOLDER_NOT_FIELD: Final = "PR035"
+UNKNOWN_OPERATOR: Final = "PR036"
+OPERATOR_ARGUMENTS: Final = "PR037"
+STAGE_PLACEMENT: Final = "PR038"
+INVALID_STAGE_VALUE: Final = "PR039"
 DUPLICATE_PIPELINE: Final = "PR040"
 INVALID_MODULE_NAME: Final = "PR041"
 INVALID_LITERAL: Final = "PR050"
@@ -74,6 +78,10 @@ ENGINE_UNSUPPORTED: Final = "PR070"
 CASE_UNKNOWN_PIPELINE: Final = "PR080"
 CASE_PARAMETERS: Final = "PR081"
 CASE_DATA: Final = "PR082"
+PLACEHOLDER_MISFIT: Final = "PR090"
+NEWER_THAN_TARGET: Final = "PR091"
+SERVER_REFUSED: Final = "PR092"
+DATABASE_STAGE_ON_COLLECTION: Final = "PR093"
 COLLECTION_SCAN: Final = "PX001"
 SORT_IN_MEMORY: Final = "PX002"
 EXAMINED_FAR_MORE: Final = "PX003"
@@ -225,6 +233,50 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     Rule(
+        UNKNOWN_OPERATOR,
+        "error",
+        "unknown operator where it stands (query, expression, accumulator, window)",
+        (
+            "a `$` name that is not an operator of the kind its position takes, at any depth: "
+            '`{"$gtt": 5}` in a filter, `{"$ifNul": [...]}` in an expression, `{"$summ": 1}` '
+            'in `$group`, `{"$rnk": {}}` in `$setWindowFields`; with a did-you-mean'
+        ),
+    ),
+    Rule(
+        OPERATOR_ARGUMENTS,
+        "error",
+        "an operator or stage with the wrong arguments",
+        (
+            "wrong number of arguments (`$subtract` with three), a missing required argument "
+            "(`$group` without `_id`, `$lookup` without `as`, `$cond` without `else`), an "
+            "argument the operator does not take, an expression object with two operators, a "
+            "`$group` or `$setWindowFields` output that is not one accumulator or window operator"
+        ),
+    ),
+    Rule(
+        STAGE_PLACEMENT,
+        "error",
+        "a stage where MongoDB does not allow it",
+        (
+            "a stage that must come first (`$geoNear`, `$vectorSearch`, `$search`, `$documents`, "
+            "`$collStats`, ...) elsewhere; a stage not allowed in `$facet` or in a `$lookup` or "
+            '`$unionWith` pipeline; a database-level pipeline (`"collection": null`) whose first '
+            "stage reads a collection"
+        ),
+    ),
+    Rule(
+        INVALID_STAGE_VALUE,
+        "error",
+        "a literal value the server refuses in a stage",
+        (
+            "`$limit` not a positive integer, `$skip` or `$sample.size` negative or fractional, a "
+            "`$sort` direction other than 1 or -1, a `$count` name that is empty or starts with "
+            "`$` or holds `.`, a `$project` mixing inclusion and exclusion, an `$unwind` path "
+            "without `$`, `$bucket` boundaries unsorted or of mixed types, a number argument given "
+            "another type"
+        ),
+    ),
+    Rule(
         DUPLICATE_PIPELINE,
         "error",
         "two definitions of one pipeline key",
@@ -357,6 +409,45 @@ RULES: Final[tuple[Rule, ...]] = (
         "error",
         "a test case's data file or folder cannot be loaded",
         "test case: a data file or folder cannot be read, or is not a JSON array of documents",
+    ),
+    Rule(
+        PLACEHOLDER_MISFIT,
+        "error",
+        "a placeholder whose declared type cannot fit where it stands",
+        (
+            "a placeholder whose parameter type the position cannot take: a `string` parameter "
+            "in `$limit` (an int), an `array` in `$count` (a name), a `double` in `$skip`"
+        ),
+    ),
+    Rule(
+        NEWER_THAN_TARGET,
+        "error",
+        "a stage or operator newer than the target server version",
+        (
+            "`pipereg lint --target-version 7.0`: a stage or operator that came after that "
+            "version (`$median` is 7.0, `$rankFusion` 8.0), so the servers the team runs refuse it"
+        ),
+    ),
+    Rule(
+        SERVER_REFUSED,
+        "error",
+        "the server refused the pipeline's explain",
+        (
+            "`pipereg lint --uri URI`: the pipeline, rendered with example parameters, was sent "
+            "as an explain (nothing runs) and the server refused it; the message and code are "
+            "the server's"
+        ),
+    ),
+    Rule(
+        DATABASE_STAGE_ON_COLLECTION,
+        "warning",
+        "a database-level stage in a pipeline that runs on a collection",
+        (
+            "`$documents`, `$currentOp`, `$listLocalSessions`, `$listSampledQueries`, "
+            "`$shardedDataDistribution`... run only as `db.aggregate` (the command's "
+            '`aggregate: 1`): declare the pipeline `"collection": null`. A warning, so that files '
+            "written before database-level pipelines existed still load"
+        ),
     ),
     Rule(
         COLLECTION_SCAN,

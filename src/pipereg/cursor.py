@@ -29,7 +29,7 @@ def annotate(error: BaseException, pipeline: Pipeline) -> None:
     """Add a note naming the pipeline to a driver error, keeping its type for ``except`` clauses."""
     note = (
         f"pipereg: while running {pipeline.key}@{pipeline.version} "
-        f"(fingerprint {pipeline.fingerprint[:12]}, collection {pipeline.collection!r}, "
+        f"(fingerprint {pipeline.fingerprint[:12]}, {_target(pipeline.collection)}, "
         f"file {pipeline.path})"
     )
     if sys.version_info >= (3, 11):
@@ -248,3 +248,7 @@ class AsyncPipelineCursor:
     def __repr__(self) -> str:
         pipeline = self.pipeline
         return f"<{type(self).__name__} {pipeline.key}@{pipeline.version} {self.cursor!r}>"
+
+
+def _target(collection: str | None) -> str:
+    return "on the database" if collection is None else f"collection {collection!r}"

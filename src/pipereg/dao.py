@@ -36,7 +36,7 @@ class Call:
     """One aggregation ready to send: the pipeline, its collection, stages and merged options."""
 
     pipeline: Pipeline
-    collection: str
+    collection: str | None  # None: a database-level pipeline, run as db.aggregate
     stages: list[dict[str, Any]]
     options: dict[str, Any]
 
@@ -48,7 +48,8 @@ def prepare_call(
 
     Raises:
         UnknownPipelineError, ParameterError: as :meth:`Registry.get` and :meth:`Pipeline.render`.
-        TypeError: a call-time ``comment`` that is not a string.
+    A ``comment`` that is not a string (MongoDB takes any BSON value) is sent as
+    ``{"pipereg": <tag>, "comment": <value>}``, so the tag still names the pipeline.
     """
     return _prepare(registry.get(key), params, options)
 
@@ -66,8 +67,9 @@ def _prepare(
             merged[name] = value
     comment = merged.get("comment")
     if comment is not None and not isinstance(comment, str):
-        raise TypeError(f"comment must be a string, got {type(comment).__name__}")
-    merged["comment"] = f"{pipeline.tag} {comment}" if comment else pipeline.tag
+        merged["comment"] = {"pipereg": pipeline.tag, "comment": comment}
+    else:
+        merged["comment"] = f"{pipeline.tag} {comment}" if comment else pipeline.tag
     return Call(pipeline, pipeline.collection, stages, merged)
 
 

@@ -46,7 +46,8 @@ class Pipeline:
         module: The file's module name.
         name: The pipeline's name in its file.
         version: The pipeline's version (its own, else its file's).
-        collection: The collection it runs on.
+        collection: The collection it runs on; ``None`` for a database-level pipeline
+            (``"collection": null``), run as ``db.aggregate``.
         description: Free text from the file.
         params: Declarations by name, in file order.
         options: Aggregate options as written in the file (placeholders unrendered).
@@ -61,7 +62,7 @@ class Pipeline:
     module: str
     name: str
     version: int
-    collection: str
+    collection: str | None
     description: str
     params: Mapping[str, Param]
     options: Mapping[str, Any]

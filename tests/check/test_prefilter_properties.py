@@ -26,7 +26,6 @@ from helpers import REPO, BytesResource
 from pipereg.check import prefilter as sketch_module
 from pipereg.check import rules as checks
 from pipereg.check.prefilter import sketch
-from pipereg.jsontext.parse import compact
 from pipereg.load.discovery import SourceFile
 from pipereg.load.file import LoadedFile, load_file
 from pipereg.params.declare import from_json
@@ -239,8 +238,6 @@ def test_the_fast_path_vouches_for_an_ordinary_pipeline() -> None:
     # Not a timing: the benchmark's kind of pipeline must not fall back to the full checks.
     from benchmarks.workloads import PIPELINE
 
-    from pipereg.check import rules as checks
-
     definition = json.loads(json.dumps(PIPELINE))
     outline = sketch(definition["stages"], definition["options"])
     assert outline is not None
@@ -270,22 +267,3 @@ def test_rule_cases_load_the_same_with_and_without_the_fast_path(stages: list[An
     used = [n for n in PARAMS if f"<<{n}>>" in text.replace("<<<<", "")]
     definition = {"collection": "c", "params": {n: PARAMS[n] for n in used}, "stages": stages}
     assert_same(json.dumps({"version": 1, "pipelines": {"p": definition}}).encode())
-
-
-_ODD_STAGES = st.lists(st.sampled_from([{}, {"$bogus": 1, "$limit": 1}, "x", [], {"$limit": 1}]))
-
-
-@SETTINGS
-@given(stages(), _ODD_STAGES, st.booleans())
-def test_stage_names_told_from_the_text_as_by_the_walk(
-    found: list[Any], odd: list[Any], top_level: bool
-) -> None:
-    # clean() reads the stage names of a list with no sub-pipeline and no write stage without
-    # walking it; it must agree with the walk, odd stages (the schema's business) included.
-    for listed in (found, found + odd, odd + found):
-        expected = all(
-            f.code not in ("PR030", "PR031")
-            for f in checks._stages(listed, ("stages",), top_level=top_level)
-        )
-        assert checks._known_stages(listed, top_level=top_level) == expected
-        assert checks._known_stages(listed, top_level=top_level, text=compact(listed)) == expected

@@ -326,7 +326,7 @@ def test_run_refuses_data_with_a_uri(root: Path, data: Path) -> None:
 
 def test_run_database_error_is_one_line_exit_1(write_tree: WriteTree) -> None:
     document = pipeline_file(
-        {"p": {"collection": "c", "stages": [{"$project": {"a": {"$nosuchop": 1}}}]}}
+        {"p": {"collection": "c", "stages": [{"$project": {"a": {"$size": "$nosuchfield"}}}]}}
     )
     root = write_tree({"m.json": document})
     result = invoke(

@@ -1,13 +1,12 @@
 """``pipereg diff`` (pipereg.cli.diff, cli.textconv): folders, git revisions, formats, exit codes.
 
 The text and Markdown renderings of every golden case in ``tests/fixtures/diff/`` are golden files
-too (``expected.txt``, ``expected.md``), regenerated like the JSON with ``PIPEREG_REGEN_GOLDEN=1``.
+too (``expected.txt``, ``expected.md``), regenerated like the JSON (``helpers.golden``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from helpers import FIXTURES, commit_files, git, pipeline_file
+from helpers import FIXTURES, commit_files, git, golden, pipeline_file
 from pipereg.cli import main
 
 GOLDEN = FIXTURES / "diff"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "base").is_dir())
-REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 PIPEREG = Path(sys.executable).parent / "pipereg"
 
 
@@ -40,17 +38,14 @@ def test_golden_renderings(case: str, fmt: str, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(GOLDEN / case)
     result = invoke("diff", "base", "head", "--format", fmt)
     assert result.exit_code == 0, result.output
-    expected_file = GOLDEN / case / f"expected.{'md' if fmt == 'markdown' else 'txt'}"
-    if REGEN:
-        expected_file.write_text(result.output, encoding="utf-8")
-        pytest.skip("regenerated")
-    assert result.output == expected_file.read_text(encoding="utf-8")
+    golden({GOLDEN / case / f"expected.{'md' if fmt == 'markdown' else 'txt'}": result.output})
 
 
-def test_json_is_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(GOLDEN / "stages")
+@pytest.mark.parametrize("case", CASES)
+def test_json_is_the_report(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(GOLDEN / case)
     result = invoke("diff", "base", "head", "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert json.loads(result.output) == json.loads(Path("expected.json").read_text())
 
 

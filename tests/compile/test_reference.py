@@ -10,30 +10,26 @@ Golden cases live in ``tests/fixtures/render/<case>/``:
   key order counts;
 - ``options.json`` (when the rendered options are not empty): the rendered aggregate options.
 
-Run with ``PIPEREG_REGEN_GOLDEN=1`` to write ``expected.json`` and ``options.json`` from what the
-code renders instead of comparing (those tests are then reported as skipped). Review every
-regenerated file by hand before committing it: the expected output is what the specification says,
-not whatever the code happens to do.
+``PIPEREG_REGEN_GOLDEN=1`` rewrites ``expected.json`` and ``options.json`` from what the code
+renders (``helpers.golden``). Review every regenerated file by hand before committing it: the
+expected output is what the specification says, not whatever the code happens to do.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bson import ObjectId
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 
-from helpers import FIXTURES, WriteTree, pipeline_file
+from helpers import FIXTURES, WriteTree, golden, pipeline_file
 from pipereg import ParameterError, Pipeline, Registry
 from pipereg.jsontext.extjson import loads
 
 GOLDEN = FIXTURES / "render"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "pipeline.json").is_file())
-REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 OID = "65f1c00000000000000000ff"
 
 
@@ -51,8 +47,9 @@ def ordered(value: Any) -> Any:
     return value
 
 
-def write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+def as_json(value: Any) -> str:
+    """How the golden files hold a rendered value: indented, non-ASCII as written."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_there_are_enough_golden_cases() -> None:
@@ -67,21 +64,13 @@ def test_golden(case: str) -> None:
     stages, options = pipeline.prepare(params)
     rendered, rendered_options = canonical(stages), canonical(options)
     expected_file, options_file = folder / "expected.json", folder / "options.json"
-    if REGEN:
-        write_json(expected_file, rendered)
-        if rendered_options or options_file.exists():
-            write_json(options_file, rendered_options)
-        pytest.skip(f"regenerated {case}: review it by hand")
-    expected = json.loads(expected_file.read_text(encoding="utf-8"))
-    assert ordered(rendered) == ordered(expected)
-    if options_file.exists():
-        expected_options = json.loads(options_file.read_text(encoding="utf-8"))
-    else:
-        expected_options = {}
-    assert ordered(rendered_options) == ordered(expected_options)
+    files = {expected_file: as_json(rendered)}
+    if rendered_options or options_file.exists():
+        files[options_file] = as_json(rendered_options)
+    golden(files)  # compared as text: key order and the BSON type of each number count
     # render and render_options give what prepare gives.
-    assert ordered(canonical(pipeline.render(params))) == ordered(expected)
-    assert ordered(canonical(pipeline.render_options(params))) == ordered(expected_options)
+    assert ordered(canonical(pipeline.render(params))) == ordered(rendered)
+    assert ordered(canonical(pipeline.render_options(params))) == ordered(rendered_options)
 
 
 # Fresh output: nothing shared with the template, the params, or another render.

@@ -54,9 +54,11 @@ def test_comment_starts_with_the_tag_then_the_file_or_call_comment(registry: Reg
     assert not_given.options["maxTimeMS"] == 100
 
 
-def test_a_comment_that_is_not_a_string_is_a_type_error(registry: Registry) -> None:
-    with pytest.raises(TypeError, match="comment must be a string"):
-        prepare_call(registry, "shop.p", {"min": 1}, {"comment": {"a": 1}})
+def test_a_comment_that_is_not_a_string_is_sent_beside_the_tag(registry: Registry) -> None:
+    # MongoDB takes a comment of any BSON type; the tag still names the pipeline.
+    call = prepare_call(registry, "shop.p", {"min": 1}, {"comment": {"a": 1}})
+    tag = registry.get("shop.p").tag
+    assert call.options["comment"] == {"pipereg": tag, "comment": {"a": 1}}
 
 
 def test_inline_let_for_the_embedded_engine() -> None:

@@ -123,7 +123,7 @@ async def test_bad_stage_is_an_operation_failure_with_a_note(
         with pytest.raises(OperationFailure) as info:
             await engine.run(getattr(dao, method)("faults.bad_stage"))
 
-    assert info.value.code == 15955  # "a group specification must include an _id"
+    assert info.value.code == 17124  # "The argument to $size must be an array"
     assert_noted(info.value, faults, "faults.bad_stage")
 
 

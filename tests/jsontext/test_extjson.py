@@ -13,7 +13,7 @@ from typing import Any
 
 import bson
 import pytest
-from bson import Binary, Int64, Regex, Timestamp
+from bson import Binary, Code, Int64, Regex, Timestamp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +22,7 @@ from pipereg import PipelineLoadError, Registry
 from pipereg.compile.template import build
 from pipereg.convert.shell_text import statement
 from pipereg.jsontext import extjson
+from pipereg.jsontext.extjson import literal
 from pipereg.jsontext.parse import format_json_path
 from pipereg.params.coerce import coerce
 from pipereg.params.declaration import Param
@@ -99,7 +100,7 @@ def test_invalid_wrappers_are_refused_quoting_the_author(
 @pytest.mark.parametrize(
     ("node", "instead"),
     [
-        ({"$code": "function() {}"}, "take their body as a string"),
+        ({"$code": 5}, "the code is a string"),
         ({"$code": "function() {}", "$scope": {}}, "$code with $scope"),
         ({"$symbol": "abc"}, "write the string itself"),
         (
@@ -108,7 +109,7 @@ def test_invalid_wrappers_are_refused_quoting_the_author(
         ),
         ({"$undefined": True}, "write null"),
         ({"$symbol": "abc", "x": 1}, "write the string itself"),
-        ({"$code": "", "unrelated": True}, "take their body as a string"),
+        ({"$code": "", "unrelated": True}, "must be the only key of its object"),
         ({"$binary": "AQ==", "$type": "00"}, '{"$binary": {"base64"'),
         ({"$binary": "AQ=="}, '{"$binary": {"base64"'),
     ],
@@ -382,3 +383,8 @@ def test_a_nul_byte_fails_the_load_with_a_located_error(
     assert problem.line > 0
     assert problem.column > 0
     assert Path(problem.path).name == "m.json"
+
+
+def test_code_is_read_as_bson_code() -> None:
+    # $function's body and $where take BSON code (the manual's own examples write {"$code": ...}).
+    assert literal({"$code": "function(x) { return x; }"}) == Code("function(x) { return x; }")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from bson.json_util import CANONICAL_JSON_OPTIONS, dumps
 from tests.helpers import REPO, pipeline_file
 
-from helpers import FIXTURES
+from helpers import FIXTURES, as_unprivileged
 from pipereg.errors import PipelineLoadError
 from pipereg.load import cache
 from pipereg.load import sources as sources_module
@@ -243,18 +242,23 @@ def test_a_damaged_cache_file_is_a_miss(
     assert entry.read_text() == text  # rewritten whole
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="needs file modes")
-def test_an_unwritable_cache_dir_is_a_miss(tmp_path: Path) -> None:
-    root = write(tmp_path / "p", {"m.json": simple()})
-    directory = tmp_path / "c"
+def served_twice(root: Path, directory: Path) -> tuple[str, str]:
+    """What two loads through the cache serve, as repr (it pickles); run via as_unprivileged."""
+    first = Registry.from_paths(root, cache_dir=directory)
+    return repr(served(first)), repr(served(Registry.from_paths(root, cache_dir=directory)))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no POSIX file modes")
+def test_an_unwritable_cache_dir_is_a_miss(world_tmp: Path) -> None:
+    root = write(world_tmp / "p", {"m.json": simple()})
+    directory = world_tmp / "c"
     directory.mkdir()
     directory.chmod(0o500)
     try:
-        registry = Registry.from_paths(root, cache_dir=directory)
-        again = Registry.from_paths(root, cache_dir=directory)
+        first, again = as_unprivileged(served_twice, root, directory)
     finally:
         directory.chmod(0o700)
-    assert served(registry) == served(again) == served(Registry.from_paths(root))
+    assert first == again == repr(served(Registry.from_paths(root)))
     assert entries(directory) == []
 
 

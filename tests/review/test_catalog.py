@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpers import FIXTURES, REPO, WriteTree, pipeline_file
+from helpers import FIXTURES, REPO, WriteTree, golden, pipeline_file
 from pipereg.registry import Registry
 from pipereg.review import catalog
 
@@ -25,11 +25,9 @@ def generate(root: str, link_from: str | None = ".") -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # expected.md was read line by line against pipelines/ when the case was written;
-    # regenerate with: cd tests/fixtures/catalog/<case> && pipereg docs -o expected.md
+    # expected.md was read line by line against pipelines/ when the case was written.
     monkeypatch.chdir(GOLDEN / case)
-    expected = (GOLDEN / case / "expected.md").read_text(encoding="utf-8")
-    assert generate("pipelines") == expected
+    golden({GOLDEN / case / "expected.md": generate("pipelines")})
 
 
 def test_bundled_catalog_is_current(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,15 +5,13 @@ Golden cases live in ``tests/fixtures/fmt/<case>/``: ``input.json`` (any bytes),
 line, as lint prints them, the file named ``input.json``). An ``expected.json`` must itself come
 out unchanged, which is idempotence.
 
-Run with ``PIPEREG_REGEN_GOLDEN=1`` to write the expected files from what the code does instead
-of comparing (those tests are then reported as skipped). Review every regenerated file by hand
-before committing it.
+``PIPEREG_REGEN_GOLDEN=1`` rewrites the expected files from what the code does
+(``helpers.golden``). Review every regenerated file by hand before committing it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any
 
@@ -21,14 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES, REPO
+from helpers import FIXTURES, REPO, golden
 from pipereg.errors import PipelineLoadError
 from pipereg.load.discovery import discover_paths
 from pipereg.review.fmt import BOM, WIDTH, format_bytes, format_text, quote
 
 GOLDEN = FIXTURES / "fmt"
 CASES = sorted(path.name for path in GOLDEN.iterdir() if (path / "input.json").is_file())
-REGEN = os.environ.get("PIPEREG_REGEN_GOLDEN") == "1"
 
 
 def refusal(data: bytes, path: str = "input.json") -> list[str]:
@@ -47,18 +44,14 @@ def test_golden(case: str) -> None:
     folder = GOLDEN / case
     data = (folder / "input.json").read_bytes()
     expected_json, expected_txt = folder / "expected.json", folder / "expected.txt"
-    if REGEN:
-        try:
-            expected_json.write_bytes(format_bytes(data, "input.json"))
-        except PipelineLoadError as exc:
-            lines = "".join(f"{problem}\n" for problem in exc.problems)
-            expected_txt.write_text(lines, encoding="utf-8")
-        pytest.skip(f"regenerated {case}: review it by hand")
-    if expected_txt.exists():
-        assert refusal(data) == expected_txt.read_text(encoding="utf-8").splitlines()
+    assert not (expected_json.exists() and expected_txt.exists()), f"{case}: keep one of the two"
+    try:
+        formatted = format_bytes(data, "input.json")
+    except PipelineLoadError as exc:
+        golden({expected_txt: "".join(f"{problem}\n" for problem in exc.problems)})
         return
-    expected = expected_json.read_bytes()
-    assert format_bytes(data, "input.json") == expected
+    golden({expected_json: formatted})
+    expected = formatted
     assert format_bytes(expected, "expected.json") == expected  # idempotent
     # Only the layout changed: the same value, keys in the same order.
     assert json.loads(expected, object_pairs_hook=list) == json.loads(

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from helpers import WriteTree, pipeline_file
+from helpers import WriteTree, as_unprivileged, pipeline_file
 from pipereg import PipelineLoadError, Registry
 from pipereg.cli import main
 from pipereg.errors import Problem
@@ -400,19 +400,16 @@ def test_defaults_that_break_their_own_declaration_are_located(
 needs_symlinks = pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges")
 
 
-@pytest.fixture
-def chmod_blocks(tmp_path: Path) -> None:
-    """Skip unless chmod 000 really stops this process (root, as in CI containers, reads on)."""
-    probe = tmp_path / "probe"
-    probe.write_text("")
-    probe.chmod(0)
+POSIX_MODES = pytest.mark.skipif(sys.platform == "win32", reason="Windows has no POSIX file modes")
+
+
+def located_problems(root: Path) -> list[tuple[str, str, str]]:
+    """``(path, code, message)`` of each problem loading ``root``; run via as_unprivileged."""
     try:
-        probe.read_bytes()
-    except PermissionError:
-        return
-    finally:
-        probe.chmod(stat.S_IRWXU)
-    pytest.skip("this process reads files whatever their mode (root, or Windows)")
+        Registry.from_paths(root)
+    except PipelineLoadError as error:
+        return [(p.path, p.code, p.message) for p in error.problems]
+    return []
 
 
 @needs_symlinks
@@ -450,13 +447,15 @@ def test_an_unreadable_file_is_located(
     assert problem.message == "cannot read: Permission denied"
 
 
-@pytest.mark.usefixtures("chmod_blocks")
-def test_an_unreadable_file_is_located_for_real(write_tree: WriteTree) -> None:
-    root = write_tree({"locked.json": GOOD})
+@POSIX_MODES
+def test_an_unreadable_file_is_located_for_real(world_tmp: Path) -> None:
+    root = world_tmp / "pipelines"
+    root.mkdir()
+    (root / "locked.json").write_text(GOOD)
     (root / "locked.json").chmod(0)
-    problem = only(load_error(root))
-    assert (problem.path, problem.code) == (str(root / "locked.json"), "PR003")
-    assert "Permission denied" in problem.message
+    ((path, code, message),) = as_unprivileged(located_problems, root)
+    assert (path, code) == (str(root / "locked.json"), "PR003")
+    assert "Permission denied" in message
 
 
 def test_an_unreadable_folder_is_a_problem_not_a_gap(
@@ -480,16 +479,19 @@ def test_an_unreadable_folder_is_a_problem_not_a_gap(
     )
 
 
-@pytest.mark.usefixtures("chmod_blocks")
-def test_an_unreadable_folder_is_a_problem_for_real(write_tree: WriteTree) -> None:
-    root = write_tree({"ok.json": GOOD, "locked/hidden.json": GOOD})
+@POSIX_MODES
+def test_an_unreadable_folder_is_a_problem_for_real(world_tmp: Path) -> None:
+    root = world_tmp / "pipelines"
+    (root / "locked").mkdir(parents=True)
+    (root / "ok.json").write_text(GOOD)
+    (root / "locked" / "hidden.json").write_text(GOOD)
     (root / "locked").chmod(0)
     try:
-        problem = only(load_error(root))
+        ((path, code, message),) = as_unprivileged(located_problems, root)
     finally:
         (root / "locked").chmod(stat.S_IRWXU)
-    assert (problem.path, problem.code) == (str(root / "locked"), "PR003")
-    assert "Permission denied" in problem.message
+    assert (path, code) == (str(root / "locked"), "PR003")
+    assert "Permission denied" in message
 
 
 def test_a_folder_named_x_json_is_walked_not_read(write_tree: WriteTree, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ SHOP = pipeline_file(
             ],
         },
         "union": {"collection": "orders", "stages": [{"$unionWith": "archive"}]},
-        "typo": {"collection": "orders", "stages": [{"$project": {"n": {"$rounf": 1}}}]},
+        "typo": {"collection": "orders", "stages": [{"$project": {"n": {"$size": "$qty"}}}]},
     }
 )
 CASES = {
@@ -144,7 +144,9 @@ def test_an_error_while_running_fails_the_case_with_the_error(project: pytest.Py
     write(project, "pipelines/shop.test.json", {"cases": {"c": case}})
     result = run(project, "pipelines")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["shop.typo: OperationFailure: Unrecognized expression '$rounf'*"])
+    result.stdout.fnmatch_lines(
+        ["shop.typo: OperationFailure: The argument to $size must be an array*"]
+    )
 
 
 def test_case_files_outside_the_pipeline_roots_are_not_collected(project: pytest.Pytester) -> None:

@@ -33,7 +33,7 @@ PIPELINES = pipeline_file(
             "collection": "orders",
             "stages": [{"$project": {"n": {"$strLenCP": "$status"}}}],
         },
-        "typo": {"collection": "orders", "stages": [{"$project": {"n": {"$rounf": "$qty"}}}]},
+        "typo": {"collection": "orders", "stages": [{"$project": {"n": {"$size": "$qty"}}}]},
         "dotted_as": {
             "collection": "orders",
             "stages": [
@@ -124,7 +124,9 @@ def test_errors_are_outcomes_with_the_pipeline_named(write_tree: WriteTree) -> N
         },
     )
     assert found["typo"].status is Status.ERROR
-    assert found["typo"].detail.startswith("OperationFailure: Unrecognized expression '$rounf'")
+    assert found["typo"].detail.startswith(
+        "OperationFailure: The argument to $size must be an array"
+    )
     assert "pipereg: while running shop.typo@1" in found["typo"].detail
     assert found["seed"].status is Status.ERROR
     assert found["seed"].detail.startswith("cannot seed the database: cannot load collection")

@@ -19,9 +19,9 @@ class SyncDriver(Protocol):
     """Runs an aggregation with a synchronous driver."""
 
     def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
-        """Start the aggregation and return the driver's cursor."""
+        """Start the aggregation; return the driver's cursor (on the database if no collection)."""
 
     def fetch_all(self, cursor: Any) -> list[Document]:
         """Every document of a cursor, closing it."""
@@ -34,9 +34,9 @@ class AsyncDriver(Protocol):
     """Runs an aggregation with an asyncio driver."""
 
     async def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
-        """Start the aggregation and return the driver's cursor."""
+        """Start the aggregation; return the driver's cursor (on the database if no collection)."""
 
     async def fetch_all(self, cursor: Any) -> list[Document]:
         """Every document of a cursor, closing it."""

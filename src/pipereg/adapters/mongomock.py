@@ -15,6 +15,7 @@ from pipereg.adapters import Stages
 from pipereg.adapters.mongomock_rewrite import ServerRefusal, for_mongomock
 from pipereg.adapters.motor import MotorDriver
 from pipereg.adapters.pymongo import PyMongoDriver
+from pipereg.errors import EngineError
 
 
 def inline_let(stages: Stages, options: dict[str, Any]) -> tuple[Stages, dict[str, Any]]:
@@ -32,13 +33,22 @@ def inline_let(stages: Stages, options: dict[str, Any]) -> tuple[Stages, dict[st
         raise mongomock.OperationFailure(str(exc), exc.code) from None
 
 
+def _on_collection(collection: str | None) -> str:
+    if collection is None:
+        raise EngineError(
+            "mongomock cannot run a database-level pipeline (db.aggregate): run it on a server"
+        )
+    return collection
+
+
 class MongomockDriver(PyMongoDriver):
     """mongomock's synchronous API, with the stages rewritten to answer as MongoDB."""
 
     def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
         """Start the aggregation and return mongomock's cursor."""
+        _on_collection(collection)
         return super().aggregate(database, collection, *inline_let(stages, options))
 
 
@@ -46,8 +56,8 @@ class MongomockMotorDriver(MotorDriver):
     """mongomock-motor's Motor-like API, with the stages rewritten to answer as MongoDB."""
 
     async def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
         """Return mongomock-motor's cursor (it runs the pipeline at once; nothing to start)."""
         stages, options = inline_let(stages, options)
-        return database[collection].aggregate(stages, **options)
+        return database[_on_collection(collection)].aggregate(stages, **options)

@@ -14,10 +14,11 @@ class MotorDriver:
     ``batch_size()`` (Motor raises TypeError): pass ``batchSize=`` to ``aggregate()`` instead."""
 
     async def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
         """Send the aggregate command now and return Motor's cursor, its first batch buffered."""
-        cursor = database[collection].aggregate(stages, **options)
+        target = database if collection is None else database[collection]
+        cursor = target.aggregate(stages, **options)
         # _get_more() is what Motor's own first fetch awaits (MotorLatentCommandCursor); it has
         # no public equivalent but the deprecated fetch_next. Motor is in maintenance mode and
         # pinned below 4, and tests/dao cover this against a real wire-protocol server.

@@ -11,10 +11,11 @@ class PyMongoAsyncDriver:
     """``AsyncCollection.aggregate`` is a coroutine that returns an ``AsyncCommandCursor``."""
 
     async def aggregate(
-        self, database: Any, collection: str, stages: Stages, options: dict[str, Any]
+        self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]
     ) -> Any:
-        """Start the aggregation and return the driver's cursor."""
-        return await database[collection].aggregate(stages, **options)
+        """Start the aggregation; return the driver's cursor (on the database if no collection)."""
+        target = database if collection is None else database[collection]
+        return await target.aggregate(stages, **options)
 
     async def fetch_all(self, cursor: Any) -> list[Document]:
         """Every document of a cursor, closing it."""

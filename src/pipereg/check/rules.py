@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pipereg import codes
+from pipereg import codes, language
+from pipereg.check import grammar
 from pipereg.check.prefilter import JAVASCRIPT, Sketch
 from pipereg.compile.template import (
     FieldKey,
@@ -27,27 +28,13 @@ from pipereg.compile.template import (
 )
 from pipereg.errors import Finding
 from pipereg.jsontext.parse import JsonPath, compact
+from pipereg.language import Kind
 from pipereg.messages import did_you_mean
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING
 
-STAGES = frozenset(
-    {
-        "$addFields", "$bucket", "$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent",
-        "$collStats", "$count", "$currentOp", "$densify", "$documents", "$facet", "$fill",
-        "$geoNear", "$graphLookup", "$group", "$indexStats", "$limit", "$listLocalSessions",
-        "$listSampledQueries", "$listSearchIndexes", "$listSessions", "$lookup", "$match",
-        "$merge", "$out", "$planCacheStats", "$project", "$querySettings", "$queryStats",
-        "$rankFusion", "$redact", "$replaceRoot", "$replaceWith", "$sample", "$scoreFusion",
-        "$search", "$searchMeta", "$set", "$setWindowFields", "$shardedDataDistribution",
-        "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind", "$vectorSearch",
-    }
-)  # fmt: skip
-_WRITE_STAGES = ("$out", "$merge")
-# Stages whose name alone does not say whether _stages() finds something: they hold pipelines
-# of their own, or may only come last; or may hold a pipeline.
-_HOLDS_OR_WRITES = frozenset({"$facet", *_WRITE_STAGES})
-_MAY_HOLD = frozenset({"$lookup", "$unionWith"})
+STAGES = language.names(Kind.STAGE)
+"""Every stage name MongoDB knows (the catalog's); kept here for callers of the old list."""
 
 
 def check_pipeline(
@@ -59,6 +46,7 @@ def check_pipeline(
     text: str,
     texts: list[str],
     base: JsonPath,
+    database: bool = False,
 ) -> Iterator[Finding]:
     """Run every rule on one pipeline.
 
@@ -70,12 +58,13 @@ def check_pipeline(
         text: The stages as compact JSON text, and ``texts`` each stage's: rules walk only the
             stages that can concern them.
         base: The pipeline's JSON path in its file, e.g. ``("pipelines", "daily")``.
+        database: The pipeline runs on the database (``"collection": null``), not a collection.
     """
     at = (*base, "stages")
     yield from _placeholders(params, sites, base)
     if any(param.regex for param in params.values()):
         yield from _patterns(params, sites, base)
-    yield from _stages(stages, at, top_level=True)
+    yield from grammar.check(stages, params, at, database=database)
     if any(f'"{key}"' in text for key in JAVASCRIPT):
         yield from _javascript(stages, at)
     if all(name in params for name in (site.name for site in sites)):
@@ -92,7 +81,12 @@ def check_pipeline(
 
 
 def clean(
-    params: Mapping[str, Param], sketch: Sketch, stages: Any, *, javascript_free: bool = False
+    params: Mapping[str, Param],
+    sketch: Sketch,
+    stages: Any,
+    *,
+    javascript_free: bool = False,
+    database: bool = False,
 ) -> bool:
     """Whether :func:`check_pipeline` would find nothing, told from the text alone.
 
@@ -107,6 +101,7 @@ def clean(
         javascript_free: Whether a text that holds the stages' text is known to name no
             JavaScript operator (see :func:`pipereg.check.prefilter.sketch_file`); else the stages'
             own text is tested.
+        database: The pipeline runs on the database (``"collection": null``).
     """
     text = sketch.text
     if any(map(_REGEX, params.values())):
@@ -126,7 +121,9 @@ def clean(
             return False
     if not javascript_free and any(f'"{key}"' in text for key in JAVASCRIPT):  # PR032
         return False
-    if not _known_stages(stages, top_level=True, text=text):  # PR030, PR031
+    if grammar.check(
+        stages, params, ("stages",), database=database
+    ):  # PR030, PR031, PR036-PR039, PR090
         return False
     # PR027 needs a placeholder that may be absent in the argument list of a $ operator other
     # than the droppable ones, in one stage.
@@ -220,72 +217,8 @@ def _always_present(param: Param) -> bool:
     return not param.nullable and param.always_present
 
 
-def _stages(stages: Any, path: JsonPath, *, top_level: bool) -> Iterator[Finding]:
-    if not isinstance(stages, list):
-        return
-    last = len(stages) - 1
-    for i, stage in enumerate(stages):
-        if not isinstance(stage, dict) or len(stage) != 1:
-            continue  # the schema reports it
-        ((name, body),) = stage.items()
-        at = (*path, i, name)
-        if not isinstance(name, str):
-            continue
-        if name not in STAGES:
-            yield Finding(
-                at, codes.UNKNOWN_STAGE, f"unknown stage {name!r}{did_you_mean(name, STAGES)}"
-            )
-        elif name in _WRITE_STAGES and (i != last or not top_level):
-            where = "as the last stage" if top_level else "at the top level, as the last stage"
-            yield Finding(at, codes.WRITE_STAGE_NOT_LAST, f"{name} is only allowed {where}")
-        yield from _sub_pipelines(name, body, at)
-
-
 def _may_be_key(default: Any, text: str) -> bool:
     return not isinstance(default, str) or "<<" in default or compact(default) + ":" in text
-
-
-def _known_stages(stages: Any, *, top_level: bool, text: str | None = None) -> bool:
-    # Whether _stages() finds nothing, told without building paths. Over parsed stages: where
-    # the template tree holds a placeholder key instead of a name, _stages() skips it, so over
-    # the tree it finds at most what it finds here. A list of one-key stages none of which
-    # holds a pipeline or writes has only its names to check, which C loops do; text, the
-    # stages' compact text if given, tells a $lookup or $unionWith without a pipeline.
-    if type(stages) is list and set(map(type, stages)) == {dict} and set(map(len, stages)) == {1}:
-        names = set(map(next, map(iter, stages)))
-        if names.isdisjoint(_HOLDS_OR_WRITES) and (
-            names.isdisjoint(_MAY_HOLD) or (text is not None and '"pipeline"' not in text)
-        ):
-            return STAGES.issuperset(names)
-    if not isinstance(stages, list):
-        return True
-    last = len(stages) - 1
-    for i, stage in enumerate(stages):
-        if not isinstance(stage, dict) or len(stage) != 1:
-            continue
-        ((name, body),) = stage.items()
-        if name not in STAGES or (name in _WRITE_STAGES and (i != last or not top_level)):
-            return False
-        subs: Any = ()
-        if name == "$facet" and isinstance(body, dict):
-            subs = body.values()
-        elif name in ("$lookup", "$unionWith") and isinstance(body, dict) and "pipeline" in body:
-            subs = (body["pipeline"],)
-        if not all(_known_stages(sub, top_level=False) for sub in subs):
-            return False
-    return True
-
-
-def _sub_pipelines(name: str, body: Any, at: JsonPath) -> Iterator[Finding]:
-    # Stages that hold pipelines of their own: check their stage names too.
-    if not isinstance(body, dict):
-        return
-    if name == "$facet":
-        for facet, sub in body.items():
-            if isinstance(facet, str):
-                yield from _stages(sub, (*at, facet), top_level=False)
-    elif name in ("$lookup", "$unionWith") and "pipeline" in body:
-        yield from _stages(body["pipeline"], (*at, "pipeline"), top_level=False)
 
 
 def _javascript(stages: Any, path: JsonPath) -> Iterator[Finding]:
@@ -381,6 +314,10 @@ _OPTION_TYPES = {
     "batchSize": {"int", "long"},
     "collation": {"object"},
     "hint": {"string", "object"},
+    "readConcern": {"object"},
+    "writeConcern": {"object"},
+    "bypassDocumentValidation": {"bool"},
+    "maxAwaitTimeMS": {"int", "long"},
 }
 
 

@@ -77,6 +77,7 @@ COMMANDS = {
     "test": "pipereg.cli.test:test",
     "profile": "pipereg.cli.profile:profile",
     "import": "pipereg.cli.import_:import_",
+    "schema": "pipereg.cli.schema:schema",
 }
 """Every command by name, and where it is defined (imported when it runs)."""
 

@@ -58,12 +58,12 @@ def _cell(value: Any) -> str:
 
 
 def empty_hint(
-    collection: str, *, uri_names_database: bool | None, seeded: Sequence[str] | None
+    collection: str | None, *, uri_names_database: bool | None, seeded: Sequence[str] | None
 ) -> str | None:
     """Why a run returned nothing, when the cause is likely the command line, or ``None``.
 
     Args:
-        collection: The collection the pipeline reads.
+        collection: The collection the pipeline reads (``None``: a database-level pipeline).
         uri_names_database: With ``--uri`` and no ``--db``: whether the URI names a database
             (``None`` when it does not apply).
         seeded: On the embedded engine, the collections ``--data`` seeded (``None`` on a server).
@@ -73,7 +73,7 @@ def empty_hint(
             "no documents: the URI names no database, so database 'pipereg' was read; "
             "add /DBNAME to the URI or pass --db"
         )
-    if seeded is not None and collection not in seeded:
+    if seeded is not None and collection is not None and collection not in seeded:
         if not seeded:
             return (
                 f"no documents: the embedded engine is empty; seed {collection!r} with "

@@ -20,7 +20,8 @@ def list_(ctx: click.Context) -> None:
     rows = [("KEY", "COLLECTION", "VERSION", "PARAMS")]
     for pipeline in load_registry(ctx):
         signature = ", ".join(_signature(name, p) for name, p in pipeline.params.items())
-        rows.append((pipeline.key, pipeline.collection, str(pipeline.version), signature))
+        on = "(database)" if pipeline.collection is None else pipeline.collection
+        rows.append((pipeline.key, on, str(pipeline.version), signature))
     table(rows)
 
 
@@ -43,7 +44,12 @@ def show(ctx: click.Context, key: str) -> None:
     )
     if pipeline.description:
         click.echo(pipeline.description)
-    click.echo(f"file: {pipeline.path}\ncollection: {pipeline.collection}")
+    on = (
+        "none (database-level: db.aggregate)"
+        if pipeline.collection is None
+        else pipeline.collection
+    )
+    click.echo(f"file: {pipeline.path}\ncollection: {on}")
     if pipeline.includes:
         click.echo(f"fragments: {', '.join(pipeline.includes)}")
     if pipeline.params:

@@ -30,12 +30,13 @@ _UUID_SUBTYPE = 4
 _NOT_LITERAL = re.compile(r"[/\n\r\u2028\u2029]|\\$|\(\?[^:=!<]")
 
 
-def statement(collection: str, stages: list[Any], options: Mapping[str, Any]) -> str:
-    """The mongosh statement that runs ``stages`` on ``collection`` with ``options``."""
+def statement(collection: str | None, stages: list[Any], options: Mapping[str, Any]) -> str:
+    """The mongosh statement that runs ``stages`` on ``collection`` (``None``: the database)."""
     args = [_value(stages, 1)]
     if options:
         args.append(_value(dict(options), 1))
-    return f"db.getCollection({json.dumps(collection)}).aggregate({', '.join(args)})\n"
+    target = "db" if collection is None else f"db.getCollection({json.dumps(collection)})"
+    return f"{target}.aggregate({', '.join(args)})\n"
 
 
 def _value(value: Any, depth: int, prefix: int = 0) -> str:

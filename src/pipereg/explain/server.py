@@ -56,7 +56,9 @@ def explain_command(call: Call, verbosity: str) -> dict[str, Any]:
         )
     options = dict(call.options)
     batch_size = options.pop("batchSize", None)
-    aggregate: dict[str, Any] = {"aggregate": call.collection, "pipeline": call.stages, **options}
+    # A database-level pipeline is the command's {aggregate: 1}.
+    target = 1 if call.collection is None else call.collection
+    aggregate: dict[str, Any] = {"aggregate": target, "pipeline": call.stages, **options}
     aggregate["cursor"] = {} if batch_size is None else {"batchSize": batch_size}
     command: dict[str, Any] = {"explain": aggregate, "verbosity": verbosity}
     if options.get("maxTimeMS") is not None:

@@ -20,7 +20,7 @@ from bson import json_util
 from bson.codec_options import CodecOptions
 from bson.json_util import JSONOptions
 
-from pipereg.jsontext.literals import READERS, REFUSED, ExtJsonError, quote
+from pipereg.jsontext.literals import CODE_WITH_SCOPE, READERS, REFUSED, ExtJsonError, quote
 
 __all__ = [
     "CANONICAL",
@@ -119,7 +119,7 @@ def document_problems(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], s
 
 def _mixed(node: dict[str, Any], wrappers: frozenset[str]) -> str:
     if "$code" in node and set(node) == {"$code", "$scope"}:
-        return REFUSED["$code"].replace("$code (", "$code with $scope (", 1)
+        return CODE_WITH_SCOPE
     refused = sorted(wrappers.intersection(REFUSED))
     if refused:  # {"$symbol": "a", "x": 1}: what to write matters more than the other key
         return REFUSED[refused[0]]

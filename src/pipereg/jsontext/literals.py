@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bson import Binary, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+from bson import Binary, Code, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 
 from pipereg.bson_limits import fits_int32, fits_int64
 from pipereg.jsontext.dates import DateTextError, date_in_utc
@@ -153,13 +153,19 @@ def _oid(value: Any) -> ObjectId:
     return ObjectId(text)
 
 
+_DATE_FORMS = (
+    'write a date and time, {"$date": "2024-03-01T10:00:00Z"}, a date alone, '
+    '{"$date": "2024-03-01"} (midnight UTC), or milliseconds since 1970, {"$date": 1709287200000}'
+)
+
+
 def _date(value: Any) -> datetime.datetime:
     """A ``$date``: text in the date grammar, ``{"$numberLong": ...}`` or integer milliseconds."""
     if type(value) is str:
         try:
             return date_in_utc(value)
         except DateTextError as exc:
-            raise _fail("$date", value, str(exc)) from None
+            raise _fail("$date", value, f"{exc}; {_DATE_FORMS}") from None
     if type(value) is dict:
         if set(value) != {"$numberLong"}:
             raise _fail(
@@ -250,12 +256,21 @@ def _refused(why: str) -> Callable[[Any], Any]:
     return read
 
 
+def _code(value: Any) -> Any:
+    # $function's body and $where take BSON code as well as a string (the manual's own examples
+    # write {"$code": ...}); code with a scope is deprecated and refused (see CODE_WITH_SCOPE).
+    if type(value) is not str:
+        raise _fail("$code", value, "the code is a string")
+    return Code(value)
+
+
+CODE_WITH_SCOPE = (
+    "$code with $scope (deprecated BSON code with scope) is not a pipereg literal; pass values "
+    'to $function through its args, and write the body as a string or {"$code": "..."}'
+)
+
 # What to write instead of each BSON type pipereg refuses (all deprecated by the BSON spec).
 REFUSED: dict[str, str] = {
-    "$code": (
-        "$code (BSON JavaScript code) is not a pipereg literal: server-side JavaScript is "
-        "deprecated; $function and $accumulator take their body as a string"
-    ),
     "$symbol": "$symbol (deprecated BSON symbol) is not a pipereg literal; write the string itself",
     "$dbPointer": (
         "$dbPointer (deprecated BSON DBPointer) is not a pipereg literal; write a DBRef, "
@@ -277,5 +292,6 @@ READERS: dict[str, Callable[[Any], Any]] = {
     "$timestamp": _timestamp,
     "$minKey": _key(MinKey, "$minKey"),
     "$maxKey": _key(MaxKey, "$maxKey"),
+    "$code": _code,
     **{key: _refused(why) for key, why in REFUSED.items()},
 }

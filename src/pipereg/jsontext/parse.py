@@ -221,8 +221,9 @@ def _decode(text: str, path: str, decoder: json.JSONDecoder) -> Any:
             problems or [Problem(path, 1, 1, "", codes.DUPLICATE_KEY, "duplicate key")]
         ) from None
     except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg}{_shell_hint(text, exc.pos)}"
         raise ParseFailure(
-            [Problem(path, exc.lineno, exc.colno, "", codes.NOT_JSON, f"invalid JSON: {exc.msg}")]
+            [Problem(path, exc.lineno, exc.colno, "", codes.NOT_JSON, message)]
         ) from exc
     except RecursionError as exc:
         raise located(
@@ -462,3 +463,34 @@ class _Scan:
             self.firsts.setdefault("constant", (tuple(self.route), self.key))
         elif _INT_DIGITS and len(token) > _INT_DIGITS and token.lstrip("-").isdigit():
             self.firsts.setdefault("integer", (tuple(self.route), self.key))
+
+
+# mongosh and mongo shell constructors people paste from the shell, and the Extended JSON
+# literal to write instead.
+_SHELL = re.compile(
+    r"(?:new\s+)?(ISODate|Date|ObjectId|NumberLong|NumberInt|NumberDecimal|Timestamp)\s*\("
+    r"\s*(?:\"([^\"\\]*)\"|'([^'\\]*)'|([0-9.+-]*))"
+)
+_INSTEAD = {
+    "ISODate": '{{"$date": "{0}"}}',
+    "Date": '{{"$date": "{0}"}}',
+    "ObjectId": '{{"$oid": "{0}"}}',
+    "NumberLong": '{{"$numberLong": "{0}"}}',
+    "NumberInt": '{{"$numberInt": "{0}"}}',
+    "NumberDecimal": '{{"$numberDecimal": "{0}"}}',
+    "Timestamp": '{{"$timestamp": {{"t": <seconds>, "i": <increment>}}}}',
+}
+
+
+def _shell_hint(text: str, position: int) -> str:
+    # "ISODate("2024-03-01")" is shell syntax, not JSON: quote it and say what to write.
+    found = _SHELL.match(text, position)
+    if found is None:
+        return ""
+    name = found.group(1)
+    value = next((g for g in found.groups()[1:] if g), "...")
+    written = clip(text[position : text.find(")", position) + 1] or found.group(0), 60)
+    return (
+        f"; {written} is shell syntax, not JSON: write the Extended JSON "
+        f"{_INSTEAD[name].format(value)}"
+    )

@@ -49,6 +49,8 @@ def _operator(row: _generated.Row) -> Operator:
                 # A named-argument operator also written positionally ($cond): all of them.
                 op = replace(op, min_args=len(op.required), max_args=len(arguments))
             op = replace(op, forms=forms, shorthand=shorthand)
+        if (kind, name) in _supplement.MIN_ARGS:
+            op = replace(op, min_args=_supplement.MIN_ARGS[kind, name])
     return _dated(op)
 
 

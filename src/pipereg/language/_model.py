@@ -147,10 +147,14 @@ class Operator:
     _by_name: Mapping[str, Argument] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _required: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # A frozen dataclass sets derived fields through object.__setattr__.
+        # A frozen dataclass sets derived fields through object.__setattr__. Lint asks for the
+        # required names of every operator it meets: computed once.
         object.__setattr__(self, "_by_name", {arg.name: arg for arg in self.arguments})
+        required = tuple(a.name for a in self.arguments if a.required and a.name != "*")
+        object.__setattr__(self, "_required", required)
 
     def argument(self, name: str) -> Argument | None:
         """Return the argument a key of the OBJECT form names, ``None`` if none.
@@ -162,7 +166,7 @@ class Operator:
     @property
     def required(self) -> tuple[str, ...]:
         """The names of the arguments the OBJECT form must hold."""
-        return tuple(a.name for a in self.arguments if a.required and a.name != "*")
+        return self._required
 
     def newer_than(self, version: str) -> bool:
         """Return whether the operator came after server ``version`` (e.g. ``"7.0"``).

@@ -188,6 +188,8 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
     (Kind.STAGE, "$bucketAuto", "output"): _opt("output", P.OPTIONS, fields=(_ACCUMULATORS,)),
     (Kind.STAGE, "$bucketAuto", "granularity"): _opt("granularity", P.STRING),
     (Kind.STAGE, "$count", "field"): _arg("field", P.FIELD_NAME),
+    # aggregation/changeStream/: resumeAfter is a resume token, a document (the YAML says int).
+    (Kind.STAGE, "$changeStream", "resumeAfter"): _opt("resumeAfter", P.ANY),
     (Kind.STAGE, "$densify", "field"): _arg("field", P.FIELD_NAME),
     (Kind.STAGE, "$densify", "range"): _arg(
         "range",
@@ -231,7 +233,7 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
         "output", P.OPTIONS, fields=(_each(P.WINDOW),)
     ),
     (Kind.STAGE, "$sort", "sort"): _arg("sort", P.SORT),
-    (Kind.STAGE, "$unionWith", "coll"): _arg("coll", P.NAMESPACE),
+    (Kind.STAGE, "$unionWith", "coll"): _opt("coll", P.NAMESPACE),
     (Kind.STAGE, "$unset", "field"): _arg("field", P.FIELD_NAME, variadic=True),
     (Kind.STAGE, "$unwind", "path"): _arg("path", P.FIELD_PATH),
     (Kind.STAGE, "$unwind", "includeArrayIndex"): _opt("includeArrayIndex", P.FIELD_NAME),
@@ -258,6 +260,10 @@ POSITIONS: dict[tuple[Kind, str, str], Argument] = {
 
 # Other ways an operator is written than its YAML encoding says: (forms, the single value an
 # object-form stage also takes, or None).
+_DATE_PARTS = (
+    "$dayOfMonth", "$dayOfWeek", "$dayOfYear", "$hour", "$isoDayOfWeek", "$isoWeek",
+    "$isoWeekYear", "$millisecond", "$minute", "$month", "$second", "$week", "$year",
+)  # fmt: skip
 FORMS: dict[tuple[Kind, str], tuple[tuple[Form, ...], Argument | None]] = {
     # aggregation/cond/: {if, then, else} or [<if>, <then>, <else>].
     (Kind.EXPRESSION, "$cond"): ((Form.OBJECT, Form.LIST), None),
@@ -272,7 +278,17 @@ FORMS: dict[tuple[Kind, str], tuple[tuple[Form, ...], Argument | None]] = {
     (Kind.STAGE, "$sort"): ((Form.VALUE,), None),
     # aggregation/unset/: {$unset: "<field>"} or {$unset: ["<field>", ...]}.
     (Kind.STAGE, "$unset"): ((Form.LIST, Form.VALUE), None),
+    # aggregation/year/ (and each date part's page): {$year: <dateExpression>} or
+    # {$year: {date, timezone}}.
+    **{
+        (Kind.EXPRESSION, name): ((Form.OBJECT,), _arg("date", P.EXPRESSION))
+        for name in _DATE_PARTS
+    },
 }
+
+# Fewest positional arguments, where the YAML states none: aggregation/ifNull/ ("$ifNull:
+# [<input-expression-1>, ... <input-expression-n>, <replacement-expression-if-null>]").
+MIN_ARGS: dict[tuple[Kind, str], int] = {(Kind.EXPRESSION, "$ifNull"): 2}
 
 # Arguments the YAML marks required that the manual does not: aggregation/unionWith/ (coll may
 # be left out when the pipeline starts with $documents, 6.0).

@@ -146,7 +146,7 @@ def _restore(document: Any, key: str) -> tuple[list[Pipeline], list[Problem]] | 
     ):
         return None
     problems = [_problem(raw) for raw in _list(document["problems"])]
-    # Each distinct declaration once, as the load built it (Param.from_json shares equal ones).
+    # Each distinct declaration once, as the load built it (from_json shares equal ones).
     declared = [_declaration(raw) for raw in _list(document["declarations"])]
     pipelines = [_pipeline(raw, declared) for raw in _list(document["pipelines"])]
     return pipelines, problems
@@ -173,10 +173,11 @@ def _problem(raw: Any) -> Problem:
 def _pipeline(raw: Any, declared: Sequence[Param]) -> Pipeline:
     if not isinstance(raw, dict):
         raise TypeError("not a pipeline")
-    strings = ("key", "module", "name", "collection", "description", "path", "module_description")
+    strings = ("key", "module", "name", "description", "path", "module_description")
     version, definition, includes = raw["version"], raw["definition"], _list(raw["includes"])
     if not (
         all(isinstance(raw[name], str) for name in strings)
+        and (raw["collection"] is None or isinstance(raw["collection"], str))
         and raw["key"] == f"{raw['module']}.{raw['name']}"
         and isinstance(version, int)
         and not isinstance(version, bool)
@@ -221,7 +222,7 @@ def _list(value: Any) -> list[Any]:
 def _store(
     directory: Path, entry: Path, key: str, pipelines: Sequence[Pipeline], problems: list[Problem]
 ) -> None:
-    # Equal declarations are one Param object (Param.from_json shares them): written once.
+    # Equal declarations are one Param object (from_json shares them): written once.
     indexes: dict[int, int] = {}
     declarations: list[tuple[str, Mapping[str, Any]]] = []
     for pipeline in pipelines:

@@ -327,8 +327,9 @@ def _pipeline(
             definition["stages"], definition.get("options"), stage_texts, file_plain=file_plain
         )
     )
+    database = definition["collection"] is None  # a database-level pipeline: db.aggregate
     if sketched is None or not checks.clean(
-        params, sketched, definition["stages"], javascript_free=javascript_free
+        params, sketched, definition["stages"], javascript_free=javascript_free, database=database
     ):
         stages = template.build(definition["stages"], (*base, "stages"), stages=True)
         options = template.build(definition.get("options", {}), (*base, "options"))
@@ -342,6 +343,7 @@ def _pipeline(
             text=stages.text,
             texts=stages.texts,
             base=base,
+            database=database,
         )
         if expansion is not None and expansion.includes:
             # Rules saw the expanded stages: say where each finding was written.

@@ -21,7 +21,7 @@ from pipereg.params.declaration import Param
 from pipereg.params.regex import compile_pattern
 from pipereg.params.values import Invalid
 
-# Declarations built recently, by JSON text alone (see Param.from_json): nothing built depends on
+# Declarations built recently, by JSON text alone (see from_json): nothing built depends on
 # the name, so a body met again under another name is renamed, not rebuilt. The text tells 1 from
 # 1.0 and true, which compare equal in Python. Invalid declarations are never kept.
 _BUILT: dict[str, Param] = {}
@@ -152,7 +152,7 @@ def _with_default(param: Param, raw: Mapping[str, Any]) -> Param:
 
 
 def _with(param: Param, **changes: Any) -> Param:
-    # Completes a declaration that Param.from_json has just built and not yet returned: bounds,
+    # Completes a declaration that from_json has just built and not yet returned: bounds,
     # then enum values, then the default are each coerced by the declaration as completed so far.
     # Setting them in place spares a full copy of a frozen instance per step (startup cost).
     for name, value in changes.items():

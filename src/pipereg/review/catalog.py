@@ -3,7 +3,7 @@
 A table of contents grouped by module, then per pipeline its description, collection, version,
 fingerprint, file and fragments, its parameter table, options and stages as written (fragments
 inlined), and an example rendering with parameters synthesised from the declarations
-(:mod:`pipereg.review.example_params`); then where each fragment is used. The output depends on
+(:mod:`pipereg.params.examples`); then where each fragment is used. The output depends on
 the pipelines only (no dates, no machine paths beyond the files' own), so a committed catalog
 diffs cleanly. Headings link the way GitHub renders them.
 
@@ -22,9 +22,9 @@ from typing import Any
 from pipereg.errors import ParameterError
 from pipereg.jsontext import extjson
 from pipereg.jsontext.parse import ParseFailure, Positions, decode_text, parse_json
+from pipereg.params.examples import NoExample, example_params
 from pipereg.pipeline import Pipeline
 from pipereg.review import fmt
-from pipereg.review.example_params import NoExample, example_params
 from pipereg.review.param_table import ParamSummary, compact, summarize_all
 
 TITLE = "Pipeline catalog"
@@ -162,7 +162,10 @@ def locate_pipelines(pipelines: Iterable[Pipeline]) -> dict[str, int]:
 def _facts(pipeline: Pipeline, catalog: Catalog) -> list[str]:
     out = [_one_line(pipeline.description), ""] if pipeline.description else []
     facts = [
-        ("collection", code(pipeline.collection)),
+        (
+            "collection",
+            "none (database-level)" if pipeline.collection is None else code(pipeline.collection),
+        ),
         ("version", str(pipeline.version)),
         ("fingerprint", code(pipeline.fingerprint[:FINGERPRINT_SHOWN])),
         ("file", catalog.link(pipeline.path, catalog.lines.get(pipeline.key, 0))),

@@ -17,47 +17,22 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipereg import codes
-from pipereg.check.rules import STAGES
+from pipereg import codes, language
 from pipereg.errors import EngineError, Finding, Problem
 from pipereg.fragments.collect import Expander
 from pipereg.fragments.fragment import Fragment
 from pipereg.jsontext.parse import JsonPath, Positions, decode_text
+from pipereg.language import Kind
 from pipereg.load.file import LoadedFile, locate
 
 HINT = "run with --uri, e.g. the in-process test server or a real MongoDB"
 
-# MongoDB's aggregation expression operators and accumulators (8.0), to tell an operator
-# mongomock lacks from a typo (which the server reports on its own).
-EXPRESSION_OPERATORS = frozenset(
-    {
-        "$abs", "$accumulator", "$acos", "$acosh", "$add", "$addToSet", "$allElementsTrue",
-        "$and", "$anyElementTrue", "$arrayElemAt", "$arrayToObject", "$asin", "$asinh", "$atan",
-        "$atan2", "$atanh", "$avg", "$binarySize", "$bitAnd", "$bitNot", "$bitOr", "$bitXor",
-        "$bottom", "$bottomN", "$bsonSize", "$ceil", "$cmp", "$concat", "$concatArrays", "$cond",
-        "$convert", "$cos", "$cosh", "$count", "$covariancePop", "$covarianceSamp", "$dateAdd",
-        "$dateDiff", "$dateFromParts", "$dateFromString", "$dateSubtract", "$dateToParts",
-        "$dateToString", "$dateTrunc", "$dayOfMonth", "$dayOfWeek", "$dayOfYear",
-        "$degreesToRadians", "$denseRank", "$derivative", "$divide", "$documentNumber", "$eq",
-        "$exp", "$expMovingAvg", "$filter", "$first", "$firstN", "$floor", "$function",
-        "$getField", "$gt", "$gte", "$hour", "$ifNull", "$in", "$indexOfArray", "$indexOfBytes",
-        "$indexOfCP", "$integral", "$isArray", "$isNumber", "$isoDayOfWeek", "$isoWeek",
-        "$isoWeekYear", "$last", "$lastN", "$let", "$linearFill", "$literal", "$ln", "$locf",
-        "$log", "$log10", "$lt", "$lte", "$ltrim", "$map", "$max", "$maxN", "$median",
-        "$mergeObjects", "$meta", "$millisecond", "$min", "$minN", "$minute", "$mod", "$month",
-        "$multiply", "$ne", "$not", "$objectToArray", "$or", "$percentile", "$pow", "$push",
-        "$radiansToDegrees", "$rand", "$range", "$rank", "$reduce", "$regexFind",
-        "$regexFindAll", "$regexMatch", "$replaceAll", "$replaceOne", "$reverseArray", "$round",
-        "$rtrim", "$sampleRate", "$second", "$setDifference", "$setEquals", "$setField",
-        "$setIntersection", "$setIsSubset", "$setUnion", "$shift", "$sin", "$sinh", "$size",
-        "$slice", "$sortArray", "$split", "$sqrt", "$stdDevPop", "$stdDevSamp", "$strcasecmp",
-        "$strLenBytes", "$strLenCP", "$substr", "$substrBytes", "$substrCP", "$subtract", "$sum",
-        "$switch", "$tan", "$tanh", "$toBool", "$toDate", "$toDecimal", "$toDouble",
-        "$toHashedIndexKey", "$toInt", "$toLong", "$toLower", "$toObjectId", "$toString",
-        "$toUpper", "$top", "$topN", "$trim", "$trunc", "$tsIncrement", "$tsSecond", "$type",
-        "$unsetField", "$week", "$year", "$zip",
-    }
-)  # fmt: skip
+# MongoDB's expression, accumulator and window operators, from the catalog, to tell an
+# operator mongomock lacks from a typo (which lint reports on its own).
+EXPRESSION_OPERATORS = (
+    language.names(Kind.EXPRESSION) | language.names(Kind.ACCUMULATOR) | language.names(Kind.WINDOW)
+)
+STAGES = language.names(Kind.STAGE)
 # mongomock's operator tables (module-level lists in mongomock.aggregate, 4.x).
 _MONGOMOCK_TABLES = (
     "group_operators", "arithmetic_operators", "project_operators", "control_flow_operators",

@@ -1,4 +1,4 @@
-"""Example parameter values synthesised from declarations (pipereg.review.example_params)."""
+"""Example parameter values synthesised from declarations (pipereg.params.examples)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bson import Decimal128, Int64, ObjectId
 
 from pipereg.params.declaration import Param
 from pipereg.params.declare import from_json
-from pipereg.review.example_params import (
+from pipereg.params.examples import (
     SAMPLE_DATE,
     SAMPLE_OBJECT_ID,
     NoExample,
