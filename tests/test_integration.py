@@ -39,7 +39,8 @@ def pipereg_commands(script: str) -> list[list[str]]:
 def check_command(words: list[str]) -> None:
     """Parse ``pipereg WORDS`` as the CLI would; a command pipereg does not have fails."""
     name, *args = words
-    command = main.commands.get(name)
+    with click.Context(main) as context:
+        command = main.get_command(context, name)
     if command is None:
         pytest.fail(f"`pipereg {' '.join(words)}`: pipereg has no command {name!r}")
     with click.Context(main) as parent:

@@ -170,3 +170,29 @@ def test_the_garbage_collector_is_back_on_after_a_load_even_a_failed_one(
         Registry.from_paths(write_tree({"bad.json": "{"}))
     assert gc.isenabled()
     assert gc.get_threshold() == threshold
+
+
+def test_compile_generates_every_pipeline_ahead_and_reloads_keep_doing_so(
+    write_tree: WriteTree,
+) -> None:
+    one = {"collection": "c", "params": {"n": {"type": "int"}}, "stages": [{"$limit": "<<n>>"}]}
+    root = write_tree({"m.json": pipeline_file({"a": one, "b": one})})
+    registry = Registry.from_paths(root)
+    assert not any(pipeline.compiled for pipeline in registry)
+    assert registry.compile() is registry
+    assert all(pipeline.compiled for pipeline in registry)
+    assert registry.render("m.a", {"n": 3}) == [{"$limit": 3}]
+    (root / "m.json").write_text(json.dumps(pipeline_file({"a": one, "c": one})))
+    registry.reload()
+    assert sorted(registry.keys()) == ["m.a", "m.c"]
+    assert all(pipeline.compiled for pipeline in registry)
+
+
+def test_without_compile_a_pipeline_compiles_on_its_first_render(write_tree: WriteTree) -> None:
+    one = {"collection": "c", "params": {"n": {"type": "int"}}, "stages": [{"$limit": "<<n>>"}]}
+    registry = Registry.from_paths(write_tree({"m.json": pipeline_file({"a": one})}))
+    pipeline = registry.get("m.a")
+    assert not pipeline.compiled
+    assert pipeline.render({"n": 1}) == [{"$limit": 1}]
+    assert pipeline.render_options({"n": 1}) == {}
+    assert pipeline.compiled

@@ -7,8 +7,6 @@ Every message that quotes a caller's or an author's value goes through :func:`sh
 from __future__ import annotations
 
 import datetime
-import difflib
-import heapq
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -64,6 +62,8 @@ def suggestions(word: str, candidates: Iterable[str], n: int = 3) -> tuple[str, 
     remain and the names are dotted (``module.name``), only the word's own module, or the modules
     closest to it, are searched; if that still leaves too many, no suggestion is made.
     """
+    import difflib  # noqa: PLC0415 - only an error message needs it (start-up cost)
+
     if not isinstance(word, str) or len(word) > MAX_WORD:
         return ()
     pool = candidates if isinstance(candidates, list) else list(candidates)
@@ -91,6 +91,8 @@ def _narrowed(word: str, pool: list[str], n: int) -> list[str]:
         return pool
     # Still too many: keep those that share the most distinct characters with the word, and
     # are closest in length (set intersection runs in C; a typo keeps most characters).
+    import heapq  # noqa: PLC0415 - rarely reached
+
     letters = set(word)
     return heapq.nsmallest(
         MAX_COMPARED, pool, key=lambda c: (-len(letters.intersection(c)), abs(len(c) - len(word)))
@@ -118,9 +120,9 @@ def show(value: Any) -> str:
     # An integer past a few thousand digits has no repr at all (sys.get_int_max_str_digits).
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         return f"<{'a negative' if value < 0 else 'an'} integer of {value.bit_length()} bits>"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
     try:
+        if isinstance(value, datetime.datetime):
+            return value.isoformat()  # calls its tzinfo, which may fail
         text = repr(value)
     except Exception:  # a caller's value must not replace the error it is in
         # Such as a huge integer inside a list, or nesting past the recursion limit.

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipereg.compile import template
-from pipereg.compile.codegen import OptionsFunction, StagesFunction, compile_options, compile_stages
 from pipereg.errors import ParameterError
 from pipereg.messages import clip, describe, did_you_mean
-from pipereg.params.coerce import coerce_params
 from pipereg.params.declaration import Param
 from pipereg.params.text import parse_text
 from pipereg.params.values import Invalid
 
 if TYPE_CHECKING:
+    from pipereg.compile.codegen import OptionsFunction, StagesFunction
     from pipereg.params.model import ParamsModel
+    from pipereg.params.validator import Validator
 
 TAG_PREFIX = "pipereg:"
 
@@ -31,6 +30,8 @@ def fingerprint(definition: Mapping[str, Any]) -> str:
     Key order counts (it is meaningful in ``$sort`` and stage documents); the key, version and
     description do not, so a renamed or re-described pipeline keeps its fingerprint.
     """
+    import hashlib  # noqa: PLC0415 - OpenSSL's module: only for a fingerprint, not for a load
+
     relevant = {k: definition.get(k) for k in ("collection", "params", "stages", "options")}
     text = json.dumps(relevant, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -109,12 +110,42 @@ class Pipeline:
     @functools.cached_property
     def _stages(self) -> StagesFunction:
         # Compiled on first render, so start-up only parses and checks. Two threads racing here
-        # compile the same function twice, which is harmless.
+        # compile the same function twice, which is harmless. Imported here: a load (or
+        # `pipereg lint`) that renders nothing never imports the generators.
+        from pipereg.compile.codegen import compile_stages  # noqa: PLC0415
+
         return compile_stages(self.stage_tree, self.params, self.key)
 
     @functools.cached_property
     def _options(self) -> OptionsFunction:
+        from pipereg.compile.codegen import compile_options  # noqa: PLC0415
+
         return compile_options(self.option_tree, self.params, self.key)
+
+    @functools.cached_property
+    def _validate(self) -> Validator:
+        # Generated on first use, as the render function is (see compile()).
+        from pipereg.params.validator import compile_validator  # noqa: PLC0415
+
+        return compile_validator(self.key, self.params)
+
+    def compile(self) -> Pipeline:
+        """Generate the validator and the render functions now, so no render pays for it.
+
+        Rendering compiles on first use; a service calls this (or :meth:`Registry.compile`)
+        before it serves. Idempotent and safe to call from several threads (at worst, two
+        threads generate the same function and one is kept).
+
+        Returns:
+            The pipeline itself.
+        """
+        _ = self._validate, self._stages, self._options
+        return self
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the validator and render functions are generated (see :meth:`compile`)."""
+        return all(name in self.__dict__ for name in ("_validate", "_stages", "_options"))
 
     @property
     def tag(self) -> str:
@@ -127,17 +158,17 @@ class Pipeline:
         Raises:
             ParameterError: an unknown, missing or ill-typed parameter.
         """
-        return self._stages(coerce_params(self.key, self.params, params))
+        return self._stages(self._validate(params))
 
     def render_options(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Render the file's aggregate options with ``params`` (``let`` may hold placeholders)."""
-        return self._options(coerce_params(self.key, self.params, params))
+        return self._options(self._validate(params))
 
     def prepare(
         self, params: Mapping[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Render stages and options together, coercing the parameters once."""
-        values = coerce_params(self.key, self.params, params)
+        values = self._validate(params)
         return self._stages(values), self._options(values)
 
     def params_model(self) -> type[ParamsModel]:

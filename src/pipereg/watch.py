@@ -20,7 +20,6 @@ foreground.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import threading
@@ -54,6 +53,8 @@ class _Stamp:
 def _digest(source: SourceFile, max_bytes: int) -> str:
     # The loader's own limit: a file over it is never read whole, here either; the load that
     # follows reports it (PR004).
+    import hashlib  # noqa: PLC0415 - OpenSSL's module, for archives only
+
     try:
         return hashlib.sha256(source.read(max_bytes)).hexdigest()
     except FileTooLarge as exc:

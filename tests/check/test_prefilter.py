@@ -77,8 +77,22 @@ def test_marks_are_unsure_of_escapes_and_mistakes(stages: list[Any]) -> None:
     ("node", "free"),
     [
         ({"a": 1, "b": "$oidx", "c": 123456789012345678}, True),
-        ({"a": {"$oid": "65f1c000000000000000000b"}}, False),
-        ({"a": {"$date": "2024-01-01"}}, False),
+        # Valid $oid and $date literals with a plain string are read (as build reads them) and
+        # vouched for.
+        ({"a": {"$oid": "65f1c000000000000000000b"}}, True),
+        ({"a": {"$date": "2024-01-01T00:00:00Z"}}, True),
+        (
+            {"a": [{"$date": "2024-01-01T00:00:00.125Z"}, {"$oid": "65F1C000000000000000000B"}]},
+            True,
+        ),
+        # Anything else build converts or reports: other spellings, invalid ones, other kinds.
+        ({"a": {"$oid": "65f1c000000000000000000"}}, False),
+        ({"a": {"$oid": "65f1c000000000000000000b", "x": 1}}, False),
+        ({"a": {"$date": "2024-01-01"}}, True),  # a date alone: the date grammar reads it
+        ({"a": {"$date": "2024-01-01T25:00:00Z"}}, False),
+        ({"a": {"$date": "2024-02-30T00:00:00Z"}}, False),
+        ({"a": {"$date": {"$numberLong": "0"}}}, False),
+        ({"a": {"$oid": "65f1c000000000000000000b"}, "b": {"$numberInt": "1"}}, False),
         ({"a": 1234567890123456789}, False),  # 19 digits: may not fit 64 bits
         ({"a": float("inf")}, False),
     ],
@@ -163,7 +177,9 @@ def test_the_one_expression_reading_agrees_with_the_string_by_string_one(node: A
     [
         ({"stages": [{"$limit": "<<n>>"}], "options": {"maxTimeMS": 5}}, True),
         ({"stages": [{"$limit": "<<n>>"}], "options": {"let": {"x": "<<n>>"}}}, False),
-        ({"stages": [{"$match": {"a": {"$oid": "65f1c000000000000000000b"}}}]}, False),
+        ({"stages": [{"$match": {"a": {"$oid": "65f1c000000000000000000b"}}}]}, True),  # valid
+        ({"stages": [{"$match": {"a": {"$oid": "65f1c000000000000000000"}}}]}, False),
+        ({"stages": [{"$match": {"a": {"$numberInt": "1"}}}]}, False),
         ({"stages": [{"$limit": 1}], "options": {"let": {"x": {"$date": "2024-01-01"}}}}, False),
         ({"stages": [{"$limit": 1}], "options": {"let": {"x": 1234567890123456789}}}, False),
         ({"stages": [{"$limit": 1}], "options": {"let": deep(120)}}, False),
@@ -184,7 +200,7 @@ def test_a_plain_file_vouches_for_literals_and_options(pipeline: Any, plain: boo
 
 def test_without_texts_a_plain_file_does_not_spare_the_tests() -> None:
     # Stages expanded after parsing have no texts: the file's word does not cover them.
-    stages = [{"$match": {"a": {"$oid": "65f1c000000000000000000b"}}}]
+    stages = [{"$match": {"a": {"$numberInt": "1"}}}]
     assert sketch(stages, None, file_plain=True) is None
 
 
@@ -208,3 +224,16 @@ def test_a_file_tells_whether_it_names_javascript(stages: Any, javascript_free: 
 def test_marks_are_unsure_of_a_text_that_is_one_string() -> None:
     # A pipeline's stages text is a list; a text that is a bare string has no quote before it.
     assert marks('"a-<<b>>"') is None
+
+
+@pytest.mark.parametrize(("text", "plain"), [("a", True), ("a\x00b", False)])
+def test_a_file_of_many_items_is_plain_unless_one_holds_a_nul(text: str, plain: bool) -> None:
+    # The marker between encoded items holds NUL bytes of its own: they are not the file's.
+    pipelines = {
+        f"p{i}": {"collection": "c", "stages": [{"$match": {"a": text}}, {"$limit": 1}]}
+        for i in range(3)
+    }
+    document = {"version": 1, "pipelines": pipelines}
+    encoding = encode_file(document, compact(document))
+    assert encoding.items.count("\\u0000") >= 2
+    assert sketch_file(encoding.items, encoding.outline).plain is plain

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from helpers import pipeline_file
-from pipereg import messages
 from pipereg.errors import PipelineLoadError, UnknownPipelineError
 from pipereg.messages import MAX_COMPARED, MAX_WORD, suggestions
 from pipereg.registry import Registry
@@ -57,7 +56,7 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         sizes.append(len(pool))
         return original(word, pool, *args, **kwargs)
 
-    monkeypatch.setattr(messages.difflib, "get_close_matches", counting)
+    monkeypatch.setattr(difflib, "get_close_matches", counting)  # messages imports it on use
     return sizes
 
 

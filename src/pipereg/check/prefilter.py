@@ -20,7 +20,8 @@ from typing import Any, NamedTuple
 from pipereg.bson_limits import NESTING_LIMIT
 from pipereg.compile.placeholders import WHOLE, WHOLE_JSON_STRING, tokens
 from pipereg.compile.template import WRAPPER_KEY, SiteKind
-from pipereg.jsontext.extjson import WRAPPER_KEYS
+from pipereg.jsontext.compact import ITEM_SPLIT
+from pipereg.jsontext.extjson import WRAPPER_KEYS, ExtJsonError, literal
 from pipereg.jsontext.parse import compact
 
 # Every digit as 0, for finding long runs of digits faster than a regular expression can.
@@ -36,6 +37,11 @@ JAVASCRIPT = frozenset({"$where", "$function", "$accumulator"})
 _SPECIAL_KEY = re.compile(
     '"(' + "|".join(re.escape(key) for key in sorted(WRAPPER_KEYS | JAVASCRIPT)) + ')"'
 )
+# The Extended JSON literals files hold most, in compact JSON text: {"$oid":"..."} and
+# {"$date":"..."} with a plain string (a quote inside a string is escaped, so this only ever
+# matches a whole one-key object). Each is read (extjson.literal) before it is vouched for.
+_COMMON_LITERAL = re.compile(r'\{"\$(oid|date)":"([^"\\]*)"\}')
+_COMMON_KEYS = frozenset({"$oid", "$date"})
 # In compact JSON text, from its opening quote: a string that is one placeholder, and the colon
 # after it if it is a key.
 _WHOLE_STRING = WHOLE_JSON_STRING
@@ -251,12 +257,14 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
     ``numbers_fit``, that its encoding found every number in them finite and small.
     """
     named = set(_SPECIAL_KEY.findall(items))  # one pass for wrapper keys and JavaScript
+    wrappers = named & WRAPPER_KEYS
     plain = (
         bool(outline)
-        and named.isdisjoint(WRAPPER_KEYS)
+        and (not wrappers or (wrappers <= _COMMON_KEYS and not _unknown_literals(items)))
         and (numbers_fit or (_numbers_fit(items) and _numbers_fit(outline)))
         and "<<" not in outline
-        and "\\u0000" not in items  # a NUL byte: build() decides (see literal_free)
+        # A NUL byte: build() decides (see literal_free). The marker between items holds two.
+        and items.count("\\u0000") == 2 * items.count(ITEM_SPLIT)
         and "\\u0000" not in outline
         and not ('"$' in outline and WRAPPER_KEY.search(outline) is not None)
         and not nests_deeper(outline, NESTING_LIMIT)
@@ -265,15 +273,31 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
 
 
 def literal_free(text: str) -> bool:
-    """Whether compact JSON text holds no Extended JSON literal, NUL or number BSON cannot hold.
+    """Whether compact JSON text holds no Extended JSON literal build could report, no NUL and
+    no number BSON cannot hold.
 
-    Those are what :func:`build` converts or reports besides placeholders. False when unsure.
+    Those are what :func:`build` converts or reports besides placeholders; ``$oid`` and
+    ``$date`` literals in their common spelling are read here and pass if valid. False when
+    unsure.
     """
     return (
         _numbers_fit(text)
-        and not ('"$' in text and WRAPPER_KEY.search(text) is not None)
+        and not _unknown_literals(text)
         and "\\u0000" not in text  # a NUL byte, which build() refuses in keys and regexes
     )
+
+
+def _unknown_literals(text: str) -> bool:
+    # Whether compact JSON text holds a wrapper key other than a valid common literal's: each
+    # {"$oid": "..."} and {"$date": "..."} is read by extjson.literal, as build() reads it.
+    if '"$' not in text or WRAPPER_KEY.search(text) is None:
+        return False
+    for match in _COMMON_LITERAL.finditer(text):
+        try:
+            literal({"$" + match[1]: match[2]})
+        except ExtJsonError:
+            return True
+    return WRAPPER_KEY.search(_COMMON_LITERAL.sub("0", text)) is not None
 
 
 def _numbers_fit(text: str) -> bool:

@@ -15,7 +15,6 @@ import os
 import pathlib
 import urllib.parse
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from typing import Any
 
 from pipereg.codes import CODES
@@ -109,7 +108,7 @@ def sarif(problems: Sequence[Problem], base: str | None = None) -> str:
                 "tool": {
                     "driver": {
                         "name": "pipereg",
-                        "version": metadata.version("pipereg"),
+                        "version": _version(),
                         "rules": rules,
                     }
                 },
@@ -162,3 +161,10 @@ FORMATS: dict[str, Callable[[Sequence[Problem]], str]] = {
     "github": github,
     "sarif": sarif,
 }
+
+
+def _version() -> str:
+    # importlib.metadata brings the email package along: imported for SARIF output only.
+    from importlib import metadata  # noqa: PLC0415
+
+    return metadata.version("pipereg")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipereg.errors import PipelineLoadError, PipeRegError
-from pipereg.jsontext import extjson
 from pipereg.jsontext.read import SIZE_VAR
 from pipereg.load.discovery import default_roots
 from pipereg.messages import clip, printable, show
-from pipereg.registry import Registry
+
+if TYPE_CHECKING:
+    from pipereg.registry import Registry
 
 USAGE_ERROR = 2
 DEBUG_VAR = "PIPEREG_DEBUG"
@@ -62,13 +64,33 @@ def input_errors() -> Iterator[None]:
 
 
 class Group(click.Group):
-    """The ``pipereg`` group: no input, however hostile, ends a command in a traceback.
+    """The ``pipereg`` group: commands imported when they run, no traceback from any input.
+
+    A command's module is imported only when that command runs (or help lists it), so
+    ``pipereg lint`` imports what linting needs, not the DAO, the drivers, the embedded engine
+    and the review tools of the other commands (:data:`COMMANDS`).
 
     Each command turns the errors it expects into :class:`InputError` itself; this is the last
     guard. A :class:`~pipereg.errors.PipeRegError` that escaped is an input error all the
     same; anything else is pipereg's bug, reported in one line (exit 2) that says so, with the
     traceback only when ``PIPEREG_DEBUG`` is set.
     """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, the ones not imported yet included."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported on first use."""
+        where = self.lazy.get(cmd_name)
+        if cmd_name not in self.commands and where is not None:
+            module, attribute = where.split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuses an argument holding NUL, which no path, key or value can hold."""
@@ -98,7 +120,26 @@ class Group(click.Group):
             ) from exc
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+COMMANDS = {
+    "lint": "pipereg.cli.lint:lint",
+    "list": "pipereg.cli.show:list_",
+    "show": "pipereg.cli.show:show",
+    "render": "pipereg.cli.run:render",
+    "run": "pipereg.cli.run:run",
+    "diff": "pipereg.cli.diff:diff",
+    "explain": "pipereg.cli.explain:explain",
+    "docs": "pipereg.cli.docs:docs",
+    "fmt": "pipereg.cli.fmt:fmt",
+    "stubs": "pipereg.cli.stubs:stubs",
+    "test": "pipereg.cli.test:test",
+    "profile": "pipereg.cli.profile:profile",
+    "import": "pipereg.cli.import_:import_",
+    "schema": "pipereg.cli.schema:schema",
+}
+"""Every command by name, and where it is defined (imported when it runs)."""
+
+
+@click.group(cls=Group, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--path",
     "paths",
@@ -128,6 +169,8 @@ def roots(ctx: click.Context) -> list[str]:
 
 def load_registry(ctx: click.Context) -> Registry:
     """Every pipeline under the roots, loaded; a load failure is an :class:`InputError`."""
+    from pipereg.registry import Registry  # noqa: PLC0415 - not every command loads one
+
     with input_errors():
         return Registry.from_paths(*roots(ctx), max_file_bytes=ctx.meta[MAX_FILE_BYTES])
 
@@ -142,4 +185,6 @@ def table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
 
 def compact_json(value: Any) -> str:
     """A value as one line of relaxed Extended JSON."""
+    from pipereg.jsontext import extjson  # noqa: PLC0415 - bson.json_util, for a few commands
+
     return extjson.dumps(value, indent=None)

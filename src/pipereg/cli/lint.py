@@ -15,7 +15,6 @@ import click
 from pipereg import codes
 from pipereg.check import grammar, reports
 from pipereg.cli.app import MAX_FILE_BYTES, InputError, input_errors, roots
-from pipereg.cli.database import connect
 from pipereg.errors import Finding, Problem
 from pipereg.jsontext.parse import Positions, decode_text
 from pipereg.load.discovery import SourceFile, discover_paths
@@ -91,7 +90,7 @@ def lint(
     # Includes cross files: the roots hold the fragments the files given may include.
     context = [root for root in roots(ctx) if os.path.exists(root)] if targets else []
     limit = ctx.meta[MAX_FILE_BYTES]
-    extra = _Extra(target_version, None if uri is None else connect(uri, db_name))
+    extra = _Extra(target_version, None if uri is None else _connect(uri, db_name))
     if extra.database is not None:
         ctx.call_on_close(extra.database.client.close)  # PyMongo warns about a client left open
     if not watch:
@@ -234,3 +233,11 @@ def _verified(database: Any, loaded: Sequence[LoadedFile]) -> list[Problem]:
     except ConnectionFailure as exc:
         reason = str(exc).split(" (configured timeouts", 1)[0]
         raise InputError(f"--uri: no server answers: {clip(reason)}") from exc
+
+
+def _connect(uri: str, db_name: str | None) -> Any:
+    # Imported for --uri only: the database module brings the drivers' glue and the embedded
+    # engine, which a lint of files never needs (tests/cli/test_lazy_imports.py).
+    from pipereg.cli.database import connect  # noqa: PLC0415
+
+    return connect(uri, db_name)

@@ -51,11 +51,17 @@ def compile_options(
     options: Mapping[str, Any], params: Mapping[str, Param], key: str
 ) -> OptionsFunction:
     """A function ``values -> options`` that renders exactly as :func:`render.render_options`."""
+    if not options:  # most pipelines: nothing to generate (a new dict per call, as rendered)
+        return _no_options
     try:
         function: OptionsFunction = _Generator(params, key).build(options, top_list=False)
     except (RecursionError, MemoryError, SyntaxError):
         return lambda values: render_options(options, values, params, key)
     return function
+
+
+def _no_options(values: dict[str, Any]) -> dict[str, Any]:
+    return {}
 
 
 def _duplicate_field(key: str, param: str, name: str) -> None:

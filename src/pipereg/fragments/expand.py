@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import Decimal128, Int64, ObjectId, json_util
 
@@ -64,12 +64,12 @@ _Binding = Rename | _Constant | _AbsentType
 Hop = tuple[str, str, JsonPath]
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """Where a node of an expanded pipeline was written.
 
     ``path`` is in the including file: the node itself, or, for inlined content, the outermost
-    include. ``hops`` follows the includes down to the fragment that holds the node.
+    include. ``hops`` follows the includes down to the fragment that holds the node. A named
+    tuple: the walk makes one for every member it passes (a frozen dataclass costs 4x).
     """
 
     path: JsonPath
@@ -234,6 +234,8 @@ class Walk:
     ) -> Any:
         if type(node) is str:
             return node if env is None or "<<" not in node else self.string(node, origin, env)
+        if env is None and not _holds_include(node):
+            return node  # the includer's own content, with no include below: kept as written
         if type(node) is list:
             return self.list_(node, origin, env, stage_list)
         if type(node) is dict:
@@ -263,7 +265,8 @@ class Walk:
                 result.append(content)
                 continue
             if stage_list and type(item) is dict:
-                value = self.object_(item, at, env, stage=True)
+                include_free = env is None and not _holds_include(item)
+                value = item if include_free else self.object_(item, at, env, stage=True)
             else:
                 value = self.node(item, at, env)
             if value is _ABSENT:

@@ -48,6 +48,7 @@ _DECIMAL = re.compile(
     r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?|inf|infinity|nan)\Z",
     re.ASCII | re.IGNORECASE,
 )
+DECIMAL_TEXT = _DECIMAL  # the one definition: decimal parameters read their text by it too
 _HEX_ID = re.compile(r"[0-9a-fA-F]{24}\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
 _SUBTYPE = re.compile(r"[0-9a-fA-F]{1,2}\Z")

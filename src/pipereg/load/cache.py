@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import stat
 import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
@@ -84,6 +82,10 @@ def cache_dir(given: str | os.PathLike[str] | None) -> Path | None:
 @functools.cache
 def source_digest() -> str:
     """SHA-256 of pipereg's version and its installed source files; computed once per process."""
+    # Imported here, as hashlib below: only a load that uses the cache needs them
+    # (importlib.metadata brings the email package along), and every command imports this module.
+    from importlib import metadata  # noqa: PLC0415
+
     try:
         version = metadata.version("pipereg")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
@@ -93,6 +95,8 @@ def source_digest() -> str:
 
 def package_digest(package: Path, version: str) -> str:
     """SHA-256 of ``version`` and every ``*.py`` and ``*.json`` file below ``package``."""
+    import hashlib  # noqa: PLC0415
+
     digest = hashlib.sha256(f"{_FORMAT}\0{version}\0".encode())
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts and path.is_file():
@@ -186,6 +190,8 @@ def _read_all(files: Sequence[SourceFile], max_file_bytes: int) -> list[bytes] |
 
 
 def _key(files: Sequence[SourceFile], contents: Sequence[bytes], max_file_bytes: int) -> str:
+    import hashlib  # noqa: PLC0415
+
     digest = hashlib.sha256(f"{source_digest()}\0{max_file_bytes}\0{len(files)}\0".encode())
     for source, data in zip(files, contents, strict=True):
         # JSON-encoded names cannot run into each other, whatever characters a path holds.

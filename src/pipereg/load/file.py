@@ -279,6 +279,11 @@ def _bounded(message: str) -> str:
     return f"{message[:_MESSAGE_HEAD]}...[{cut:,} characters cut]...{message[-_MESSAGE_TAIL:]}"
 
 
+# An include's key in compact JSON text (the encoder never escapes "$"; a key written escaped in
+# the file is "$include" once parsed, and so in the encoding).
+_INCLUDE_KEY = '"$include"'
+
+
 def _pipeline(
     module: str,
     name: str,
@@ -299,12 +304,15 @@ def _pipeline(
     written = definition["stages"]
     expansion = None
     if expander is not None:
-        expansion = expander.expand(module, written, (*base, "stages"), params)
-        findings += expansion.findings
+        # Most pipelines include nothing, and their text says so: no walk for them.
+        written_texts = None if parsed is None else parsed.texts(name, "stages", written)
+        if written_texts is None or any(_INCLUDE_KEY in text for text in written_texts):
+            expansion = expander.expand(module, written, (*base, "stages"), params)
+            findings += expansion.findings
         findings += expander.misplaced(definition.get("options", {}), (*base, "options"))
-        if expansion.stages is None:
+        if expansion is not None and expansion.stages is None:
             return None, findings
-        if expansion.includes:
+        if expansion is not None and expansion.includes:
             definition = {**definition, "stages": expansion.stages}
     # Most pipelines can be vouched for from their text; the rest get templates built and every
     # rule run, which finds and locates each problem. Pipelines build templates on first render.

@@ -19,8 +19,17 @@ from bson import Decimal128, Int64, ObjectId
 from pipereg.bson_limits import INT32, INT64
 from pipereg.errors import ParameterError
 from pipereg.jsontext.dates import DateTextError, parse_date_text
+from pipereg.jsontext.literals import DECIMAL_TEXT
 from pipereg.messages import clip, describe, did_you_mean, show
 from pipereg.params.declaration import Param
+from pipereg.params.plain import (
+    plain_date,
+    plain_float,
+    plain_int,
+    plain_key,
+    plain_list,
+    plain_str,
+)
 from pipereg.params.values import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_LENGTH,
@@ -31,6 +40,7 @@ from pipereg.params.values import (
 )
 
 UTC = datetime.timezone.utc
+_OID_BYTES = ObjectId.binary.fget  # type: ignore[attr-defined]
 
 
 def _wrong(param: Param, value: Any, hint: str = "") -> Invalid:
@@ -51,7 +61,7 @@ def _coerce_string(param: Param, value: Any) -> str:
         raise _wrong(param, value)
     # The text itself: str() of a str subclass may say something else (a (str, Enum) member's
     # str() is its qualified name), and every check must see what renders.
-    text = str.__str__(value)
+    text = plain_str(value)
     _check_text(param, text)
     return text
 
@@ -82,7 +92,7 @@ def _coerce_int(param: Param, value: Any) -> int:
     if not _is_int(value):
         hint = "; declare it double" if isinstance(value, float) else ""
         raise _wrong(param, value, hint)
-    number = int(value)
+    number = plain_int(value)
     if not INT32[0] <= number <= INT32[1]:
         raise Invalid(
             f"{show(number)} is out of range for int (32-bit); declare the parameter long",
@@ -95,6 +105,7 @@ def _coerce_int(param: Param, value: Any) -> int:
 def _coerce_long(param: Param, value: Any) -> Int64:
     if not _is_int(value):
         raise _wrong(param, value)
+    value = plain_int(value)
     if not INT64[0] <= value <= INT64[1]:
         raise Invalid(f"{show(value)} is out of range for long (64-bit)", actual=describe(value))
     return Int64(value)
@@ -102,6 +113,7 @@ def _coerce_long(param: Param, value: Any) -> Int64:
 
 def _coerce_double(param: Param, value: Any) -> float:
     if _is_int(value):
+        value = plain_int(value)
         try:
             number = float(value)
         except OverflowError:
@@ -115,25 +127,28 @@ def _coerce_double(param: Param, value: Any) -> float:
         return number
     if not isinstance(value, float):
         raise _wrong(param, value)
+    value = plain_float(value)
     if not math.isfinite(value):
         raise Invalid(
             f"{value} is not a finite number (NaN and Infinity are rejected)",
             expected="double",
             actual=describe(value),
         )
-    return float(value)
+    return float(value)  # exact already: float() of a float is itself
 
 
 def _coerce_decimal(param: Param, value: Any) -> Decimal128:
     if isinstance(value, Decimal128):
         number = value.to_decimal()
-    elif _is_int(value) or isinstance(value, str):
-        try:
-            number = decimal.Decimal(value)
-        except decimal.InvalidOperation:
-            raise _wrong(param, value) from None
+    elif _is_int(value):
+        number = decimal.Decimal(plain_int(value))
+    elif isinstance(value, str):
+        text = plain_str(value)
+        if not DECIMAL_TEXT.match(text):
+            raise _wrong(param, value)
+        number = decimal.Decimal(text)
     elif isinstance(value, decimal.Decimal):
-        number = value
+        number = value if type(value) is decimal.Decimal else decimal.Decimal(value)
     elif isinstance(value, float):
         raise _wrong(param, value, "; a float is not exact, pass a Decimal or a string")
     else:
@@ -160,12 +175,10 @@ def _coerce_bool(param: Param, value: Any) -> bool:
 
 
 def _coerce_date(param: Param, value: Any) -> datetime.datetime:
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, datetime.date):
-        moment = datetime.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        moment = _parse_date(param, value)
+    if isinstance(value, datetime.date):
+        return plain_date(value)
+    if isinstance(value, str):
+        moment = _parse_date(param, plain_str(value))
     else:
         raise _wrong(param, value)
     if moment.tzinfo is None:
@@ -189,10 +202,11 @@ def _parse_date(param: Param, value: str) -> datetime.datetime:
 
 def _coerce_object_id(param: Param, value: Any) -> ObjectId:
     if isinstance(value, ObjectId):
-        return value
-    if isinstance(value, str) and len(value) == 24:
+        # A subclass's methods are Python too: an exact copy of the twelve bytes it holds.
+        return value if type(value) is ObjectId else ObjectId(_OID_BYTES(value))
+    if isinstance(value, str) and len(plain_str(value)) == 24:
         try:
-            return ObjectId(value)
+            return ObjectId(plain_str(value))
         except Exception:  # bson.errors.InvalidId
             pass
     raise _wrong(param, value, "; expected an ObjectId or 24 hex digits")
@@ -201,7 +215,7 @@ def _coerce_object_id(param: Param, value: Any) -> ObjectId:
 def _coerce_field(param: Param, value: Any) -> str:
     if not isinstance(value, str):
         raise _wrong(param, value)
-    text = str.__str__(value)  # see _coerce_string
+    text = plain_str(value)  # see _coerce_string
     if not text:
         raise Invalid("a field path cannot be empty", actual=describe(value))
     if len(text) > FIELD_MAX_LENGTH:
@@ -234,6 +248,7 @@ def _default_limit(param: Param, keyword: str) -> str:
 def _coerce_array(param: Param, value: Any) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise _wrong(param, value)
+    value = plain_list(value)
     if param.min_items is not None and len(value) < param.min_items:
         raise _unfit(param, value, f"has {len(value)} items, fewer than {param.min_items}")
     most = param.max_items if param.max_items is not None else DEFAULT_MAX_ITEMS
@@ -254,6 +269,9 @@ def _coerce_array(param: Param, value: Any) -> list[Any]:
 def _coerce_object(param: Param, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _wrong(param, value)
+    # One read of the caller's mapping; every check below reads this exact dict.
+    pairs = dict.items(value) if isinstance(value, dict) else [(k, value[k]) for k in value]
+    value = {plain_key(key): item for key, item in pairs}
     for key in value:
         if not isinstance(key, str):
             raise Invalid(f"object keys must be strings, got {describe(key)}")
