@@ -429,3 +429,15 @@ def test_a_large_constant_stage_is_bound_once_not_compiled_key_by_key() -> None:
     first[0]["$set"]["k1"][1]["v"] = "changed"  # each render is its own copy
     assert second[0]["$set"]["k1"][1]["v"] == "1"
     assert stage["$set"]["k1"][1]["v"] == "1"
+
+
+def test_an_undeclared_key_placeholder_beside_an_optional_one_is_reported_not_a_crash(
+    write_tree: WriteTree,
+) -> None:
+    # Found by the fast-path property test: the absence check looked the key's parameter up.
+    stages = [{"$match": {"$match": {"$match": "plain", "<<f>>": "<<opt>>"}}}]
+    params = {"opt": {"type": "string", "optional": True}}
+    document = pipeline_file({"r": {"collection": "c", "params": params, "stages": stages}})
+    with pytest.raises(PipelineLoadError) as raised:
+        Registry.from_paths(write_tree({"m.json": document}))
+    assert "PR020" in {problem.code for problem in raised.value.problems}

@@ -8,10 +8,13 @@ from pipereg.adapters import Document, Stages
 
 
 class MotorDriver:
-    """Motor's ``aggregate`` returns a latent cursor without an await; its command would run on
+    """Motor, with its command sent when ``aggregate()`` is awaited.
+
+    Motor's ``aggregate`` returns a latent cursor without an await; its command would run on
     the user's first fetch. This adapter sends it inside ``aggregate()``, so that a server error
     is raised there, as with PyMongo and PyMongo Async. A started latent cursor no longer takes
-    ``batch_size()`` (Motor raises TypeError): pass ``batchSize=`` to ``aggregate()`` instead."""
+    ``batch_size()`` (Motor raises TypeError): pass ``batchSize=`` to ``aggregate()`` instead.
+    """
 
     async def aggregate(
         self, database: Any, collection: str | None, stages: Stages, options: dict[str, Any]

@@ -273,8 +273,9 @@ def sketch_file(items: str, outline: str, *, numbers_fit: bool = False) -> FileS
 
 
 def literal_free(text: str) -> bool:
-    """Whether compact JSON text holds no Extended JSON literal build could report, no NUL and
-    no number BSON cannot hold.
+    """Whether compact JSON text holds nothing ``build`` could report but placeholders.
+
+    That is: no Extended JSON literal it would refuse, no NUL and no number BSON cannot hold.
 
     Those are what :func:`build` converts or reports besides placeholders; ``$oid`` and
     ``$date`` literals in their common spelling are read here and pass if valid. False when

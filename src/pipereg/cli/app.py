@@ -39,6 +39,7 @@ class InputError(click.ClickException):
         self.details = tuple(details)
 
     def show(self, file: Any = None) -> None:
+        """Print the error and its details to standard error, each line escaped."""
         lines = [f"pipereg: {self.format_message()}", *self.details]
         click.echo("\n".join(printable(line) for line in lines), err=True)
 

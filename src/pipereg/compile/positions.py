@@ -291,7 +291,9 @@ def _deletes(
         {n for n in _names_in(node) if n in params and not params[n].always_present}
         | (
             {name.name}
-            if type(name) is FieldKey and not params[name.name].always_present
+            if type(name) is FieldKey
+            and name.name in params  # an undeclared one is PR020's to report
+            and not params[name.name].always_present
             else set()
         )
     )

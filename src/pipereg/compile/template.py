@@ -135,8 +135,10 @@ class Template:
 
 
 class StageList(list[Any]):
-    """A list of stages: a pipeline's own, a ``$facet`` branch, or a ``$lookup`` or
-    ``$unionWith`` sub-pipeline. Stages in it may disappear; the list itself always stays."""
+    """A list of stages, where stages may disappear but the list itself always stays.
+
+    A pipeline's own, a ``$facet`` branch, or a ``$lookup`` or ``$unionWith`` sub-pipeline.
+    """
 
 
 def build(node: Any, path: JsonPath, *, stages: bool = False) -> Template:

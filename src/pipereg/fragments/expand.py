@@ -44,6 +44,8 @@ EXPANDED_VALUES = 250_000
 
 @dataclass(frozen=True)
 class Rename:
+    """A fragment parameter bound to a parameter of the includer, under that name."""
+
     name: str
 
 
@@ -200,6 +202,7 @@ class Walk:
         self.too_large = False
 
     def fail(self, origin: Origin, code: str, message: str, severity: Severity = "error") -> None:
+        """Record a finding at ``origin``, with the include chain that leads there."""
         self.findings.append(Finding(origin.path, code, message + origin.note(), severity))
 
     @property
@@ -210,6 +213,7 @@ class Walk:
     def body(
         self, fragment: Fragment, origin: Origin, env: dict[str, _Binding]
     ) -> tuple[Any, Origin] | None:
+        """A fragment's body with its parameters bound, and the origin of that body."""
         # The fragment's body with ``env`` bound, and where it was written: a document that is
         # itself an include (an alias) is what it includes. None when that include fails.
         saved = self.module, self.stack
@@ -232,6 +236,7 @@ class Walk:
         *,
         stage_list: bool = False,
     ) -> Any:
+        """A node of a body or a pipeline with includes inlined and bindings applied."""
         if type(node) is str:
             return node if env is None or "<<" not in node else self.string(node, origin, env)
         if env is None and not _holds_include(node):
@@ -245,6 +250,7 @@ class Walk:
     def list_(
         self, node: list[Any], origin: Origin, env: dict[str, _Binding] | None, stage_list: bool
     ) -> Any:
+        """A list with includes inlined (a stages fragment spliced into a stage list)."""
         result: list[Any] = []
         for i, item in enumerate(node):
             at = origin.step(i)
@@ -280,6 +286,7 @@ class Walk:
     def object_(
         self, node: dict[str, Any], origin: Origin, env: dict[str, _Binding] | None, *, stage: bool
     ) -> Any:
+        """An object with includes inlined; members an absent binding empties are dropped."""
         result: dict[str, Any] = {}
         # $facet branches and every "pipeline" member (in $lookup, $unionWith, or a document
         # fragment that is a $lookup body) are lists of stages.
@@ -318,6 +325,7 @@ class Walk:
     def sub_pipelines(
         self, body: dict[str, Any], origin: Origin, env: dict[str, _Binding] | None, *, facet: bool
     ) -> Any:
+        """The pipelines of a ``$facet``, ``$lookup`` or ``$unionWith`` body, walked as stages."""
         result: dict[str, Any] = {}
         for key, value in body.items():
             nested = facet or key == "pipeline"
@@ -333,6 +341,7 @@ class Walk:
         return result
 
     def string(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
+        """A string with its placeholders bound: a whole one takes the binding's value."""
         whole = WHOLE.match(text)
         if whole:
             binding = env.get(whole.group(1))
@@ -346,12 +355,15 @@ class Walk:
         return self.text(text, origin, env)
 
     def key(self, text: str, origin: Origin, env: dict[str, _Binding]) -> Any:
+        """An object key with its placeholders bound (an absent whole one removes the member)."""
         whole = WHOLE.match(text)
         if whole and env.get(whole.group(1)) is _ABSENT:
             return _ABSENT
         return self.text(text, origin, env)
 
     def text(self, text: str, origin: Origin, env: dict[str, _Binding]) -> str:
+        """Text with embedded placeholders bound as text (escapes kept)."""
+
         def substitute(match: re.Match[str]) -> str:
             binding = env.get(match.group(1) or "")
             if isinstance(binding, Rename):
@@ -376,6 +388,7 @@ class Walk:
         env: dict[str, _Binding] | None,
         expected: Kind | None,
     ) -> tuple[Any, Origin] | None:
+        """An ``$include`` resolved: the fragment's body bound, or ``None`` (reported)."""
         # The fragment's body with its params bound, and the origin of that body; None on failure.
         # ``expected`` None takes either kind.
         reference, bindings = node.get(INCLUDE), node.get("with", {})
@@ -476,6 +489,7 @@ class Walk:
         site: Origin,
         env: dict[str, _Binding] | None,
     ) -> dict[str, _Binding] | None:
+        """The bindings of an include's ``with``, or ``None`` when one does not fit (reported)."""
         before = len(self.findings)
         at = site.step("with")
         for name in bindings:
@@ -497,6 +511,7 @@ class Walk:
         return bound if len(self.findings) == before else None
 
     def binding(self, fragment: Fragment, param: Param, value: Any, at: Origin) -> _Binding | None:
+        """What one ``with`` value binds a fragment parameter to, or ``None`` (reported)."""
         label = f"fragment {fragment.key!r} parameter {param.name!r}"
         if isinstance(value, _AbsentType):
             if param.default is not MISSING:
@@ -580,6 +595,7 @@ def _paths_of_includes(node: Any, at: JsonPath) -> list[JsonPath]:
 
 
 def mismatch(outer: Param, inner: Param) -> str:
+    """Why values of ``outer`` may not stand where ``inner`` is declared (``""`` if they may)."""
     # Why values of ``outer`` may not stand where ``inner`` is declared ("" if they may).
     if outer.type != inner.type or outer.regex != inner.regex:
         mine = outer.type_name + (" (regex)" if outer.regex else "")

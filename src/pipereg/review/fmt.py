@@ -283,8 +283,11 @@ class _Layout:
         return None if flat is None else (flat, depth + 1)
 
     def write(self, node: Any, level: int, used: int, after: int, out: list[str]) -> None:
-        """Append ``node`` to ``out``: ``used`` columns of its first line are already taken
-        (indentation and key), and ``after`` more (a comma) follow its last line."""
+        """Append ``node`` to ``out``, laid out to fit the width.
+
+        ``used`` columns of its first line are already taken (indentation and key), and
+        ``after`` more (a comma) follow its last line.
+        """
         if not isinstance(node, list):
             out.append(_scalar(node))
             return
