@@ -411,3 +411,13 @@ def test_run_empty_collection_name_is_exit_2(root: Path, tmp_path: Path) -> None
         "--data", f"={tmp_path / 'x.json'}",
     )  # fmt: skip
     assert_one_clean_error(result, "is not a collection name")
+
+
+def test_params_that_are_json_but_not_extended_json_say_so(root: Path) -> None:
+    result = invoke(
+        "--path", str(root), "run", "orders.recent",
+        "--params", '{"since": {"$numberDecimal": "abc"}}',
+    )  # fmt: skip
+    assert_one_clean_error(
+        result, "--params holds invalid Extended JSON: a $numberDecimal that is not a decimal"
+    )

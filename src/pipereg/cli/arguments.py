@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,4 +76,10 @@ def read_json(text: str, what: str) -> Any:
         return extjson.loads(text)
     except READ_ERRORS as exc:
         reason = clip(str(exc) or type(exc).__name__, 200)
-        raise InputError(f"{what} is not valid JSON: {reason}") from exc
+        if isinstance(exc, decimal.InvalidOperation):  # its text is a list of signal classes
+            reason = "a $numberDecimal that is not a decimal number"
+        try:  # JSON, but a wrapper bson refuses ({"$numberDecimal": "abc"}): say which
+            json.loads(text)
+        except (ValueError, RecursionError):
+            raise InputError(f"{what} is not valid JSON: {reason}") from exc
+        raise InputError(f"{what} holds invalid Extended JSON: {reason}") from exc
