@@ -10,10 +10,10 @@ naming the pipeline, the option and the parameters it holds, before anything is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pipereg.compile.template import FieldKey, Slot, Text
+from pipereg.compile.template import placeholder_names
 from pipereg.errors import ParameterError
 from pipereg.messages import describe
 from pipereg.pipeline import Pipeline
@@ -46,7 +46,7 @@ def check_options(pipeline: Pipeline, options: Mapping[str, Any]) -> None:
         accepts = _ACCEPTS.get(name)
         if accepts is None or accepts[0](value):
             continue
-        holders = sorted(set(_placeholders(pipeline.option_tree.get(name))))
+        holders = sorted(set(placeholder_names(pipeline.option_tree.get(name))))
         parameter = ", ".join(holders) or f"options.{name}"
         raise ParameterError(
             pipeline.key,
@@ -55,21 +55,3 @@ def check_options(pipeline: Pipeline, options: Mapping[str, Any]) -> None:
             expected=accepts[1],
             actual=describe(value),
         )
-
-
-def _placeholders(node: Any) -> Iterator[str]:
-    # The parameter names in an option's template tree.
-    if type(node) is Slot:
-        yield node.name
-    elif type(node) is Text:
-        for part in node.parts:
-            if type(part) is Slot:
-                yield part.name
-    elif isinstance(node, Mapping):
-        for key, value in node.items():
-            if type(key) is FieldKey:
-                yield key.name
-            yield from _placeholders(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _placeholders(item)

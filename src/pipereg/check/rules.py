@@ -25,6 +25,7 @@ from pipereg.compile.template import (
     Slot,
     StageList,
     can_vanish,
+    placeholder_names,
     walk_keys,
 )
 from pipereg.errors import Finding
@@ -293,21 +294,8 @@ def _presence(params: Mapping[str, Param]) -> Callable[[str], bool]:
 
 
 def _absent_names(node: Any, params: Mapping[str, Param]) -> str:
-    names = sorted({site for site in _slots(node) if not params[site].always_present})
+    names = sorted({site for site in placeholder_names(node) if not params[site].always_present})
     return " or ".join(f"<<{name}>>" for name in names)
-
-
-def _slots(node: Any) -> Iterator[str]:
-    if type(node) is Slot:
-        yield node.name
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if type(key) is FieldKey:
-                yield key.name
-            yield from _slots(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _slots(item)
 
 
 # What each aggregate option accepts from a placeholder.

@@ -27,7 +27,7 @@ from typing import Any
 from pipereg import codes, language
 from pipereg.compile import contexts
 from pipereg.compile.contexts import Body, Context
-from pipereg.compile.template import FieldKey, Site, Slot, StageList, can_vanish
+from pipereg.compile.template import FieldKey, Site, Slot, StageList, can_vanish, placeholder_names
 from pipereg.errors import Finding
 from pipereg.jsontext.parse import JsonPath
 from pipereg.language import Kind
@@ -288,7 +288,7 @@ def _deletes(
     node: Any, at: JsonPath, params: Mapping[str, Param], what: str, name: Any = None
 ) -> Finding:
     absent = sorted(
-        {n for n in _names_in(node) if n in params and not params[n].always_present}
+        {n for n in placeholder_names(node) if n in params and not params[n].always_present}
         | (
             {name.name}
             if type(name) is FieldKey
@@ -305,16 +305,3 @@ def _deletes(
         "does rather than leaving a value out; give the parameter a default, make it "
         "required, or write a separate pipeline without it",
     )
-
-
-def _names_in(node: Any) -> Iterator[str]:
-    if type(node) is Slot:
-        yield node.name
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if type(key) is FieldKey:
-                yield key.name
-            yield from _names_in(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _names_in(item)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -346,6 +346,24 @@ def _string(
         parts.append(rest)
     # Text that starts with literal "$" is a field path the file wrote on purpose ("$<<f>>").
     return Text(tuple(parts), regex=regex, expr=expr and type(parts[0]) is Slot)
+
+
+def placeholder_names(node: Any) -> Iterator[str]:
+    """Yield the parameter named by every placeholder in a template tree (values, text, keys)."""
+    if type(node) is Slot:
+        yield node.name
+    elif type(node) is Text:
+        for part in node.parts:
+            if type(part) is Slot:
+                yield part.name
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            if type(key) is FieldKey:
+                yield key.name
+            yield from placeholder_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from placeholder_names(item)
 
 
 def walk_keys(node: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Any, Any]]:
