@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bson import Decimal128, ObjectId
+from bson import ObjectId
 
-from pipereg.params.coerce import coerce
+from pipereg.params.coerce import coerce, ordered
 from pipereg.params.declaration import Param
 from pipereg.params.values import MISSING, Invalid
 
@@ -179,17 +179,12 @@ def _dates(param: Param, name: str) -> list[Any]:
 
 
 def _clamp(value: Any, param: Param) -> Any:
-    low, high = _plain(param.minimum), _plain(param.maximum)
+    low, high = ordered(param.minimum), ordered(param.maximum)
     if low is not None and value < low:
         value = low
     if high is not None and value > high:
         value = high
     return value
-
-
-def _plain(bound: Any) -> Any:
-    # Decimal128 bounds have no ordering of their own.
-    return bound.to_decimal() if isinstance(bound, Decimal128) else bound
 
 
 def _arrays(param: Param, name: str) -> list[Any]:
