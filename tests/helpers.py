@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -146,3 +147,38 @@ class BytesResource:
     def open(self, mode: str = "rb") -> io.BytesIO:
         assert mode == "rb"
         return io.BytesIO(self.data)
+
+
+class InstantDriver:
+    """A sync driver that answers at once with ``rows`` (after ``delay`` s), or fails."""
+
+    def __init__(self, rows: list[dict[str, Any]], delay: float = 0.0, fail: bool = False) -> None:
+        self.rows, self.delay, self.fail = rows, delay, fail
+
+    def aggregate(self, database: Any, collection: str, stages: Any, options: Any) -> Any:
+        time.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("server went away")
+        return iter(self.rows)
+
+    def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
+        return list(cursor)
+
+    def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
+        return next(cursor, None)
+
+
+class AsyncInstantDriver:
+    """The async twin of :class:`InstantDriver`."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    async def aggregate(self, database: Any, collection: str, stages: Any, options: Any) -> Any:
+        return iter(self.rows)
+
+    async def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
+        return list(cursor)
+
+    async def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
+        return next(cursor, None)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any
 
 import pytest
 
-from helpers import WriteTree, pipeline_file
+from helpers import AsyncInstantDriver, InstantDriver, WriteTree, pipeline_file
 from pipereg import AsyncPipelineDAO, ParameterError, PipelineDAO, Registry
 
 DOCUMENT = pipeline_file(
@@ -24,39 +22,6 @@ DOCUMENT = pipeline_file(
 ROWS = [{"qty": 2}, {"qty": 3}]
 
 
-class InstantDriver:
-    """A sync driver that answers at once with :data:`ROWS`, after ``delay`` seconds."""
-
-    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
-        self.delay = delay
-        self.fail = fail
-
-    def aggregate(self, database: Any, collection: str, stages: Any, options: Any) -> Any:
-        time.sleep(self.delay)
-        if self.fail:
-            raise RuntimeError("server went away")
-        return iter(ROWS)
-
-    def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
-        return list(cursor)
-
-    def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
-        return next(cursor, None)
-
-
-class AsyncInstantDriver:
-    """The async twin of :class:`InstantDriver`."""
-
-    async def aggregate(self, database: Any, collection: str, stages: Any, options: Any) -> Any:
-        return iter(ROWS)
-
-    async def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
-        return list(cursor)
-
-    async def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
-        return next(cursor, None)
-
-
 @pytest.fixture
 def registry(write_tree: WriteTree) -> Registry:
     return Registry.from_paths(write_tree({"shop.json": DOCUMENT}))
@@ -70,7 +35,7 @@ def test_each_call_is_logged_at_debug_with_its_fields(
     registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="pipereg")
-    dao = PipelineDAO(object(), registry, driver=InstantDriver())
+    dao = PipelineDAO(object(), registry, driver=InstantDriver(ROWS))
     dao.fetch_all("shop.p", {"min": 2})
     dao.fetch_one("shop.p", {"min": 2})
     dao.aggregate("shop.p", {"min": 2})
@@ -93,11 +58,11 @@ def test_a_call_slower_than_slow_ms_is_a_warning(
     registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="pipereg")
-    PipelineDAO(object(), registry, driver=InstantDriver(), slow_ms=10_000).fetch_all(
+    PipelineDAO(object(), registry, driver=InstantDriver(ROWS), slow_ms=10_000).fetch_all(
         "shop.p", {"min": 1}
     )
     assert records(caplog) == []  # fast: DEBUG only, which is off
-    slow = PipelineDAO(object(), registry, driver=InstantDriver(delay=0.02), slow_ms=5)
+    slow = PipelineDAO(object(), registry, driver=InstantDriver(ROWS, delay=0.02), slow_ms=5)
     slow.fetch_all("shop.p", {"min": 1})
     (record,) = records(caplog)
     assert record.levelno == logging.WARNING
@@ -109,11 +74,13 @@ def test_failed_calls_are_logged_with_outcome_error(
     registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="pipereg")
-    dao = PipelineDAO(object(), registry, driver=InstantDriver(fail=True))
+    dao = PipelineDAO(object(), registry, driver=InstantDriver(ROWS, fail=True))
     with pytest.raises(RuntimeError):
         dao.fetch_all("shop.p", {"min": 1})
     with pytest.raises(ParameterError):
-        PipelineDAO(object(), registry, driver=InstantDriver()).fetch_all("shop.p", {"min": "x"})
+        PipelineDAO(object(), registry, driver=InstantDriver(ROWS)).fetch_all(
+            "shop.p", {"min": "x"}
+        )
     driver_error, bad_param = records(caplog)
     assert driver_error.outcome == bad_param.outcome == "error"  # type: ignore[attr-defined]
     assert driver_error.rows is None  # type: ignore[attr-defined]
@@ -126,7 +93,7 @@ def test_an_unknown_key_is_logged_without_version(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="pipereg")
     with pytest.raises(KeyError):
-        PipelineDAO(object(), registry, driver=InstantDriver()).fetch_all("shop.nope")
+        PipelineDAO(object(), registry, driver=InstantDriver(ROWS)).fetch_all("shop.nope")
     (record,) = records(caplog)
     assert record.pipereg_key == "shop.nope"  # type: ignore[attr-defined]
     assert record.pipereg_version is None  # type: ignore[attr-defined]
@@ -137,7 +104,7 @@ async def test_async_calls_are_logged_alike(
     registry: Registry, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="pipereg")
-    dao = AsyncPipelineDAO(object(), registry, driver=AsyncInstantDriver(), slow_ms=0)
+    dao = AsyncPipelineDAO(object(), registry, driver=AsyncInstantDriver(ROWS), slow_ms=0)
     assert dao.slow_ms == 0
     await dao.fetch_all("shop.p", {"min": 2})
     await dao.fetch_one("shop.p", {"min": 2})

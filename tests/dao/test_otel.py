@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from helpers import AsyncInstantDriver, InstantDriver
 from pipereg import AsyncPipelineDAO, ParameterError, PipelineDAO, Registry
 from pipereg.otel import PipeRegInstrumentor
 
@@ -27,33 +28,6 @@ ROWS = [{"order_no": 1}, {"order_no": 2}]
 
 class FakeDatabase:
     name = "shop"
-
-
-class InstantDriver:
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
-
-    def aggregate(self, database: Any, collection: str, stages: Any, options: Any) -> Any:
-        if self.fail:
-            raise RuntimeError("server went away")
-        return iter(ROWS)
-
-    def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
-        return list(cursor)
-
-    def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
-        return next(cursor, None)
-
-
-class AsyncInstantDriver:
-    async def aggregate(self, database: Any, collection: str, stages: Any, options: Any) -> Any:
-        return iter(ROWS)
-
-    async def fetch_all(self, cursor: Any) -> list[dict[str, Any]]:
-        return list(cursor)
-
-    async def fetch_one(self, cursor: Any) -> dict[str, Any] | None:
-        return next(cursor, None)
 
 
 class Telemetry:
@@ -102,7 +76,7 @@ SINCE = {"since": "2024-03-01"}
 def test_each_call_gets_a_span_named_after_the_key_with_db_and_pipereg_attributes(
     telemetry: Telemetry, registry: Registry
 ) -> None:
-    dao = PipelineDAO(FakeDatabase(), registry, driver=InstantDriver())
+    dao = PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS))
     assert dao.fetch_all("shop.orders_since", SINCE) == ROWS
     dao.fetch_one("shop.orders_since", SINCE)
     dao.aggregate("shop.orders_since", SINCE)
@@ -133,7 +107,7 @@ def test_each_call_gets_a_span_named_after_the_key_with_db_and_pipereg_attribute
 def test_parameter_values_are_recorded_only_where_allowed(
     telemetry: Telemetry, registry: Registry
 ) -> None:
-    dao = PipelineDAO(FakeDatabase(), registry, driver=InstantDriver())
+    dao = PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS))
     dao.fetch_all("shop.orders_since", {**SINCE, "status": "paid"})
     (span,) = telemetry.spans()
     attributes = dict(span.attributes or {})
@@ -147,15 +121,15 @@ def test_errors_set_the_status_and_record_the_exception(
     telemetry: Telemetry, registry: Registry
 ) -> None:
     with pytest.raises(RuntimeError):
-        PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(fail=True)).fetch_all(
+        PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS, fail=True)).fetch_all(
             "shop.orders_since", SINCE
         )
     with pytest.raises(ParameterError):
-        PipelineDAO(FakeDatabase(), registry, driver=InstantDriver()).fetch_all(
+        PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS)).fetch_all(
             "shop.orders_since", {"since": 5}
         )
     with pytest.raises(KeyError):
-        PipelineDAO(FakeDatabase(), registry, driver=InstantDriver()).fetch_all("shop.nope")
+        PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS)).fetch_all("shop.nope")
     driver_error, bad_param, unknown = telemetry.spans()
     for span, kind in ((driver_error, "RuntimeError"), (bad_param, "ParameterError")):
         assert span.status.status_code is StatusCode.ERROR
@@ -173,7 +147,7 @@ def test_errors_set_the_status_and_record_the_exception(
 def test_the_duration_histogram_has_a_point_per_key_version_and_outcome(
     telemetry: Telemetry, registry: Registry
 ) -> None:
-    dao = PipelineDAO(FakeDatabase(), registry, driver=InstantDriver())
+    dao = PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS))
     dao.fetch_all("shop.orders_since", SINCE)
     dao.fetch_all("shop.orders_since", SINCE)
     with pytest.raises(ParameterError):
@@ -192,7 +166,7 @@ def test_the_duration_histogram_has_a_point_per_key_version_and_outcome(
 
 
 async def test_async_calls_are_traced_alike(telemetry: Telemetry, registry: Registry) -> None:
-    dao = AsyncPipelineDAO(FakeDatabase(), registry, driver=AsyncInstantDriver())
+    dao = AsyncPipelineDAO(FakeDatabase(), registry, driver=AsyncInstantDriver(ROWS))
     assert await dao.fetch_all("shop.orders_since", SINCE) == ROWS
     await dao.fetch_one("shop.orders_since", SINCE)
     await dao.aggregate("shop.orders_since", SINCE)
@@ -209,7 +183,7 @@ def test_uninstrument_restores_the_plain_methods(registry: Registry) -> None:
     assert PipelineDAO.fetch_all is not plain
     PipeRegInstrumentor().uninstrument()
     assert PipelineDAO.fetch_all is plain
-    PipelineDAO(FakeDatabase(), registry, driver=InstantDriver()).fetch_all(
+    PipelineDAO(FakeDatabase(), registry, driver=InstantDriver(ROWS)).fetch_all(
         "shop.orders_since", SINCE
     )
     assert recorded.spans() == []
