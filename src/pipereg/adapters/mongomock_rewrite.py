@@ -130,15 +130,10 @@ def _mentions_fields(expression: Any) -> bool:
     return False
 
 
-def _reads_expressions(context: contexts.Context) -> bool:
-    # A $project value other than 0, 1 or a bool is an expression too.
-    return context in contexts.EXPRESSIONS or context == contexts.PROJECTION
-
-
 def _walk(node: Any, context: contexts.Context, bound: Mapping[str, _Variable]) -> Any:
     context = contexts.value_context(context, node)  # as the template compiler reads it
     if isinstance(node, str):
-        if _reads_expressions(context) and node.startswith("$$"):
+        if context in contexts.READ_AS_EXPRESSIONS and node.startswith("$$"):
             name, *path = node[2:].split(".")
             if name in bound:
                 return bound[name].reference(path)
@@ -150,7 +145,7 @@ def _walk(node: Any, context: contexts.Context, bound: Mapping[str, _Variable]) 
         ]
     if not isinstance(node, dict):
         return node
-    if _reads_expressions(context) and len(node) == 1:
+    if context in contexts.READ_AS_EXPRESSIONS and len(node) == 1:
         ((operator, body),) = node.items()
         scoped = _scoped(operator, body, bound)
         if scoped is not None:

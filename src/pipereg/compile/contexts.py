@@ -43,6 +43,9 @@ UNKNOWN = "unknown"  # not in the catalog: nothing can be said of a value here
 UNKNOWN_STAGE = "unknown-stage"  # under a stage name the catalog lacks (the rules report it)
 REGEXES = frozenset({REGEX, REGEX_EXPR})
 EXPRESSIONS = frozenset({EXPR, REGEX_EXPR})
+READ_AS_EXPRESSIONS = EXPRESSIONS | {PROJECTION}
+"""Where a string starting with ``$`` is a field path or a variable: expressions, and $project
+values other than 0, 1 and booleans."""
 """Kinds where a string starting with ``$`` would be read as a path or a variable."""
 
 
@@ -128,7 +131,7 @@ def member_context(context: Context, key: str) -> Context:
         return _operator_body(key, Kind.STAGE)
     if context == QUERY:
         return _operator_body(key, Kind.QUERY) if key.startswith("$") else QUERY
-    if context in EXPRESSIONS or context == PROJECTION:
+    if context in READ_AS_EXPRESSIONS:
         if key.startswith("$"):
             return _operator_body(key, Kind.EXPRESSION)
         return PROJECTION if context == PROJECTION else EXPR

@@ -305,7 +305,7 @@ def _string(
 ) -> Any:
     position = _position(context)
     regex = position in contexts.REGEXES
-    expr = position in contexts.EXPRESSIONS or position == contexts.PROJECTION
+    expr = position in contexts.READ_AS_EXPRESSIONS
     whole = WHOLE.match(text)
     if whole:
         out.sites.append(Site(whole.group(1), "value", path, regex, position=position))
